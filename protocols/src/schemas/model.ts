@@ -1,0 +1,116 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { EpochMs, ExternalId, Level, literals, NonNegativeInt } from './common.js';
+
+/** Model artifacts (ARCHITECTURE §2): what the hub trains and signs and the edge verifies and runs. */
+
+export const FORECAST_TASKS = ['lane-depletion', 'footfall', 'sku-demand'] as const;
+export const ForecastTask = literals(FORECAST_TASKS);
+export type ForecastTask = Static<typeof ForecastTask>;
+
+export const QUANTIZATIONS = ['float32', 'float16', 'uint8'] as const;
+export const Quantization = literals(QUANTIZATIONS);
+export type Quantization = Static<typeof Quantization>;
+
+const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
+
+/** A version string: semantic version or a date stamp, `[0-9A-Za-z.+-]`. */
+const Version = Type.String({ pattern: '^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$' });
+
+export const CALENDAR_FEATURES = ['hour-of-day', 'day-of-week', 'weekend', 'day-of-month', 'month'] as const;
+
+/** How a series becomes model input; trainer and runner read this same object. */
+export const FeatureSpec = Type.Object({
+  granularity: literals(['hour', 'day']),
+  /** Past steps the model reads. */
+  window: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  /** Future steps the model predicts. */
+  horizon: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  calendar: Type.Array(literals(CALENDAR_FEATURES), { maxItems: CALENDAR_FEATURES.length }),
+  scaling: literals(['mean-abs', 'max-abs', 'none']),
+  /** IANA time zone in which calendar features are computed. */
+  timeZone: Type.String({ maxLength: 64 }),
+});
+export type FeatureSpec = Static<typeof FeatureSpec>;
+
+export const ModelFile = Type.Object({
+  path: Type.String({ pattern: '^[A-Za-z0-9._-]{1,128}$' }),
+  bytes: NonNegativeInt,
+  sha256: Sha256,
+});
+export type ModelFile = Static<typeof ModelFile>;
+
+export const ModelSignature = Type.Object({
+  alg: Type.Literal('ed25519'),
+  keyId: ExternalId,
+  /** Base64 signature over the canonical JSON of the manifest without `signature`. */
+  value: Type.String({ pattern: '^[A-Za-z0-9+/]{86}==$' }),
+});
+export type ModelSignature = Static<typeof ModelSignature>;
+
+const Shape = Type.Array(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]), {
+  minItems: 1,
+  maxItems: 8,
+});
+
+export const ModelManifest = Type.Object({
+  v: Type.Literal(1),
+  name: Level,
+  version: Version,
+  task: ForecastTask,
+  features: FeatureSpec,
+  inputShape: Shape,
+  outputShape: Shape,
+  quant: Quantization,
+  files: Type.Array(ModelFile, { minItems: 1, maxItems: 256 }),
+  createdAt: EpochMs,
+  metrics: Type.Record(Type.String({ pattern: '^[a-zA-Z0-9_.@-]{1,64}$' }), Type.Number()),
+  signature: Type.Optional(ModelSignature),
+});
+export type ModelManifest = Static<typeof ModelManifest>;
+
+/** `down/{site}/{gateway}/model`: run this model; fetch its files from `baseUrl`. */
+export const ModelOffer = Type.Object({
+  v: Type.Literal(1),
+  manifest: ModelManifest,
+  baseUrl: Type.String({ pattern: '^https?://', maxLength: 2048 }),
+  rollout: Type.Optional(ExternalId),
+});
+export type ModelOffer = Static<typeof ModelOffer>;
+
+/** Which model produced an inference output (carried in the envelope's `model`). */
+export const ModelRef = Type.Object({
+  name: Level,
+  version: Version,
+  sha256: Sha256,
+  quant: Quantization,
+});
+export type ModelRef = Static<typeof ModelRef>;
+
+/**
+ * A forecast for one series: `mean[i]` is the value for step i, starting at `start`, each
+ * `stepMs` long; `[lower[i], upper[i]]` is the prediction interval at coverage `level`.
+ */
+export const Forecast = Type.Object({
+  task: ForecastTask,
+  target: Type.Object({ kind: literals(['lane', 'door', 'sku']), id: ExternalId }),
+  start: EpochMs,
+  stepMs: Type.Integer({ minimum: 1, maximum: 31_622_400_000 }),
+  mean: Type.Array(Type.Number(), { minItems: 1, maxItems: 10_000 }),
+  lower: Type.Array(Type.Number(), { minItems: 1, maxItems: 10_000 }),
+  upper: Type.Array(Type.Number(), { minItems: 1, maxItems: 10_000 }),
+  level: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }),
+  /** Lane depletion: when the lane is expected to be empty (null: not within the horizon). */
+  emptyAt: Type.Optional(
+    Type.Object({
+      expected: Type.Union([EpochMs, Type.Null()]),
+      earliest: Type.Union([EpochMs, Type.Null()]),
+      latest: Type.Union([EpochMs, Type.Null()]),
+    }),
+  ),
+  unitsNow: Type.Optional(Type.Number({ minimum: 0 })),
+  /** The baseline computed beside the model, for the same steps. */
+  baseline: Type.Optional(
+    Type.Object({ name: Level, mean: Type.Array(Type.Number(), { maxItems: 10_000 }) }),
+  ),
+});
+export type Forecast = Static<typeof Forecast>;
