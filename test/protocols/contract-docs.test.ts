@@ -1,0 +1,38 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Parser } from '@asyncapi/parser';
+import { REASON_CODES } from '@aisle/protocols';
+import { renderContractDocs } from '@aisle/protocols/docs';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '../..');
+const version = (JSON.parse(readFileSync(join(root, 'protocols/package.json'), 'utf8')) as { version: string }).version;
+const generated = renderContractDocs(version);
+
+describe('generated contract documents', () => {
+  it.each([...generated.keys()])('%s is committed and up to date (run `npm run gen`)', (path) => {
+    const committed = readFileSync(join(root, path), 'utf8');
+    expect(committed, `${path} is stale: run \`npm run gen\` and commit the result`).toBe(generated.get(path));
+  });
+
+  it('no stale schema files linger in docs/api/schemas', () => {
+    const onDisk = readdirSync(join(root, 'docs/api/schemas')).map((name) => `docs/api/schemas/${name}`);
+    expect(onDisk.sort()).toEqual([...generated.keys()].filter((p) => p.startsWith('docs/api/schemas/')).sort());
+  });
+
+  it('the AsyncAPI document is valid AsyncAPI 3 with no errors or warnings', async () => {
+    const { document, diagnostics } = await new Parser().parse(generated.get('docs/api/asyncapi.yaml') ?? '');
+    // Severity 0 = error, 1 = warning (Spectral); hints and infos (2, 3) are allowed.
+    const problems = diagnostics.filter((d) => d.severity <= 1).map((d) => `${d.code}: ${d.message} at ${d.path.join('.')}`);
+    expect(problems).toEqual([]);
+    expect(document?.version()).toMatch(/^3\./);
+    expect(document?.channels().all().map((c) => c.address())).toEqual(
+      expect.arrayContaining(['dt/{site}/{device}/{channel}', 'up/{site}/{gateway}/batch', 'down/{site}/{gateway}/ack']),
+    );
+  });
+
+  it('documents every reason code', () => {
+    const table = generated.get('docs/api/errors.md') ?? '';
+    for (const code of REASON_CODES) expect(table).toContain(`| \`${code}\` |`);
+  });
+});
