@@ -58,7 +58,10 @@ export function decodeMessage(
       const r = itemCodec.decode(payload, options);
       if (!r.ok) return r;
       if (r.value.type !== expected || !sameSource(r.value, topic)) {
-        return fail('TOPIC_PAYLOAD_MISMATCH', `payload ${r.value.type} from ${r.value.src.site}/${r.value.src.device} on ${topicName}`);
+        return fail(
+          'TOPIC_PAYLOAD_MISMATCH',
+          `payload ${r.value.type} from ${r.value.src.site}/${r.value.src.device} on ${topicName}`,
+        );
       }
       return ok({ topic, item: r.value });
     }
@@ -126,7 +129,9 @@ function decodeDown(
     case 'planogram': {
       const r = planogramCodec.decode(payload, options);
       if (!r.ok) return r;
-      return r.value.site === topic.site ? ok({ topic: { ...topic, name: 'planogram' }, planogram: r.value }) : mismatch();
+      return r.value.site === topic.site
+        ? ok({ topic: { ...topic, name: 'planogram' }, planogram: r.value })
+        : mismatch();
     }
     case 'model': {
       const r = modelOfferCodec.decode(payload, options);

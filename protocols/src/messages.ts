@@ -13,16 +13,21 @@ import { type DecodeError, fail, ok, type Result } from './errors.js';
 import type { TimeWindow } from './schemas/common.js';
 import { Command, DeviceState } from './schemas/device.js';
 import { DeviceCredentials, GatewayConfig, Planogram } from './schemas/downlink.js';
-import { type Item, ITEM_TYPES, type ItemType, ItemSchema, ItemSchemas } from './schemas/envelope.js';
+import { ITEM_TYPES, type Item, ItemSchema, ItemSchemas, type ItemType } from './schemas/envelope.js';
 import { DeliveryJob, ReplenishmentTask, RoutePlan } from './schemas/logistics.js';
 import { type Forecast, ModelManifest, ModelOffer } from './schemas/model.js';
 import { AckCursor, Batch, GatewayState } from './schemas/uplink.js';
 
 /** The codecs of every message that crosses a process boundary. */
 
-const itemChecks = Object.fromEntries(
-  ITEM_TYPES.map((t) => [t, TypeCompiler.Compile(ItemSchemas[t])]),
-) as { [K in ItemType]: ReturnType<typeof TypeCompiler.Compile<(typeof ItemSchemas)[K]>> };
+type ItemCheck = ReturnType<typeof TypeCompiler.Compile<(typeof ItemSchemas)[ItemType]>>;
+let itemChecks: Map<string, ItemCheck> | undefined;
+
+/** Compiled on first use, so importing the contract costs nothing until something is decoded. */
+function itemCheck(type: string): ItemCheck | undefined {
+  itemChecks ??= new Map(ITEM_TYPES.map((t) => [t, TypeCompiler.Compile(ItemSchemas[t]) as ItemCheck]));
+  return itemChecks.get(type);
+}
 
 function forecastProblem(f: Forecast, path: string): DecodeError | undefined {
   const n = f.mean.length;
@@ -43,8 +48,9 @@ function validateItem(value: unknown, path = ''): Result<Item> {
   if (typeof type !== 'string') {
     return fail('SCHEMA_MISMATCH', `${path}/type: expected a string`, `${path}/type`);
   }
-  const check = (itemChecks as Record<string, (typeof itemChecks)[ItemType]>)[type];
-  if (check === undefined) return fail('TYPE_UNKNOWN', `${path}/type: unknown item type "${type.slice(0, 64)}"`, `${path}/type`);
+  const check = itemCheck(type);
+  if (check === undefined)
+    return fail('TYPE_UNKNOWN', `${path}/type: unknown item type "${type.slice(0, 64)}"`, `${path}/type`);
   if (!check.Check(value)) return { ok: false, error: schemaError(check, value, path) };
   const item = value as Item;
   if (item.type === 'forecast') {
@@ -66,11 +72,14 @@ export const itemCodec: Codec<Item> = {
   encode: (value) => JSON.stringify(value),
 };
 
-const batchHeaderCheck = TypeCompiler.Compile(
-  Type.Composite([Type.Omit(Batch, ['items']), Type.Object({ items: Type.Array(Type.Unknown(), { maxItems: 100_000 }) })]),
-);
+const BatchHeader = Type.Composite([
+  Type.Omit(Batch, ['items']),
+  Type.Object({ items: Type.Array(Type.Unknown(), { maxItems: 100_000 }) }),
+]);
+let batchHeaderCheck: ReturnType<typeof TypeCompiler.Compile<typeof BatchHeader>> | undefined;
 
 function validateBatch(value: unknown): Result<Batch> {
+  batchHeaderCheck ??= TypeCompiler.Compile(BatchHeader);
   if (!batchHeaderCheck.Check(value)) return { ok: false, error: schemaError(batchHeaderCheck, value) };
   const batch = value as Batch;
   if (batch.firstSeq > batch.lastSeq) return { ok: false, error: outOfRange('/firstSeq', 'firstSeq above lastSeq') };
@@ -83,7 +92,11 @@ function validateBatch(value: unknown): Result<Batch> {
     if (!result.ok) return result;
     const oseq = result.value.oseq;
     if (oseq === undefined || oseq <= previous || oseq > batch.lastSeq) {
-      return fail('BATCH_SEQ_INVALID', `/items/${i}/oseq: ${oseq} is not in (${previous}, ${batch.lastSeq}]`, `/items/${i}/oseq`);
+      return fail(
+        'BATCH_SEQ_INVALID',
+        `/items/${i}/oseq: ${oseq} is not in (${previous}, ${batch.lastSeq}]`,
+        `/items/${i}/oseq`,
+      );
     }
     previous = oseq;
   }
@@ -115,15 +128,18 @@ export const gatewayStateCodec = defineCodec('gateway-state', GatewayState);
 export const deviceStateCodec = defineCodec('device-state', DeviceState);
 export const commandCodec = defineCodec('command', Command);
 
-export const planogramCodec = defineCodec('planogram', Planogram, (p) =>
-  firstDuplicate(
-    p.lanes.map((l) => l.lane),
-    '/lanes',
-  ) ??
-  firstDuplicate(
-    p.skus.map((s) => s.sku),
-    '/skus',
-  ),
+export const planogramCodec = defineCodec(
+  'planogram',
+  Planogram,
+  (p) =>
+    firstDuplicate(
+      p.lanes.map((l) => l.lane),
+      '/lanes',
+    ) ??
+    firstDuplicate(
+      p.skus.map((s) => s.sku),
+      '/skus',
+    ),
 );
 
 export const gatewayConfigCodec = defineCodec('gateway-config', GatewayConfig, (c) => {
@@ -156,7 +172,9 @@ export const modelOfferCodec = defineCodec('model-offer', ModelOffer, (o) =>
 
 export const replenishmentTaskCodec = defineCodec('replenishment-task', ReplenishmentTask);
 
-export const deliveryJobCodec = defineCodec('delivery-job', DeliveryJob, (j) => windowProblem(j.timeWindows, '/timeWindows'));
+export const deliveryJobCodec = defineCodec('delivery-job', DeliveryJob, (j) =>
+  windowProblem(j.timeWindows, '/timeWindows'),
+);
 
 export const routePlanCodec = defineCodec('route-plan', RoutePlan, (plan) => {
   for (let r = 0; r < plan.routes.length; r++) {

@@ -164,7 +164,11 @@ export function renderAsyncApi(version: string): string {
     sendGatewayState: operation('send', 'up-state', 'Publish gateway state'),
   };
   for (const name of DOWN_NAMES) {
-    operations[`receive${name[0]?.toUpperCase()}${name.slice(1)}`] = operation('receive', `down-${name}`, downSchemas[name][3]);
+    operations[`receive${name[0]?.toUpperCase()}${name.slice(1)}`] = operation(
+      'receive',
+      `down-${name}`,
+      downSchemas[name][3],
+    );
   }
 
   const doc = {
@@ -184,7 +188,8 @@ export function renderAsyncApi(version: string): string {
         host: 'localhost:1883',
         protocol: 'mqtt',
         protocolVersion: '3.1.1',
-        description: "The site's edge gateway broker (embedded aedes); devices connect here with per-device credentials.",
+        description:
+          "The site's edge gateway broker (embedded aedes); devices connect here with per-device credentials.",
       },
       hub: {
         host: 'localhost:1884',

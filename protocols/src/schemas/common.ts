@@ -41,10 +41,9 @@ export const Boot = Type.Integer({ minimum: 0, maximum: 4_294_967_295 });
 export const NonNegativeInt = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 
 /** Where `ts` came from: an NTP-disciplined clock, a free-running RTC, or a clock never set. */
-export const TimeQuality = Type.Union(
-  [Type.Literal('ntp'), Type.Literal('rtc'), Type.Literal('unsynced')],
-  { description: 'Quality of the capture time' },
-);
+export const TimeQuality = Type.Union([Type.Literal('ntp'), Type.Literal('rtc'), Type.Literal('unsynced')], {
+  description: 'Quality of the capture time',
+});
 export type TimeQuality = Static<typeof TimeQuality>;
 
 export const LatLon = Type.Object({
@@ -62,7 +61,10 @@ export function literals<const T extends readonly [string, ...string[]]>(
   options: { description?: string } = {},
 ): TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }> {
   type Members = { -readonly [K in keyof T]: TLiteral<T[K]> };
-  return Type.Union(values.map((v) => Type.Literal(v)), options) as unknown as TUnion<Members>;
+  return Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  ) as unknown as TUnion<Members>;
 }
 
 /** Marks a schema with the `$id` used in the exported JSON Schema files. */

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { EpochMs, ExternalId, Level, LatLon, literals, NonNegativeInt, Sku, Uuid } from './common.js';
+import { EpochMs, ExternalId, LatLon, Level, literals, NonNegativeInt, Sku, Uuid } from './common.js';
 
 /**
  * What the edge gateway derives from raw telemetry (ARCHITECTURE §3 "state + rules"): lane

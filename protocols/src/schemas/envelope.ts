@@ -1,9 +1,9 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Boot, EpochMs, Level, literals, Seq, TimeQuality, Uuid } from './common.js';
-import { DeviceEvent, DeviceState } from './device.js';
 import { Alert, FootfallInterval, ShelfEvent, ShelfLevel, VanEvent } from './derived.js';
+import { DeviceEvent, DeviceState } from './device.js';
 import { Forecast, ModelRef } from './model.js';
-import { FootfallCount, GpsFix, ParcelScan, PosBasket, Shock, ShelfWeight, Temperature } from './telemetry.js';
+import { FootfallCount, GpsFix, ParcelScan, PosBasket, ShelfWeight, Shock, Temperature } from './telemetry.js';
 
 /**
  * The envelope every reading, event, alert and forecast travels in (ARCHITECTURE §2).

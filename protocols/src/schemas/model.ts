@@ -109,8 +109,6 @@ export const Forecast = Type.Object({
   ),
   unitsNow: Type.Optional(Type.Number({ minimum: 0 })),
   /** The baseline computed beside the model, for the same steps. */
-  baseline: Type.Optional(
-    Type.Object({ name: Level, mean: Type.Array(Type.Number(), { maxItems: 10_000 }) }),
-  ),
+  baseline: Type.Optional(Type.Object({ name: Level, mean: Type.Array(Type.Number(), { maxItems: 10_000 }) })),
 });
 export type Forecast = Static<typeof Forecast>;

@@ -145,7 +145,8 @@ export class FrameDecoder {
 
   /** Ends the stream: an unfinished frame is counted as truncated, a garbage run as garbage. */
   end(): void {
-    if (this.#state === State.InFrame) this.#reject('FRAME_TRUNCATED', `stream ended inside a frame of ${this.#len} bytes`);
+    if (this.#state === State.InFrame)
+      this.#reject('FRAME_TRUNCATED', `stream ended inside a frame of ${this.#len} bytes`);
     this.#endGarbageRun();
     this.#state = State.Idle;
     this.#len = 0;

@@ -114,7 +114,8 @@ export function parseRmc(frame: Frame): Result<RmcSentence> {
   if (latitude === undefined || longitude === undefined) return fieldsError(id, 'bad position');
   const knots = optionalNumber(speed);
   const courseDeg = optionalNumber(course);
-  if (knots === null || courseDeg === null || (knots !== undefined && knots < 0)) return fieldsError(id, 'bad speed or course');
+  if (knots === null || courseDeg === null || (knots !== undefined && knots < 0))
+    return fieldsError(id, 'bad speed or course');
   if (courseDeg !== undefined && (courseDeg < 0 || courseDeg > 360)) return fieldsError(id, 'course outside 0–360');
   const fix: GpsFix = { lat: latitude, lon: longitude };
   if (knots !== undefined) fix.speedMps = knots * METERS_PER_SECOND_PER_KNOT;
@@ -152,7 +153,8 @@ export function parseGga(frame: Frame): Result<GgaSentence> {
   const satellites = optionalNumber(sats);
   const dilution = optionalNumber(hdop);
   const altitude = optionalNumber(alt);
-  if (satellites === null || dilution === null || altitude === null) return fieldsError(id, 'bad satellites, HDOP or altitude');
+  if (satellites === null || dilution === null || altitude === null)
+    return fieldsError(id, 'bad satellites, HDOP or altitude');
   if (altitude !== undefined && altUnit !== 'M') return fieldsError(id, `altitude unit "${altUnit}" is not M`);
   const fix: GpsFix = { lat: latitude, lon: longitude, quality: qualityName };
   if (satellites !== undefined) fix.sats = satellites;
@@ -215,5 +217,21 @@ export function encodeGga(fix: GpsFix, ts: number, talker = 'GP'): string {
   const sats = fix.sats === undefined ? '' : String(fix.sats).padStart(2, '0');
   const hdop = fix.hdop === undefined ? '' : fix.hdop.toFixed(1);
   const alt = fix.altM === undefined ? '' : fix.altM.toFixed(1);
-  return encodeFrame([`${talker}GGA`, formatTime(ts), lat, ns, lon, ew, quality, sats, hdop, alt, alt === '' ? '' : 'M', '', '', '', '']);
+  return encodeFrame([
+    `${talker}GGA`,
+    formatTime(ts),
+    lat,
+    ns,
+    lon,
+    ew,
+    quality,
+    sats,
+    hdop,
+    alt,
+    alt === '' ? '' : 'M',
+    '',
+    '',
+    '',
+    '',
+  ]);
 }

@@ -23,7 +23,7 @@ export interface ShelfWeightSentence {
 
 export type Sentence = ShelfWeightSentence | NmeaSentence;
 
-const shelfWeightCheck = TypeCompiler.Compile(ShelfWeight);
+let shelfWeightCheck: ReturnType<typeof TypeCompiler.Compile<typeof ShelfWeight>> | undefined;
 const INTEGER = /^\d{1,15}$/;
 const GRAMS = /^-?\d{1,8}(\.\d{1,6})?$/;
 
@@ -36,6 +36,7 @@ function parseShelfWeight(frame: Frame): Result<ShelfWeightSentence> {
   if (!GRAMS.test(grams)) return fail('SENTENCE_FIELDS', `AISW: bad grams "${grams.slice(0, 20)}"`);
   if (stable !== '0' && stable !== '1') return fail('SENTENCE_FIELDS', `AISW: stable must be 0 or 1`);
   const data = { lane, grams: Number(grams), stable: stable === '1' };
+  shelfWeightCheck ??= TypeCompiler.Compile(ShelfWeight);
   if (!shelfWeightCheck.Check(data)) {
     const error = schemaError(shelfWeightCheck, data);
     return fail('SENTENCE_FIELDS', `AISW: ${error.message}`);
