@@ -20,7 +20,9 @@ function run(script, args, stdin) {
       out += d;
     });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 || code === 1 ? resolve({ code, out }) : reject(new Error(`${script} exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 || code === 1 ? resolve({ code, out }) : reject(new Error(`${script} exited ${code}`)),
+    );
     if (stdin === undefined) child.stdin.end();
     else stdin.pipe(child.stdin);
   });
@@ -28,20 +30,33 @@ function run(script, args, stdin) {
 
 async function serialDemo() {
   const frames = 600;
-  const sim = spawn(process.execPath, [bin('device-sim'), 'frames', '--count', String(frames), '--seed', '7', '--garbage', '0.1', '--truncate', '0.05'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const sim = spawn(
+    process.execPath,
+    [bin('device-sim'), 'frames', '--count', String(frames), '--seed', '7', '--garbage', '0.1', '--truncate', '0.05'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const { out } = await run(bin('edge'), ['serial-decode'], sim.stdout);
-  const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const summary = lines.pop().summary;
   const kinds = {};
   for (const s of lines) kinds[s.kind] = (kinds[s.kind] ?? 0) + 1;
   const lastWeight = lines.findLast((s) => s.kind === 'shelf-weight');
   const lastFix = lines.findLast((s) => s.kind === 'rmc');
-  console.log(`1. simulator → serial line → edge decoder: ${frames} frames, 10% with garbage before them, 5% cut short`);
+  console.log(
+    `1. simulator → serial line → edge decoder: ${frames} frames, 10% with garbage before them, 5% cut short`,
+  );
   console.log(`   decoded ${summary.sentences} sentences ${JSON.stringify(kinds)}`);
-  console.log(`   rejected, by reason code: ${JSON.stringify(summary.rejects)} (${summary.garbageBytes} garbage bytes skipped)`);
-  console.log(`   last shelf reading: lane ${lastWeight.data.lane} ${lastWeight.data.grams} g; last van fix: ${lastFix.fix.lat.toFixed(5)}, ${lastFix.fix.lon.toFixed(5)} at ${(lastFix.fix.speedMps * 3.6).toFixed(1)} km/h`);
+  console.log(
+    `   rejected, by reason code: ${JSON.stringify(summary.rejects)} (${summary.garbageBytes} garbage bytes skipped)`,
+  );
+  console.log(
+    `   last shelf reading: lane ${lastWeight.data.lane} ${lastWeight.data.grams} g; last van fix: ${lastFix.fix.lat.toFixed(5)}, ${lastFix.fix.lon.toFixed(5)} at ${(lastFix.fix.speedMps * 3.6).toFixed(1)} km/h`,
+  );
 }
 
 async function contractDemo() {
@@ -78,7 +93,9 @@ async function contractDemo() {
     writeFileSync(bad, JSON.stringify(batch([reading(1, 9891.7), reading(2, '9479 g'), reading(3, 9478.9)])));
     console.log(`2. the hub's contract check on a batch for ${topics.up('store-a', 'gw-a', 'batch')}:`);
     console.log(`   well-formed batch → ${(await run(bin('hub'), ['validate', 'batch', good])).out.trim()}`);
-    console.log(`   one reading with grams "9479 g" → ${(await run(bin('hub'), ['validate', 'batch', bad])).out.trim()}`);
+    console.log(
+      `   one reading with grams "9479 g" → ${(await run(bin('hub'), ['validate', 'batch', bad])).out.trim()}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -25,7 +25,12 @@ function reading(i: number): ItemOf<'shelf.weight'> {
     rx: t0 + i * 250 + 12,
     tq: 'ntp',
     oseq: 5_000_000 + i,
-    data: { lane: `a${i % 12}-s${i % 5}-l${i % 8}`, grams: 4123.5 - (i % 17) * 412.3, stable: i % 9 !== 0, raw: 812_345 + i },
+    data: {
+      lane: `a${i % 12}-s${i % 5}-l${i % 8}`,
+      grams: 4123.5 - (i % 17) * 412.3,
+      stable: i % 9 !== 0,
+      raw: 812_345 + i,
+    },
   };
 }
 
@@ -46,7 +51,8 @@ const batchBytes = new TextEncoder().encode(JSON.stringify(batch));
 const plain = new TextDecoder();
 
 const check = batchCodec.decode(batchBytes);
-if (!check.ok || check.value.items.length !== N) throw new Error(`bench input does not decode: ${JSON.stringify(check)}`);
+if (!check.ok || check.value.items.length !== N)
+  throw new Error(`bench input does not decode: ${JSON.stringify(check)}`);
 
 const anchor = time(() => JSON.parse(plain.decode(batchBytes)));
 const full = time(() => batchCodec.decode(batchBytes));
@@ -80,7 +86,11 @@ report({
   figure: `${N} device messages on dt/…/weight: topic parse + decode + validate`,
   value: Math.round((N * 1e9) / fullSingles.medianNs),
   unit: 'readings/s',
-  anchor: { name: 'JSON.parse of the same payloads', value: Math.round((N * 1e9) / anchorSingles.medianNs), unit: 'readings/s' },
+  anchor: {
+    name: 'JSON.parse of the same payloads',
+    value: Math.round((N * 1e9) / anchorSingles.medianNs),
+    unit: 'readings/s',
+  },
   ratio: Number((fullSingles.medianNs / anchorSingles.medianNs).toFixed(2)),
   target: 'ratio ≤ 2 (cost relative to JSON.parse)',
 });

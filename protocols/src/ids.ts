@@ -11,9 +11,24 @@ import { v7 as uuidv7 } from 'uuid';
  *   the highest contiguous number with a {@link ContiguousCursor}.
  */
 
-/** A new UUIDv7. `nowMs` lets callers with an injected clock control the time part. */
+let lastMs = -1;
+let lastSeq = 0;
+
+/**
+ * A new UUIDv7. `nowMs` lets callers with an injected clock control the time part; ids made with
+ * the same `nowMs` still sort in creation order (the 32-bit counter after the time part counts up
+ * from a random start, RFC 9562 §6.2 method 1).
+ */
 export function newId(nowMs?: number): string {
-  return nowMs === undefined ? uuidv7() : uuidv7({ msecs: nowMs });
+  if (nowMs === undefined) return uuidv7();
+  if (nowMs === lastMs && lastSeq < 0xffff_ffff) {
+    lastSeq++;
+  } else {
+    lastMs = nowMs;
+    // A random start below 2^31 leaves 2^31 ids of room in one millisecond.
+    lastSeq = (globalThis.crypto.getRandomValues(new Uint32Array(1))[0] as number) >>> 1;
+  }
+  return uuidv7({ msecs: nowMs, seq: lastSeq });
 }
 
 /** The creation time carried in a UUIDv7 (ms since epoch), or undefined for other versions. */
@@ -151,7 +166,7 @@ export class SequenceTracker {
  */
 export class ContiguousCursor {
   #cursor: number;
-  readonly #pending: Array<[number, number]> = [];
+  #pending: Array<[number, number]> = [];
   readonly #maxPending: number;
 
   constructor(start = 0, maxPending = 10_000) {
@@ -168,25 +183,31 @@ export class ContiguousCursor {
   }
 
   /**
-   * Marks [first, last] stored; returns the new cursor. Throws RangeError when more than
-   * `maxPending` disjoint ranges wait above the cursor (the caller must resync).
+   * Marks [first, last] stored (overlaps and repeats are fine: at-least-once delivery redelivers);
+   * returns the new cursor. Throws RangeError, changing nothing, when more than `maxPending`
+   * disjoint ranges would wait above the cursor (the caller must resync).
    */
   add(first: number, last: number): number {
     if (first > last) throw new RangeError(`range [${first}, ${last}] is empty`);
     if (last <= this.#cursor) return this.#cursor;
-    // Insert keeping ranges sorted by start, then merge from the cursor upwards.
-    let i = this.#pending.findIndex(([start]) => start > first);
-    if (i < 0) i = this.#pending.length;
-    this.#pending.splice(i, 0, [first, last]);
-    while (this.#pending.length > 0) {
-      const head = this.#pending[0] as [number, number];
-      if (head[0] > this.#cursor + 1) break;
-      this.#cursor = Math.max(this.#cursor, head[1]);
-      this.#pending.shift();
+    const ranges: Array<[number, number]> = [...this.#pending, [Math.max(first, this.#cursor + 1), last]];
+    ranges.sort((a, b) => a[0] - b[0]);
+    // Merge overlapping and adjacent ranges, then advance the cursor over the contiguous prefix.
+    const merged: Array<[number, number]> = [];
+    for (const range of ranges) {
+      const tail = merged[merged.length - 1];
+      if (tail !== undefined && range[0] <= tail[1] + 1) tail[1] = Math.max(tail[1], range[1]);
+      else merged.push([range[0], range[1]]);
     }
-    if (this.#pending.length > this.#maxPending) {
-      throw new RangeError(`more than ${this.#maxPending} ranges wait above cursor ${this.#cursor}`);
+    let cursor = this.#cursor;
+    while (merged.length > 0 && (merged[0] as [number, number])[0] <= cursor + 1) {
+      cursor = Math.max(cursor, (merged.shift() as [number, number])[1]);
     }
-    return this.#cursor;
+    if (merged.length > this.#maxPending) {
+      throw new RangeError(`more than ${this.#maxPending} ranges would wait above cursor ${cursor}`);
+    }
+    this.#cursor = cursor;
+    this.#pending = merged;
+    return cursor;
   }
 }

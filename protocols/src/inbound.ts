@@ -53,7 +53,9 @@ export function decodeMessage(
   const topic = parsed.value;
   switch (topic.kind) {
     case 'dt': {
-      const expected = (CHANNEL_TYPES as Record<string, string>)[topic.channel];
+      const expected = Object.hasOwn(CHANNEL_TYPES, topic.channel)
+        ? (CHANNEL_TYPES as Record<string, string>)[topic.channel]
+        : undefined;
       if (expected === undefined) return fail('CHANNEL_UNKNOWN', `no message type for channel "${topic.channel}"`);
       const r = itemCodec.decode(payload, options);
       if (!r.ok) return r;

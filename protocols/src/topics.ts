@@ -18,6 +18,8 @@ export const MAX_TOPIC_SLASHES = 7;
 export const MAX_LEVEL_LENGTH = 64;
 
 const LEVEL = /^[a-z0-9-]{1,64}$/;
+/** A subscription filter: levels or `+`, optionally ending in `#` (MQTT-4.7.1-1/2). */
+const FILTER = /^(?:(?:[a-z0-9-]{1,64}|\+)(?:\/(?:[a-z0-9-]{1,64}|\+))*(?:\/#)?|#)$/;
 
 export const COMMAND_NAMES = ['tare', 'calibrate', 'config'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -180,7 +182,13 @@ export const topicFilters = {
   down: (site: FilterLevel = '+', gateway: FilterLevel = '+', name: FilterLevel = '+') =>
     ['down', site, gateway, name].map(filterLevel).join('/'),
   /** `$share/{group}/{filter}`: replicas in one group split the messages (MQTT 5 §4.8.2). */
-  shared: (group: string, filter: string) => `$share/${filterLevel(group)}/${filter}`,
+  shared: (group: string, filter: string) => {
+    // MQTT-4.8.2-1/2: the share name is one level with no wildcards.
+    if (!LEVEL.test(group))
+      throw new ProtocolError('TOPIC_LEVEL_INVALID', `share name "${clip(group)}" is not [a-z0-9-]{1,64}`);
+    if (!FILTER.test(filter)) throw new ProtocolError('TOPIC_LEVEL_INVALID', `"${clip(filter)}" is not a topic filter`);
+    return `$share/${group}/${filter}`;
+  },
 } as const;
 
 function clip(s: string): string {

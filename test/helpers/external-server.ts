@@ -21,7 +21,9 @@ export interface ExternalServer {
   stop(): Promise<void>;
 }
 
-export type ServerAvailability = { readonly ok: true; readonly server: ExternalServer } | { readonly ok: false; readonly reason: string };
+export type ServerAvailability =
+  | { readonly ok: true; readonly server: ExternalServer }
+  | { readonly ok: false; readonly reason: string };
 
 const run = promisify(execFile);
 const scripts = join(import.meta.dirname, '../../scripts/servers');
@@ -33,7 +35,9 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

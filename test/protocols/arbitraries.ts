@@ -9,35 +9,35 @@
  */
 import {
   type AckCursor,
-  type Alert,
   ALERT_RULES,
   ALERT_SUBJECTS,
+  type Alert,
+  type BasketLine,
   type Batch,
   type BatchDrop,
-  type BasketLine,
   CALENDAR_FEATURES,
   CHANNEL_TYPES,
   type Channel,
   type CODECS,
+  COMMAND_NAMES,
   type Codec,
   type CodecName,
-  COMMAND_NAMES,
   type Command,
   DEVICE_KINDS,
-  DOWN_NAMES,
   type DeliveryJob,
   type DeviceCredential,
   type DeviceCredentials,
   type DeviceEvent,
   type DeviceState,
+  DOWN_NAMES,
   type FeatureSpec,
   FORECAST_TASKS,
   type FootfallCount,
   type FootfallInterval,
   type Forecast,
-  GPS_QUALITIES,
   type GatewayConfig,
   type GatewayState,
+  GPS_QUALITIES,
   type GpsFix,
   ITEM_FLAGS,
   type Item,
@@ -63,12 +63,12 @@ import {
   type Route,
   type RoutePlan,
   type RouteStop,
-  STOP_STATUSES,
   type ShelfEvent,
   type ShelfLevel,
   type ShelfWeight,
   type Shock,
   type Source,
+  STOP_STATUSES,
   TASK_KINDS,
   TASK_STATES,
   type Temperature,
@@ -252,10 +252,7 @@ export const configCommand = fc.record({
   id: uuid,
   ts: epochMs,
   command: fc.constant('config' as const),
-  settings: dictionary(
-    fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9]{0,63}$/),
-    fc.oneof(num(), text(256), fc.boolean()),
-  ),
+  settings: dictionary(fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9]{0,63}$/), fc.oneof(num(), text(256), fc.boolean())),
 });
 
 export const command: fc.Arbitrary<Command> = fc.oneof(tareCommand, calibrateCommand, configCommand);
@@ -318,13 +315,11 @@ export const modelRef: fc.Arbitrary<ModelRef> = fc.record({
 });
 
 /** Steps of a forecast: `lower[i] ≤ upper[i]`, three arrays of one length. */
-const forecastSteps = fc
-  .array(fc.tuple(num(), num(), num()), { minLength: 1, maxLength: 8 })
-  .map((rows) => ({
-    mean: rows.map(([m]) => m),
-    lower: rows.map(([, a, b]) => Math.min(a, b)),
-    upper: rows.map(([, a, b]) => Math.max(a, b)),
-  }));
+const forecastSteps = fc.array(fc.tuple(num(), num(), num()), { minLength: 1, maxLength: 8 }).map((rows) => ({
+  mean: rows.map(([m]) => m),
+  lower: rows.map(([, a, b]) => Math.min(a, b)),
+  upper: rows.map(([, a, b]) => Math.max(a, b)),
+}));
 
 const nullableEpoch = fc.oneof(epochMs, fc.constant(null));
 
@@ -403,10 +398,7 @@ export const modelOffer: fc.Arbitrary<ModelOffer> = partial(
 // ---------------------------------------------------------------------------------------------
 // Item envelopes (schemas/envelope.ts)
 
-export const source: fc.Arbitrary<Source> = partial({ site: level, device: level, gateway: level }, [
-  'site',
-  'device',
-]);
+export const source: fc.Arbitrary<Source> = partial({ site: level, device: level, gateway: level }, ['site', 'device']);
 
 /** The `data` of each item type. */
 export type ItemData = { [K in ItemType]: Extract<Item, { type: K }> extends { data: infer D } ? D : never };
@@ -532,7 +524,12 @@ export const gatewayOnline: fc.Arbitrary<GatewayState> = partial(
     software: text(64),
     startedAt: epochMs,
     ts: epochMs,
-    outbox: fc.record({ depth: nonNegativeInt, bytes: nonNegativeInt, oldestAgeMs: durationMs, dropped: nonNegativeInt }),
+    outbox: fc.record({
+      depth: nonNegativeInt,
+      bytes: nonNegativeInt,
+      oldestAgeMs: durationMs,
+      dropped: nonNegativeInt,
+    }),
     uplink: partial({ connected: fc.boolean(), ackedSeq: seq, lagMs: durationMs }, ['connected', 'ackedSeq']),
     models: fc.array(
       fc.tuple(modelRef, text(32)).map(([ref, task]) => ({ ...ref, task })),
@@ -786,7 +783,9 @@ export const topic: fc.Arbitrary<Topic> = fc.oneof(
 
 /** A field an NMEA-style frame can carry: printable ASCII without `$ * , !`. */
 export const frameField = fc.string({
-  unit: fc.constantFrom(...[...Array(0x7f - 0x20).keys()].map((i) => String.fromCharCode(0x20 + i)).filter((c) => !'$*,!'.includes(c))),
+  unit: fc.constantFrom(
+    ...[...Array(0x7f - 0x20).keys()].map((i) => String.fromCharCode(0x20 + i)).filter((c) => !'$*,!'.includes(c)),
+  ),
   maxLength: 12,
 });
 

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Parser } from '@asyncapi/parser';
 import { REASON_CODES } from '@aisle/protocols';
 import { renderContractDocs } from '@aisle/protocols/docs';
+import { Parser } from '@asyncapi/parser';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '../..');
@@ -23,11 +23,22 @@ describe('generated contract documents', () => {
   it('the AsyncAPI document is valid AsyncAPI 3 with no errors or warnings', async () => {
     const { document, diagnostics } = await new Parser().parse(generated.get('docs/api/asyncapi.yaml') ?? '');
     // Severity 0 = error, 1 = warning (Spectral); hints and infos (2, 3) are allowed.
-    const problems = diagnostics.filter((d) => d.severity <= 1).map((d) => `${d.code}: ${d.message} at ${d.path.join('.')}`);
+    const problems = diagnostics
+      .filter((d) => d.severity <= 1)
+      .map((d) => `${d.code}: ${d.message} at ${d.path.join('.')}`);
     expect(problems).toEqual([]);
     expect(document?.version()).toMatch(/^3\./);
-    expect(document?.channels().all().map((c) => c.address())).toEqual(
-      expect.arrayContaining(['dt/{site}/{device}/{channel}', 'up/{site}/{gateway}/batch', 'down/{site}/{gateway}/ack']),
+    expect(
+      document
+        ?.channels()
+        .all()
+        .map((c) => c.address()),
+    ).toEqual(
+      expect.arrayContaining([
+        'dt/{site}/{device}/{channel}',
+        'up/{site}/{gateway}/batch',
+        'down/{site}/{gateway}/ack',
+      ]),
     );
   });
 

@@ -3,11 +3,11 @@ import { ProtocolError, type ReasonCode, RejectCounter } from '../errors.js';
 /**
  * Line frames in the NMEA 0183 style: `$` + comma-separated fields + `*` + two hex digits + CR LF.
  * The checksum is the XOR of every character between `$` and `*`, exclusive (NMEA 0183 §5.2.1).
- * NMEA caps a sentence at 82 characters; aisle's own sentences carry longer ids, so the cap is
- * configurable and defaults to 164 bytes (two NMEA sentences' worth).
+ * NMEA caps a sentence at 82 characters; aisle's `$AISW` carries 64-character device and lane
+ * ids and reaches 176 bytes at most, so the cap is configurable and defaults to 192 bytes.
  */
 
-export const DEFAULT_MAX_FRAME_BYTES = 164;
+export const DEFAULT_MAX_FRAME_BYTES = 192;
 
 const DOLLAR = 0x24;
 const STAR = 0x2a;

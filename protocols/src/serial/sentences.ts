@@ -1,6 +1,6 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { schemaError } from '../codec.js';
-import { fail, ok, type Result } from '../errors.js';
+import { fail, ok, ProtocolError, type Result } from '../errors.js';
 import { ShelfWeight } from '../schemas/telemetry.js';
 import { isValidLevel } from '../topics.js';
 import { encodeFrame, type Frame } from './frame.js';
@@ -24,7 +24,7 @@ export interface ShelfWeightSentence {
 export type Sentence = ShelfWeightSentence | NmeaSentence;
 
 let shelfWeightCheck: ReturnType<typeof TypeCompiler.Compile<typeof ShelfWeight>> | undefined;
-const INTEGER = /^\d{1,15}$/;
+const INTEGER = /^\d{1,16}$/;
 const GRAMS = /^-?\d{1,8}(\.\d{1,6})?$/;
 
 function parseShelfWeight(frame: Frame): Result<ShelfWeightSentence> {
@@ -32,7 +32,9 @@ function parseShelfWeight(frame: Frame): Result<ShelfWeightSentence> {
   if (f.length !== 6) return fail('SENTENCE_FIELDS', `AISW: expected 6 fields, got ${f.length}`);
   const [, device, seq, lane, grams, stable] = f as [string, string, string, string, string, string];
   if (!isValidLevel(device)) return fail('SENTENCE_FIELDS', `AISW: bad device "${device.slice(0, 64)}"`);
-  if (!INTEGER.test(seq)) return fail('SENTENCE_FIELDS', `AISW: bad seq "${seq.slice(0, 20)}"`);
+  if (!INTEGER.test(seq) || !Number.isSafeInteger(Number(seq))) {
+    return fail('SENTENCE_FIELDS', `AISW: bad seq "${seq.slice(0, 20)}"`);
+  }
   if (!GRAMS.test(grams)) return fail('SENTENCE_FIELDS', `AISW: bad grams "${grams.slice(0, 20)}"`);
   if (stable !== '0' && stable !== '1') return fail('SENTENCE_FIELDS', `AISW: stable must be 0 or 1`);
   const data = { lane, grams: Number(grams), stable: stable === '1' };
@@ -53,7 +55,10 @@ export function parseSentence(frame: Frame): Result<Sentence> {
   return fail('SENTENCE_UNKNOWN', `unknown sentence "${id.slice(0, 16)}"`);
 }
 
+/** Encodes `$AISW`; throws {@link ProtocolError} for a value the parser would refuse. */
 export function encodeShelfWeight(device: string, seq: number, data: ShelfWeight): string {
+  if (!Number.isSafeInteger(seq) || seq < 0)
+    throw new ProtocolError('SENTENCE_FIELDS', `AISW: seq ${seq} is not a safe non-negative integer`);
   const grams = Number.isInteger(data.grams) ? String(data.grams) : data.grams.toFixed(2);
   return encodeFrame(['AISW', device, String(seq), data.lane, grams, data.stable ? '1' : '0']);
 }
