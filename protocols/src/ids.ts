@@ -11,24 +11,39 @@ import { v7 as uuidv7 } from 'uuid';
  *   the highest contiguous number with a {@link ContiguousCursor}.
  */
 
-let lastMs = -1;
-let lastSeq = 0;
-
 /**
- * A new UUIDv7. `nowMs` lets callers with an injected clock control the time part; ids made with
- * the same `nowMs` still sort in creation order (the 32-bit counter after the time part counts up
- * from a random start, RFC 9562 §6.2 method 1).
+ * Makes UUIDv7 ids from an injected clock and random source. Ids made for the same millisecond
+ * still sort in creation order: the 32-bit counter after the time part counts up from a random
+ * start (RFC 9562 §6.2, method 1). A seeded `random` makes the ids reproducible (the simulator).
  */
-export function newId(nowMs?: number): string {
-  if (nowMs === undefined) return uuidv7();
-  if (nowMs === lastMs && lastSeq < 0xffff_ffff) {
-    lastSeq++;
-  } else {
-    lastMs = nowMs;
-    // A random start below 2^31 leaves 2^31 ids of room in one millisecond.
-    lastSeq = (globalThis.crypto.getRandomValues(new Uint32Array(1))[0] as number) >>> 1;
+export class IdGenerator {
+  readonly #random: () => Uint8Array;
+  #lastMs = -1;
+  #seq = 0;
+
+  /** `random` returns 16 fresh random bytes per call; default: the platform's crypto RNG. */
+  constructor(random: () => Uint8Array = () => globalThis.crypto.getRandomValues(new Uint8Array(16))) {
+    this.#random = random;
   }
-  return uuidv7({ msecs: nowMs, seq: lastSeq });
+
+  next(nowMs: number): string {
+    const bytes = this.#random();
+    if (nowMs === this.#lastMs && this.#seq < 0xffff_ffff) {
+      this.#seq++;
+    } else {
+      this.#lastMs = nowMs;
+      // A random start below 2^31 leaves 2^31 ids of room in one millisecond.
+      this.#seq = (((bytes[6] as number) & 0x7f) << 24) | ((bytes[7] as number) << 16) | ((bytes[8] as number) << 8) | (bytes[9] as number);
+    }
+    return uuidv7({ msecs: nowMs, seq: this.#seq, random: bytes });
+  }
+}
+
+const defaultIds = new IdGenerator();
+
+/** A new UUIDv7, from the wall clock or from an injected time (`nowMs`). */
+export function newId(nowMs?: number): string {
+  return nowMs === undefined ? uuidv7() : defaultIds.next(nowMs);
 }
 
 /** The creation time carried in a UUIDv7 (ms since epoch), or undefined for other versions. */
