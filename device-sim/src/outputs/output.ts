@@ -14,6 +14,7 @@ export interface DeviceIdentity {
 export type DeviceOutput =
   | {
       readonly kind: 'mqtt';
+      /** `site/device`: device ids are unique within a site only. */
       readonly device: string;
       readonly topic: string;
       readonly payload: string;
@@ -24,9 +25,16 @@ export type DeviceOutput =
     }
   | {
       readonly kind: 'serial';
-      /** The serial line (the device id of the scale or GPS module on it). */
+      /** `site/line`: the scale or GPS module on the line. */
       readonly line: string;
       readonly data: string;
+      readonly at: number;
+    }
+  | {
+      /** The disconnect-storm fault: these devices (`site/device`) drop off abruptly for a while. */
+      readonly kind: 'disconnect';
+      readonly devices: readonly string[];
+      readonly durationMs: number;
       readonly at: number;
     };
 

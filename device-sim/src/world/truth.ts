@@ -1,0 +1,41 @@
+import type { LatLon } from '@aisle/protocols';
+
+/**
+ * Ground truth: what really happened in the simulated world, so tests and evaluations can compare
+ * the system's estimates (units per lane, door counts, van arrivals, sales) with reality.
+ */
+export type TruthEvent =
+  | { t: number; kind: 'pick'; site: string; lane: string; sku: string; units: number; basket: string }
+  | { t: number; kind: 'lost-sale'; site: string; sku: string; units: number }
+  | { t: number; kind: 'crossing'; site: string; door: string; direction: 'in' | 'out' }
+  | { t: number; kind: 'basket'; site: string; register: string; basket: string; customer?: string; lines: { sku: string; qty: number }[] }
+  | { t: number; kind: 'restock'; site: string; lane: string; units: number; reason: string }
+  | { t: number; kind: 'phantom'; site: string; lane: string; units: number }
+  | { t: number; kind: 'snapshot'; site: string; units: number[] }
+  | { t: number; kind: 'van'; van: string; position: LatLon; speedMps: number; state: 'driving' | 'stopped'; stop?: string }
+  | { t: number; kind: 'van-arrival' | 'van-departure'; van: string; stop: string }
+  | { t: number; kind: 'preferences'; customer: string; favorites: string[] }
+  | { t: number; kind: 'bundles'; bundles: string[][] }
+  | { t: number; kind: 'clock'; site: string; device: string; skewMs: number; unsynced: boolean }
+  | { t: number; kind: 'storm'; devices: string[]; durationMs: number }
+  | { t: number; kind: 'fault'; fault: string; device: string; [detail: string]: unknown };
+
+export interface TruthRecorder {
+  record(event: TruthEvent): void;
+}
+
+/** Keeps nothing: for runs that need no ground truth. */
+export const discardTruth: TruthRecorder = { record: () => {} };
+
+/** Keeps everything in memory (tests). */
+export class MemoryTruth implements TruthRecorder {
+  readonly events: TruthEvent[] = [];
+
+  record(event: TruthEvent): void {
+    this.events.push(event);
+  }
+
+  of<K extends TruthEvent['kind']>(kind: K): Extract<TruthEvent, { kind: K }>[] {
+    return this.events.filter((e): e is Extract<TruthEvent, { kind: K }> => e.kind === kind);
+  }
+}
