@@ -21,9 +21,10 @@ export class EventQueue<T> {
     return this.#heap[0]?.at ?? Number.POSITIVE_INFINITY;
   }
 
+  /** Schedules at `at` rounded to a whole millisecond (device clocks tick in ms). */
   schedule(at: number, event: T): void {
     const heap = this.#heap;
-    heap.push({ at, order: this.#order++, event });
+    heap.push({ at: Math.round(at), order: this.#order++, event });
     let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;

@@ -85,7 +85,7 @@ export class World {
   readonly #vans: VanState[];
   readonly #emitter: DeviceEmitter;
   readonly #truth: TruthRecorder;
-  readonly #rng: Record<'arrivals' | 'baskets' | 'sensors' | 'restock' | 'phantom' | 'vans' | 'storm' | 'drift', Rng>;
+  readonly #rng: Record<'arrivals' | 'baskets' | 'sensors' | 'noise' | 'restock' | 'phantom' | 'vans' | 'storm' | 'drift', Rng>;
   readonly #profile: (tMs: number) => number;
   readonly #profileMax: number;
   #out: (output: DeviceOutput) => void = () => {};
@@ -101,6 +101,7 @@ export class World {
       arrivals: rngFor(seed, 'arrivals'),
       baskets: rngFor(seed, 'baskets'),
       sensors: rngFor(seed, 'sensors'),
+      noise: rngFor(seed, 'fault:noise'),
       restock: rngFor(seed, 'restock'),
       phantom: rngFor(seed, 'fault:phantom'),
       vans: rngFor(seed, 'vans'),
@@ -412,7 +413,7 @@ export class World {
     const hours = (t - this.startMs) / HOUR_MS;
     let grams = (store.units[laneIndex] as number) * lane.unitGrams;
     grams += r.normal(0, sensors.scaleNoiseGrams);
-    if (faults.noise.gramsSd > 0) grams += r.normal(0, faults.noise.gramsSd);
+    if (faults.noise.gramsSd > 0) grams += this.#rng.noise.normal(0, faults.noise.gramsSd);
     grams += (store.driftSign[scaleIndex] ?? 1) * faults.drift.gramsPerHour * hours;
     const disturbed = t < (store.handUntil[laneIndex] as number);
     if (disturbed) grams += store.handGrams[laneIndex] as number;
