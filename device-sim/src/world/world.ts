@@ -40,6 +40,9 @@ type Event =
 
 interface Shopper {
   readonly basket: string;
+  /** Drawn on arrival, so what happens in the store (a lost sale) never shifts other draws. */
+  readonly register: string;
+  readonly exitDelayMs: number;
   readonly customer: LoyaltyCustomer | undefined;
   readonly door: number;
   readonly wants: Array<{ sku: number; qty: number }>;
@@ -58,6 +61,12 @@ interface StoreState {
   readonly doorOut: number[];
   readonly customers: LoyaltyCustomer[];
   readonly driftSign: number[];
+  /**
+   * One random stream per lane for everything that happens to that lane (sensor noise, hands,
+   * restock delays): what happens on one lane never shifts the draws of another.
+   */
+  readonly laneRng: Rng[];
+  readonly laneNoiseRng: Rng[];
   readonly peakPerHour: number;
   basketNo: number;
 }
@@ -85,7 +94,7 @@ export class World {
   readonly #vans: VanState[];
   readonly #emitter: DeviceEmitter;
   readonly #truth: TruthRecorder;
-  readonly #rng: Record<'arrivals' | 'baskets' | 'sensors' | 'noise' | 'restock' | 'phantom' | 'vans' | 'storm' | 'drift', Rng>;
+  readonly #rng: Record<'arrivals' | 'baskets' | 'sensors' | 'phantom' | 'vans' | 'storm' | 'drift', Rng>;
   readonly #profile: (tMs: number) => number;
   readonly #profileMax: number;
   #out: (output: DeviceOutput) => void = () => {};
@@ -101,8 +110,6 @@ export class World {
       arrivals: rngFor(seed, 'arrivals'),
       baskets: rngFor(seed, 'baskets'),
       sensors: rngFor(seed, 'sensors'),
-      noise: rngFor(seed, 'fault:noise'),
-      restock: rngFor(seed, 'restock'),
       phantom: rngFor(seed, 'fault:phantom'),
       vans: rngFor(seed, 'vans'),
       storm: rngFor(seed, 'fault:storm'),
@@ -137,6 +144,8 @@ export class World {
         doorOut: layout.doors.map(() => 0),
         customers,
         driftSign: layout.scales.map(() => (layoutRng.chance(0.5) ? 1 : -1)),
+        laneRng: layout.lanes.map((l) => rngFor(seed, `lane:${store.id}:${l.lane}`)),
+        laneNoiseRng: layout.lanes.map((l) => rngFor(seed, `fault:noise:${store.id}:${l.lane}`)),
         peakPerHour: store.peakShoppersPerHour,
         basketNo: 0,
       };
@@ -335,7 +344,15 @@ export class World {
     const customer = store.customers.length > 0 && b.chance(shoppers.loyaltyShare) ? b.pick(store.customers) : undefined;
     const wants = chooseBasket(b, this.catalog, store.layout, { meanItems: shoppers.meanItems, affinity: shoppers.affinity, favoriteShare: 0.6 }, customer);
     store.basketNo += 1;
-    const shopper: Shopper = { basket: `${store.id}-b${store.basketNo}`, customer, door, wants, got: [] };
+    const shopper: Shopper = {
+      basket: `${store.id}-b${store.basketNo}`,
+      register: store.layout.registers[b.int(0, store.layout.registers.length - 1)] ?? 'pos-1',
+      exitDelayMs: 30_000 + b.int(0, 60_000),
+      customer,
+      door,
+      wants,
+      got: [],
+    };
     const dwellMs = shoppers.dwellMinutes * 60_000 * Math.exp(b.normal(0, 0.35));
     wants.forEach((_, i) => {
       this.#queue.schedule(t + Math.round((dwellMs * (i + 1)) / (wants.length + 1)), { k: 'pick', store: s, shopper, line: i });
@@ -365,22 +382,22 @@ export class World {
     const transientMs = this.scenario.sensors.transientS * 1000;
     if (transientMs > 0) {
       store.handUntil[best] = t + transientMs;
-      store.handGrams[best] = this.#rng.sensors.chance(0.5) ? 300 + this.#rng.sensors.next() * 2000 : -(lane.unitGrams * taken);
+      const r = store.laneRng[best] as Rng;
+      store.handGrams[best] = r.chance(0.5) ? 300 + r.next() * 2000 : -(lane.unitGrams * taken);
       this.#reportLane(t, store, s, best);
     }
     const { restock } = this.scenario;
     if (restock.policy === 'builtin' && !store.restockPending[best] && (store.units[best] as number) <= restock.belowShare * lane.capacity) {
       store.restockPending[best] = true;
-      const delay = restock.delayMinutes * 60_000 * (0.5 + this.#rng.restock.next());
+      const delay = restock.delayMinutes * 60_000 * (0.5 + (store.laneRng[best] as Rng).next());
       this.#queue.schedule(t + Math.round(delay), { k: 'restock', store: s, lane: best, reason: 'builtin-policy' });
     }
   }
 
   #checkout(t: number, s: number, shopper: Shopper): void {
     const store = this.#stores[s] as StoreState;
-    const b = this.#rng.baskets;
+    const register = shopper.register;
     if (shopper.got.length > 0) {
-      const register = store.layout.registers[b.int(0, store.layout.registers.length - 1)] ?? 'pos-1';
       const lines = shopper.got.map((g) => {
         const sku = this.catalog.skus[g.sku];
         return { sku: sku?.sku ?? '', qty: g.qty, unitPriceCents: sku?.priceCents ?? 0 };
@@ -400,7 +417,7 @@ export class World {
         lines: lines.map((l) => ({ sku: l.sku, qty: l.qty })),
       });
     }
-    this.#queue.schedule(t + 30_000 + b.int(0, 60_000), { k: 'exit', store: s, door: shopper.door });
+    this.#queue.schedule(t + shopper.exitDelayMs, { k: 'exit', store: s, door: shopper.door });
   }
 
   /** One lane's reading as the scale reports it: net grams with noise, drift and any hand on it. */
@@ -408,12 +425,12 @@ export class World {
     const lane = store.layout.lanes[laneIndex];
     if (lane === undefined) throw new Error(`lane ${laneIndex} missing`);
     const { sensors, faults } = this.scenario;
-    const r = this.#rng.sensors;
+    const r = store.laneRng[laneIndex] as Rng;
     const scaleIndex = Math.floor(laneIndex / this.scenario.stores[s]!.lanesPerScale);
     const hours = (t - this.startMs) / HOUR_MS;
     let grams = (store.units[laneIndex] as number) * lane.unitGrams;
     grams += r.normal(0, sensors.scaleNoiseGrams);
-    if (faults.noise.gramsSd > 0) grams += this.#rng.noise.normal(0, faults.noise.gramsSd);
+    if (faults.noise.gramsSd > 0) grams += (store.laneNoiseRng[laneIndex] as Rng).normal(0, faults.noise.gramsSd);
     grams += (store.driftSign[scaleIndex] ?? 1) * faults.drift.gramsPerHour * hours;
     const disturbed = t < (store.handUntil[laneIndex] as number);
     if (disturbed) grams += store.handGrams[laneIndex] as number;
@@ -462,7 +479,7 @@ export class World {
     if (after === before) return;
     store.units[laneIndex] = after;
     store.handUntil[laneIndex] = t + this.scenario.sensors.transientS * 1000;
-    store.handGrams[laneIndex] = 500 + this.#rng.restock.next() * 3000;
+    store.handGrams[laneIndex] = 500 + (store.laneRng[laneIndex] as Rng).next() * 3000;
     this.#truth.record({ t, kind: 'restock', site: store.id, lane: lane.lane, units: after - before, reason });
   }
 
