@@ -1,4 +1,4 @@
-import { encodeGga, encodeRmc, encodeShelfWeight, type GpsFix, type ShelfWeight } from '@aisle/protocols';
+import { type Command, encodeGga, encodeRmc, encodeShelfWeight, type GpsFix, type ShelfWeight } from '@aisle/protocols';
 import type { DeviceIdentity, DeviceOutput } from '../outputs/output.js';
 import { type Rng, rngFor } from '../rng.js';
 import type { Scenario } from '../scenario.js';
@@ -36,7 +36,8 @@ type Event =
   | { k: 'temp'; van: number }
   | { k: 'shock'; van: number }
   | { k: 'storm' }
-  | { k: 'deferred'; output: DeviceOutput };
+  | { k: 'deferred'; output: DeviceOutput }
+  | { k: 'command'; store: number; scale: number; command: Command };
 
 interface Shopper {
   readonly basket: string;
@@ -56,6 +57,8 @@ interface StoreState {
   /** Until when a hand disturbs each lane's reading, and by how many grams. */
   readonly handUntil: number[];
   readonly handGrams: number[];
+  /** Load zeroed by the last tare command, per lane (the scale reports gross minus this). */
+  readonly tareGrams: number[];
   readonly restockPending: boolean[];
   readonly doorIn: number[];
   readonly doorOut: number[];
@@ -130,8 +133,9 @@ export class World {
     this.#stores = scenario.stores.map((store) => {
       const layout = buildLayout(store, this.catalog, layoutRng);
       const lanes = layout.lanes.length;
-      const customers = Array.from({ length: Math.round(scenario.shoppers.loyaltyCustomers / scenario.stores.length) }, (_, i) =>
-        makeCustomer(`${store.id}-c${String(i + 1).padStart(5, '0')}`, customerRng, this.catalog, layout),
+      const customers = Array.from(
+        { length: Math.round(scenario.shoppers.loyaltyCustomers / scenario.stores.length) },
+        (_, i) => makeCustomer(`${store.id}-c${String(i + 1).padStart(5, '0')}`, customerRng, this.catalog, layout),
       );
       return {
         id: store.id,
@@ -139,6 +143,7 @@ export class World {
         units: layout.lanes.map((l) => l.capacity),
         handUntil: new Array<number>(lanes).fill(0),
         handGrams: new Array<number>(lanes).fill(0),
+        tareGrams: new Array<number>(lanes).fill(0),
         restockPending: new Array<boolean>(lanes).fill(false),
         doorIn: layout.doors.map(() => 0),
         doorOut: layout.doors.map(() => 0),
@@ -166,7 +171,8 @@ export class World {
   /** Serial lines as `site/line` (a scale or a van's GPS module on a UART). */
   get serialLines(): string[] {
     const lines: string[] = [];
-    for (const store of this.#stores) for (const s of store.layout.scales) if (s.serial) lines.push(`${store.id}/${s.device}`);
+    for (const store of this.#stores)
+      for (const s of store.layout.scales) if (s.serial) lines.push(`${store.id}/${s.device}`);
     for (const van of this.#vans) if (van.scenario.gpsOverSerial) lines.push(`${van.id}/gps`);
     return lines;
   }
@@ -190,6 +196,62 @@ export class World {
       this.#handle(next.at, next.event);
     }
     this.#now = Math.max(this.#now, untilMs);
+  }
+
+  /**
+   * A command from the gateway to one of this world's devices (`cmd/{site}/{device}/{name}`), as
+   * the device would handle it: tare zeroes the lane(s) at their current load, calibrate
+   * acknowledges the known mass, config applies what the device understands. Each answers with a
+   * device event (`tare-done`, `calibrate-done`, `config-done`) that refers to the command id.
+   */
+  command(site: string, device: string, command: Command): boolean {
+    const s = this.#stores.findIndex((x) => x.id === site);
+    const scale = this.#stores[s]?.layout.scales.findIndex((x) => x.device === device) ?? -1;
+    if (s < 0 || scale < 0) return false;
+    // Handled inside the next run(), in time order with everything else.
+    this.#queue.schedule(this.#now, { k: 'command', store: s, scale, command });
+    return true;
+  }
+
+  #command(t: number, s: number, scaleIndex: number, command: Command): void {
+    const store = this.#stores[s] as StoreState;
+    const scale = store.layout.scales[scaleIndex];
+    if (scale === undefined) return;
+    const site = store.id;
+    const device = scale.device;
+    const lanes = scale.lanes.filter(
+      (i) => command.command === 'config' || command.lane === undefined || store.layout.lanes[i]?.lane === command.lane,
+    );
+    switch (command.command) {
+      case 'tare':
+        for (const i of lanes)
+          store.tareGrams[i] = (store.units[i] as number) * (store.layout.lanes[i]?.unitGrams ?? 0);
+        this.#emitter.event(t, site, device, {
+          event: 'tare-done',
+          ref: command.id,
+          ok: lanes.length > 0,
+          ...(command.lane === undefined ? {} : { lane: command.lane }),
+        });
+        return;
+      case 'calibrate':
+        this.#emitter.event(t, site, device, {
+          event: 'calibrate-done',
+          ref: command.id,
+          ok: lanes.length > 0,
+          lane: command.lane,
+        });
+        return;
+      case 'config': {
+        const unknown = Object.keys(command.settings).filter((k) => k !== 'reportIntervalS');
+        this.#emitter.event(t, site, device, {
+          event: 'config-done',
+          ref: command.id,
+          ok: unknown.length === 0,
+          ...(unknown.length === 0 ? {} : { message: `unknown settings: ${unknown.join(', ')}` }),
+        });
+        return;
+      }
+    }
   }
 
   /** A staff task or delivery refills a lane (closes the loop with the hub). */
@@ -218,17 +280,33 @@ export class World {
   #scheduleStart(): void {
     const t = this.startMs;
     const { sensors, faults } = this.scenario;
-    this.#truth.record({ t, kind: 'bundles', bundles: this.catalog.bundles.map((b) => b.map((i) => this.catalog.skus[i]?.sku ?? '')) });
+    this.#truth.record({
+      t,
+      kind: 'bundles',
+      bundles: this.catalog.bundles.map((b) => b.map((i) => this.catalog.skus[i]?.sku ?? '')),
+    });
     this.#stores.forEach((store, s) => {
       for (const c of store.customers) {
-        this.#truth.record({ t, kind: 'preferences', customer: c.id, favorites: c.favorites.map((i) => this.catalog.skus[i]?.sku ?? '') });
+        this.#truth.record({
+          t,
+          kind: 'preferences',
+          customer: c.id,
+          favorites: c.favorites.map((i) => this.catalog.skus[i]?.sku ?? ''),
+        });
       }
-      this.#queue.schedule(t + this.#rng.arrivals.exponential(HOUR_MS / Math.max(store.peakPerHour * this.#profileMax, 1e-9)), {
-        k: 'arrival',
-        store: s,
-      });
+      this.#queue.schedule(
+        t + this.#rng.arrivals.exponential(HOUR_MS / Math.max(store.peakPerHour * this.#profileMax, 1e-9)),
+        {
+          k: 'arrival',
+          store: s,
+        },
+      );
       store.layout.scales.forEach((_, i) => {
-        this.#queue.schedule(t + Math.round(this.#rng.sensors.next() * sensors.scaleReportS * 1000), { k: 'scale', store: s, scale: i });
+        this.#queue.schedule(t + Math.round(this.#rng.sensors.next() * sensors.scaleReportS * 1000), {
+          k: 'scale',
+          store: s,
+          scale: i,
+        });
       });
       store.layout.doors.forEach((_, i) => {
         this.#queue.schedule(t + sensors.doorReportS * 1000, { k: 'door', store: s, door: i });
@@ -240,12 +318,17 @@ export class World {
       for (const lane of [...phantoms].sort((a, b) => a - b)) this.#schedulePhantom(t, s, lane);
     });
     for (const store of this.#stores) {
-      for (const device of [...store.layout.scales.map((x) => x.device), ...store.layout.doors, ...store.layout.registers]) {
+      for (const device of [
+        ...store.layout.scales.map((x) => x.device),
+        ...store.layout.doors,
+        ...store.layout.registers,
+      ]) {
         this.#emitter.state(t, store.id, device, { status: 'online', ts: t });
       }
     }
     this.#vans.forEach((van, v) => {
-      for (const device of ['gps', 'temp-1', 'shock-1']) this.#emitter.state(t, van.id, device, { status: 'online', ts: t });
+      for (const device of ['gps', 'temp-1', 'shock-1'])
+        this.#emitter.state(t, van.id, device, { status: 'online', ts: t });
       this.#queue.schedule(this.#nextLocalHour(t, van.scenario.departAtHour), { k: 'van-day', van: v });
       this.#queue.schedule(t + 1000, { k: 'gps', van: v });
       this.#queue.schedule(t + sensors.tempReportS * 1000, { k: 'temp', van: v });
@@ -253,7 +336,8 @@ export class World {
     });
     this.#queue.schedule(t + 60_000, { k: 'snapshot' });
     this.#queue.schedule(this.#nextLocalHour(t, 0), { k: 'drift' });
-    if (faults.disconnectStorm.everyMinutes > 0) this.#queue.schedule(t + faults.disconnectStorm.everyMinutes * 60_000, { k: 'storm' });
+    if (faults.disconnectStorm.everyMinutes > 0)
+      this.#queue.schedule(t + faults.disconnectStorm.everyMinutes * 60_000, { k: 'storm' });
   }
 
   #localMs(t: number): number {
@@ -291,7 +375,13 @@ export class World {
       case 'exit': {
         const store = this.#stores[e.store] as StoreState;
         store.doorOut[e.door] = (store.doorOut[e.door] ?? 0) + 1;
-        this.#truth.record({ t, kind: 'crossing', site: store.id, door: store.layout.doors[e.door] ?? '', direction: 'out' });
+        this.#truth.record({
+          t,
+          kind: 'crossing',
+          site: store.id,
+          door: store.layout.doors[e.door] ?? '',
+          direction: 'out',
+        });
         return;
       }
       case 'scale':
@@ -306,7 +396,8 @@ export class World {
       case 'phantom':
         return this.#phantom(t, e.store, e.lane);
       case 'snapshot':
-        for (const store of this.#stores) this.#truth.record({ t, kind: 'snapshot', site: store.id, units: [...store.units] });
+        for (const store of this.#stores)
+          this.#truth.record({ t, kind: 'snapshot', site: store.id, units: [...store.units] });
         this.#queue.schedule(t + 60_000, { k: 'snapshot' });
         return;
       case 'drift':
@@ -326,6 +417,8 @@ export class World {
       case 'deferred':
         this.#out(e.output);
         return;
+      case 'command':
+        return this.#command(t, e.store, e.scale, e.command);
     }
   }
 
@@ -341,8 +434,15 @@ export class World {
     const door = b.int(0, store.layout.doors.length - 1);
     store.doorIn[door] = (store.doorIn[door] ?? 0) + 1;
     this.#truth.record({ t, kind: 'crossing', site: store.id, door: store.layout.doors[door] ?? '', direction: 'in' });
-    const customer = store.customers.length > 0 && b.chance(shoppers.loyaltyShare) ? b.pick(store.customers) : undefined;
-    const wants = chooseBasket(b, this.catalog, store.layout, { meanItems: shoppers.meanItems, affinity: shoppers.affinity, favoriteShare: 0.6 }, customer);
+    const customer =
+      store.customers.length > 0 && b.chance(shoppers.loyaltyShare) ? b.pick(store.customers) : undefined;
+    const wants = chooseBasket(
+      b,
+      this.catalog,
+      store.layout,
+      { meanItems: shoppers.meanItems, affinity: shoppers.affinity, favoriteShare: 0.6 },
+      customer,
+    );
     store.basketNo += 1;
     const shopper: Shopper = {
       basket: `${store.id}-b${store.basketNo}`,
@@ -355,7 +455,12 @@ export class World {
     };
     const dwellMs = shoppers.dwellMinutes * 60_000 * Math.exp(b.normal(0, 0.35));
     wants.forEach((_, i) => {
-      this.#queue.schedule(t + Math.round((dwellMs * (i + 1)) / (wants.length + 1)), { k: 'pick', store: s, shopper, line: i });
+      this.#queue.schedule(t + Math.round((dwellMs * (i + 1)) / (wants.length + 1)), {
+        k: 'pick',
+        store: s,
+        shopper,
+        line: i,
+      });
     });
     this.#queue.schedule(t + Math.round(dwellMs), { k: 'checkout', store: s, shopper });
   }
@@ -371,13 +476,22 @@ export class World {
     for (const l of lanes) if (best < 0 || (store.units[l] as number) > (store.units[best] as number)) best = l;
     const available = best < 0 ? 0 : (store.units[best] as number);
     const taken = Math.min(available, want.qty);
-    if (taken < want.qty) this.#truth.record({ t, kind: 'lost-sale', site: store.id, sku: sku?.sku ?? '', units: want.qty - taken });
+    if (taken < want.qty)
+      this.#truth.record({ t, kind: 'lost-sale', site: store.id, sku: sku?.sku ?? '', units: want.qty - taken });
     if (taken === 0 || best < 0) return;
     store.units[best] = available - taken;
     shopper.got.push({ sku: want.sku, qty: taken });
     const lane = store.layout.lanes[best];
     if (lane === undefined) return;
-    this.#truth.record({ t, kind: 'pick', site: store.id, lane: lane.lane, sku: sku?.sku ?? '', units: taken, basket: shopper.basket });
+    this.#truth.record({
+      t,
+      kind: 'pick',
+      site: store.id,
+      lane: lane.lane,
+      sku: sku?.sku ?? '',
+      units: taken,
+      basket: shopper.basket,
+    });
     // A hand on the shelf: the scale sees extra or missing weight until the transient ends.
     const transientMs = this.scenario.sensors.transientS * 1000;
     if (transientMs > 0) {
@@ -387,7 +501,11 @@ export class World {
       this.#reportLane(t, store, s, best);
     }
     const { restock } = this.scenario;
-    if (restock.policy === 'builtin' && !store.restockPending[best] && (store.units[best] as number) <= restock.belowShare * lane.capacity) {
+    if (
+      restock.policy === 'builtin' &&
+      !store.restockPending[best] &&
+      (store.units[best] as number) <= restock.belowShare * lane.capacity
+    ) {
       store.restockPending[best] = true;
       const delay = restock.delayMinutes * 60_000 * (0.5 + (store.laneRng[best] as Rng).next());
       this.#queue.schedule(t + Math.round(delay), { k: 'restock', store: s, lane: best, reason: 'builtin-policy' });
@@ -403,9 +521,10 @@ export class World {
         return { sku: sku?.sku ?? '', qty: g.qty, unitPriceCents: sku?.priceCents ?? 0 };
       });
       const totalCents = lines.reduce((sum, l) => sum + l.qty * l.unitPriceCents, 0);
-      const data = shopper.customer === undefined
-        ? { basket: shopper.basket, register, lines, totalCents }
-        : { basket: shopper.basket, register, customer: shopper.customer.id, lines, totalCents };
+      const data =
+        shopper.customer === undefined
+          ? { basket: shopper.basket, register, lines, totalCents }
+          : { basket: shopper.basket, register, customer: shopper.customer.id, lines, totalCents };
       this.#emitter.telemetry(t, store.id, register, 'pos.basket', data, 1);
       this.#truth.record({
         t,
@@ -428,7 +547,7 @@ export class World {
     const r = store.laneRng[laneIndex] as Rng;
     const scaleIndex = Math.floor(laneIndex / this.scenario.stores[s]!.lanesPerScale);
     const hours = (t - this.startMs) / HOUR_MS;
-    let grams = (store.units[laneIndex] as number) * lane.unitGrams;
+    let grams = (store.units[laneIndex] as number) * lane.unitGrams - (store.tareGrams[laneIndex] as number);
     grams += r.normal(0, sensors.scaleNoiseGrams);
     if (faults.noise.gramsSd > 0) grams += (store.laneNoiseRng[laneIndex] as Rng).normal(0, faults.noise.gramsSd);
     grams += (store.driftSign[scaleIndex] ?? 1) * faults.drift.gramsPerHour * hours;
@@ -443,7 +562,12 @@ export class World {
     if (lane === undefined || scale === undefined) return;
     const data = this.#reading(t, store, s, laneIndex);
     if (scale.serial) {
-      this.#emitter.serial(t, store.id, scale.device, encodeShelfWeight(scale.device, this.#emitter.nextSeq(store.id, scale.device), data));
+      this.#emitter.serial(
+        t,
+        store.id,
+        scale.device,
+        encodeShelfWeight(scale.device, this.#emitter.nextSeq(store.id, scale.device), data),
+      );
     } else {
       this.#emitter.telemetry(t, store.id, scale.device, 'shelf.weight', data);
     }
@@ -503,7 +627,12 @@ export class World {
     for (const store of this.#stores) {
       for (const c of store.customers) {
         if (driftCustomer(c, rate, this.#rng.drift, this.catalog, store.layout)) {
-          this.#truth.record({ t, kind: 'preferences', customer: c.id, favorites: c.favorites.map((i) => this.catalog.skus[i]?.sku ?? '') });
+          this.#truth.record({
+            t,
+            kind: 'preferences',
+            customer: c.id,
+            favorites: c.favorites.map((i) => this.catalog.skus[i]?.sku ?? ''),
+          });
         }
       }
     }
@@ -540,7 +669,8 @@ export class World {
     if (edge === 'start') {
       // The delivery refills the store's lanes (its backroom is restocked).
       const store = this.#stores.find((s) => s.id === phase.stop);
-      if (store !== undefined) store.layout.lanes.forEach((_, i) => this.#refill(t, store, i, undefined, `delivery:${van.id}`));
+      if (store !== undefined)
+        store.layout.lanes.forEach((_, i) => this.#refill(t, store, i, undefined, `delivery:${van.id}`));
     }
   }
 
@@ -548,7 +678,10 @@ export class World {
     const van = this.#vans[v] as VanState;
     const { dc, sensors } = this.scenario;
     const onRoute = van.plan !== undefined && t >= van.plan.startMs && t < van.plan.endMs;
-    const state = van.plan === undefined ? vanStateAt({ van: van.id, phases: [], startMs: 0, endMs: 0 }, dc.location, t) : vanStateAt(van.plan, dc.location, t);
+    const state =
+      van.plan === undefined
+        ? vanStateAt({ van: van.id, phases: [], startMs: 0, endMs: 0 }, dc.location, t)
+        : vanStateAt(van.plan, dc.location, t);
     const fix: GpsFix = {
       lat: Math.round(state.position.lat * 1e7) / 1e7,
       lon: Math.round(state.position.lon * 1e7) / 1e7,
@@ -594,7 +727,14 @@ export class World {
     if (driving) {
       const hard = this.#rng.vans.chance(0.05);
       const peakG = Math.round((hard ? 6 + 4 * this.#rng.vans.next() : 1.2 + 2.3 * this.#rng.vans.next()) * 100) / 100;
-      this.#emitter.telemetry(t, van.id, 'shock-1', 'shock', { peakG, axis: this.#rng.vans.pick(['x', 'y', 'z'] as const), durationMs: this.#rng.vans.int(5, 60) }, 1);
+      this.#emitter.telemetry(
+        t,
+        van.id,
+        'shock-1',
+        'shock',
+        { peakG, axis: this.#rng.vans.pick(['x', 'y', 'z'] as const), durationMs: this.#rng.vans.int(5, 60) },
+        1,
+      );
     }
     this.#queue.schedule(t + this.#rng.vans.exponential(HOUR_MS / 3), { k: 'shock', van: v });
   }
