@@ -1,15 +1,21 @@
 #!/usr/bin/env node
 // `npm start`: runs what aisle has today, with embedded defaults and no servers to install.
-// At the foundation stage that is the simulator's serial devices feeding the edge gateway's
-// serial decoder, and the hub's contract check; each later component joins this demo.
+// Today: the demo world of the simulator (2 stores × 200 lanes, a DC, 3 vans) publishing over MQTT
+// into an embedded broker, watched live; its serial devices feeding the edge gateway's serial
+// decoder; and the hub's contract check. Each later component joins this demo.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newId, topics } from '@aisle/protocols';
+import { newId, parseTopic, topics } from '@aisle/protocols';
+import { Aedes } from 'aedes';
+import mqtt from 'mqtt';
 
 const root = join(import.meta.dirname, '..');
 const bin = (pkg) => join(root, pkg, 'dist/main.js');
+const SIM_MINUTES = Number(process.env.AISLE_DEMO_MINUTES ?? 60);
+const SPEED = Number(process.env.AISLE_DEMO_SPEED ?? 120);
 
 /** Runs `node <script> args`, optionally feeding stdin; resolves with stdout, rejects on failure. */
 function run(script, args, stdin) {
@@ -26,6 +32,76 @@ function run(script, args, stdin) {
     if (stdin === undefined) child.stdin.end();
     else stdin.pipe(child.stdin);
   });
+}
+
+async function liveStoreDemo() {
+  const broker = await Aedes.createBroker();
+  const server = createServer(broker.handle);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `mqtt://127.0.0.1:${server.address().port}`;
+  const watcher = await mqtt.connectAsync(url, { clientId: 'demo-watcher' });
+  const counts = {};
+  const lanes = new Map();
+  let baskets = 0;
+  let basketUnits = 0;
+  let lost = 0;
+  let van = '';
+  watcher.on('message', (topic, payload) => {
+    const t = parseTopic(topic);
+    if (!t.ok) return;
+    const key = t.value.kind === 'dt' ? t.value.channel : t.value.kind;
+    counts[key] = (counts[key] ?? 0) + 1;
+    if (t.value.kind === 'state' && payload.toString().includes('"lost"')) lost++;
+    if (t.value.kind !== 'dt') return;
+    const item = JSON.parse(payload.toString());
+    if (item.type === 'shelf.weight' && item.data.stable)
+      lanes.set(`${item.src.site}/${item.data.lane}`, item.data.grams);
+    if (item.type === 'pos.basket') {
+      baskets++;
+      basketUnits += item.data.lines.reduce((s, l) => s + l.qty, 0);
+    }
+    if (item.type === 'gps.fix')
+      van = `${item.src.site} at ${item.data.lat.toFixed(4)}, ${item.data.lon.toFixed(4)}, ${(item.data.speedMps * 3.6).toFixed(0)} km/h`;
+  });
+  await watcher.subscribeAsync(['dt/#', 'state/#'], { qos: 0 });
+  console.log(`1. the demo world (scenarios/demo.yaml) publishing to an embedded MQTT broker at ${url}`);
+  console.log(
+    `   ${SIM_MINUTES} simulated minutes at ${SPEED}× (one client per device, each with its own credentials and last will)\n`,
+  );
+  let ticks = 0;
+  const ticker = setInterval(() => {
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    const line = `${total} messages  ${baskets} baskets (${basketUnits} units)  ${lanes.size} lanes weighed  van ${van || '(parked)'}`;
+    // A live line on a terminal; a line every 5 s when piped.
+    if (process.stdout.isTTY) process.stdout.write(`\r   ${line}     `);
+    else if (++ticks % 5 === 0) process.stdout.write(`   ${line}\n`);
+  }, 1000);
+  try {
+    const { out } = await run(bin('device-sim'), [
+      'run',
+      '--scenario',
+      join(root, 'scenarios/demo.yaml'),
+      '--broker',
+      url,
+      '--speed',
+      String(SPEED),
+      '--duration',
+      `${SIM_MINUTES}m`,
+      '--quiet',
+    ]);
+    const summary = JSON.parse(out.trim().split('\n').pop());
+    clearInterval(ticker);
+    process.stdout.write('\n');
+    console.log(`   by channel: ${JSON.stringify(counts)}; devices reported lost (LWT): ${lost}`);
+    console.log(
+      `   simulator: ${summary.devices} devices, ${summary.outputs} outputs; MQTT published ${summary.mqtt.published.qos0 + summary.mqtt.published.qos1}, dropped ${JSON.stringify(summary.mqtt.dropped)}`,
+    );
+  } finally {
+    clearInterval(ticker);
+    await watcher.endAsync();
+    await new Promise((resolve) => broker.close(resolve));
+    await new Promise((resolve) => server.close(resolve));
+  }
 }
 
 async function serialDemo() {
@@ -45,17 +121,11 @@ async function serialDemo() {
   const summary = lines.pop().summary;
   const kinds = {};
   for (const s of lines) kinds[s.kind] = (kinds[s.kind] ?? 0) + 1;
-  const lastWeight = lines.findLast((s) => s.kind === 'shelf-weight');
-  const lastFix = lines.findLast((s) => s.kind === 'rmc');
   console.log(
-    `1. simulator → serial line → edge decoder: ${frames} frames, 10% with garbage before them, 5% cut short`,
-  );
-  console.log(`   decoded ${summary.sentences} sentences ${JSON.stringify(kinds)}`);
-  console.log(
-    `   rejected, by reason code: ${JSON.stringify(summary.rejects)} (${summary.garbageBytes} garbage bytes skipped)`,
+    `2. a scale and a van GPS on noisy serial lines → the edge's serial decoder: ${frames} frames, 10% with garbage, 5% cut short`,
   );
   console.log(
-    `   last shelf reading: lane ${lastWeight.data.lane} ${lastWeight.data.grams} g; last van fix: ${lastFix.fix.lat.toFixed(5)}, ${lastFix.fix.lon.toFixed(5)} at ${(lastFix.fix.speedMps * 3.6).toFixed(1)} km/h`,
+    `   decoded ${summary.sentences} sentences ${JSON.stringify(kinds)}; rejected by reason: ${JSON.stringify(summary.rejects)}`,
   );
 }
 
@@ -91,18 +161,17 @@ async function contractDemo() {
     const bad = join(dir, 'bad.json');
     writeFileSync(good, JSON.stringify(batch([reading(1, 9891.7), reading(2, 9479.2), reading(3, 9478.9)])));
     writeFileSync(bad, JSON.stringify(batch([reading(1, 9891.7), reading(2, '9479 g'), reading(3, 9478.9)])));
-    console.log(`2. the hub's contract check on a batch for ${topics.up('store-a', 'gw-a', 'batch')}:`);
-    console.log(`   well-formed batch → ${(await run(bin('hub'), ['validate', 'batch', good])).out.trim()}`);
-    console.log(
-      `   one reading with grams "9479 g" → ${(await run(bin('hub'), ['validate', 'batch', bad])).out.trim()}`,
-    );
+    console.log(`3. the hub's contract check on a batch for ${topics.up('store-a', 'gw-a', 'batch')}:`);
+    console.log(`   well-formed → ${(await run(bin('hub'), ['validate', 'batch', good])).out.trim()}`);
+    console.log(`   grams "9479 g" → ${(await run(bin('hub'), ['validate', 'batch', bad])).out.trim()}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 console.log('aisle demo: what runs today (each component joins as it lands; see docs/architecture.md)\n');
+await liveStoreDemo();
+console.log('');
 await serialDemo();
 console.log('');
 await contractDemo();
-console.log('\n3. dashboards built to dashboards/dist (the hub will serve them at /).');

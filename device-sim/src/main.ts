@@ -1,24 +1,50 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { Rng } from './rng.js';
+import { type RunCommandOptions, runCommand } from './run-command.js';
+import { parseDuration } from './runner.js';
 import { serialFeed } from './serial-feed.js';
 
 const USAGE = `aisle-sim: simulated stores, shoppers, shelves and vans
 
 Usage:
+  aisle-sim run --scenario FILE [options]
+      Run a scenario's world and send what its devices emit.
+      --seed N            override the scenario's seed
+      --duration D        simulated time to run: 90s, 15m, 2h, 3d, 8w (default 1h)
+      --speed S           simulated seconds per real second (60 = an hour a minute), or "max"
+                          (default max)
+      --broker URL        publish MQTT with one client per device (mqtt://host:port)
+      --serial-dir DIR    open a pty pair per serial line under DIR (needs socat); the gateway
+                          opens DIR/<site>.<line>-host
+      --out FILE          write every device output as a JSON line (the exact message stream)
+      --truth FILE        write ground truth (stock per lane, sales, crossings, van positions)
+      --quiet             no progress line
   aisle-sim frames [--count N] [--seed S] [--garbage P] [--truncate P]
-      Print N serial-line frames (shelf scale $AISW, van GPS $GPRMC/$GPGGA) to stdout,
-      deterministic for a seed, with garbage and cut frames injected at the given rates.
+      Print N serial-line frames (shelf scale $AISW, van GPS $GPRMC/$GPGGA) to stdout.
   aisle-sim --help | --version
 `;
 
-function main(argv: string[]): number {
+function fail(message: string): number {
+  process.stderr.write(`aisle-sim: ${message}\n\n${USAGE}`);
+  return 2;
+}
+
+async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
+      scenario: { type: 'string' },
+      seed: { type: 'string' },
+      duration: { type: 'string', default: '1h' },
+      speed: { type: 'string', default: 'max' },
+      broker: { type: 'string' },
+      'serial-dir': { type: 'string' },
+      out: { type: 'string' },
+      truth: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
       count: { type: 'string', default: '100' },
-      seed: { type: 'string', default: '1' },
       garbage: { type: 'string', default: '0' },
       truncate: { type: 'string', default: '0' },
       help: { type: 'boolean', default: false },
@@ -33,12 +59,44 @@ function main(argv: string[]): number {
     process.stdout.write('0.1.0\n');
     return 0;
   }
-  if (positionals[0] !== 'frames') {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  const command = positionals[0];
+  if (command === 'frames') return frames(values);
+  if (command !== 'run') return fail(command === undefined ? 'no command' : `unknown command "${command}"`);
+  const bad: string[] = [];
+  if (values.scenario === undefined) bad.push('--scenario is required');
+  const durationMs = parseDuration(values.duration);
+  if (durationMs === undefined || durationMs <= 0)
+    bad.push(`duration=${values.duration} (use e.g. 90s, 15m, 2h, 3d, 8w)`);
+  const speed = values.speed === 'max' ? 'max' : Number(values.speed);
+  if (speed !== 'max' && !(speed > 0)) bad.push(`speed=${values.speed} (a positive number or "max")`);
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 4_294_967_295))
+    bad.push(`seed=${values.seed}`);
+  if (values.broker !== undefined && !/^(mqtts?|wss?|tcp):\/\//.test(values.broker))
+    bad.push(`broker=${values.broker} (mqtt://host:port)`);
+  if (bad.length > 0) return fail(`invalid options: ${bad.join('; ')}`);
+  const options: RunCommandOptions = {
+    scenarioPath: values.scenario as string,
+    durationMs: durationMs as number,
+    speed,
+    progress: !values.quiet,
+    ...(seed === undefined ? {} : { seed }),
+    ...(values.broker === undefined ? {} : { brokerUrl: values.broker }),
+    ...(values['serial-dir'] === undefined ? {} : { serialDir: values['serial-dir'] }),
+    ...(values.out === undefined ? {} : { outPath: values.out }),
+    ...(values.truth === undefined ? {} : { truthPath: values.truth }),
+  };
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  process.once('SIGTERM', () => controller.abort());
+  const summary = await runCommand(options, controller.signal);
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  return 0;
+}
+
+function frames(values: { count: string; seed?: string | undefined; garbage: string; truncate: string }): number {
   const count = Number(values.count);
-  const seed = Number(values.seed);
+  const seed = Number(values.seed ?? '1');
   const garbage = Number(values.garbage);
   const truncate = Number(values.truncate);
   const bad = [
@@ -47,10 +105,7 @@ function main(argv: string[]): number {
     !(garbage >= 0 && garbage <= 1) ? `garbage=${values.garbage}` : '',
     !(truncate >= 0 && truncate <= 1) ? `truncate=${values.truncate}` : '',
   ].filter((s) => s !== '');
-  if (bad.length > 0) {
-    process.stderr.write(`aisle-sim: invalid options: ${bad.join(', ')}\n`);
-    return 2;
-  }
+  if (bad.length > 0) return fail(`invalid options: ${bad.join(', ')}`);
   const feed = serialFeed(new Rng(seed), { startMs: Date.UTC(2026, 0, 5, 8, 0, 0), garbage, truncate });
   const out: string[] = [];
   for (let i = 0; i < count; i++) out.push(feed.next().value as string);
@@ -58,4 +113,12 @@ function main(argv: string[]): number {
   return 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`aisle-sim: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -44,14 +44,23 @@ export async function runWorld(options: RunOptions): Promise<RunProgress> {
     options.emit(output);
   };
   let lastProgress = wallStart;
-  const progress = (): RunProgress => ({ simulatedMs: world.now - start, durationMs, outputs, wallMs: now() - wallStart });
+  const progress = (): RunProgress => ({
+    simulatedMs: world.now - start,
+    durationMs,
+    outputs,
+    wallMs: now() - wallStart,
+  });
   while (world.now < end && signal?.aborted !== true) {
-    const target = speed === 'max' ? Math.min(end, world.now + MAX_SPEED_STEP_MS) : Math.min(end, start + (now() - wallStart) * speed);
+    const target =
+      speed === 'max'
+        ? Math.min(end, world.now + MAX_SPEED_STEP_MS)
+        : Math.min(end, start + (now() - wallStart) * speed);
     world.run(target, emit);
     const waiting = options.backpressure?.();
     if (waiting !== undefined) await waiting;
     if (speed === 'max') await new Promise((resolve) => setImmediate(resolve));
-    else if (world.now < end) await delay(PACED_TICK_MS, undefined, signal === undefined ? {} : { signal }).catch(() => undefined);
+    else if (world.now < end)
+      await delay(PACED_TICK_MS, undefined, signal === undefined ? {} : { signal }).catch(() => undefined);
     if (options.onProgress !== undefined && now() - lastProgress >= 1000) {
       lastProgress = now();
       options.onProgress(progress());
@@ -64,6 +73,8 @@ export async function runWorld(options: RunOptions): Promise<RunProgress> {
 export function parseDuration(text: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(text.trim());
   if (m === null) return undefined;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd' | 'w'];
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[
+    m[2] as 'ms' | 's' | 'm' | 'h' | 'd' | 'w'
+  ];
   return Math.round(Number(m[1]) * unit);
 }

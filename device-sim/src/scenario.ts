@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Level, LatLon } from '@aisle/protocols';
+import { LatLon, Level } from '@aisle/protocols';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
@@ -164,6 +164,10 @@ export const Scenario = Type.Object({
       footfall: Type.Optional(
         Type.Object({ file: Type.String(), sensor: Type.Optional(Type.String()), scale: Positive }),
       ),
+      /** Shoppers buy the dunnhumby households' real baskets; the catalogue becomes their top products. */
+      baskets: Type.Optional(Type.Object({ transactions: Type.String(), products: Type.String() })),
+      /** These vans replay the delivery GPS traces back to back instead of driving planned routes. */
+      gps: Type.Optional(Type.Object({ file: Type.String(), vans: Type.Array(Level, { minItems: 1 }) })),
     },
     { default: {} },
   ),

@@ -33,7 +33,11 @@ export class IdGenerator {
     } else {
       this.#lastMs = nowMs;
       // A random start below 2^31 leaves 2^31 ids of room in one millisecond.
-      this.#seq = (((bytes[6] as number) & 0x7f) << 24) | ((bytes[7] as number) << 16) | ((bytes[8] as number) << 8) | (bytes[9] as number);
+      this.#seq =
+        (((bytes[6] as number) & 0x7f) << 24) |
+        ((bytes[7] as number) << 16) |
+        ((bytes[8] as number) << 8) |
+        (bytes[9] as number);
     }
     return uuidv7({ msecs: nowMs, seq: this.#seq, random: bytes });
   }

@@ -19,7 +19,10 @@ const items = (outputs: DeviceOutput[]) =>
 
 describe('device commands', () => {
   it('tare zeroes a lane at its current load and answers tare-done with the command id', () => {
-    const world = new World({ ...smallScenario(), stores: smallScenario().stores.map((s) => ({ ...s, serialScales: 0 })) });
+    const world = new World({
+      ...smallScenario(),
+      stores: smallScenario().stores.map((s) => ({ ...s, serialScales: 0 })),
+    });
     collect(world, 60_000);
     const layout = world.layout('store-a');
     const lane = layout?.lanes[3];
@@ -34,7 +37,9 @@ describe('device commands', () => {
     // Net of the tare, the lane reads about zero until something is picked from it.
     for (const r of readings) if (r.type === 'shelf.weight') expect(Math.abs(r.data.grams)).toBeLessThan(10);
     // Other lanes of the same scale are unaffected.
-    const other = after.find((i) => i.type === 'shelf.weight' && i.src.device === lane.scale && i.data.lane !== lane.lane);
+    const other = after.find(
+      (i) => i.type === 'shelf.weight' && i.src.device === lane.scale && i.data.lane !== lane.lane,
+    );
     expect(other?.type === 'shelf.weight' && other.data.grams).toBeGreaterThan(100);
   });
 
@@ -42,7 +47,12 @@ describe('device commands', () => {
     const world = new World(smallScenario());
     const scale = world.layout('store-a')?.scales[4]?.device ?? '';
     const id = newId();
-    world.command('store-a', scale, { id, ts: world.now, command: 'config', settings: { reportIntervalS: 5, colour: 'red' } });
+    world.command('store-a', scale, {
+      id,
+      ts: world.now,
+      command: 'config',
+      settings: { reportIntervalS: 5, colour: 'red' },
+    });
     const done = items(collect(world, 1000)).find((i) => i.type === 'device.event');
     expect(done?.data).toEqual({ event: 'config-done', ref: id, ok: false, message: 'unknown settings: colour' });
   });

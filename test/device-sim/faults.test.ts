@@ -13,7 +13,14 @@ import { smallScenario } from './scenarios.js';
 
 const HOUR = 3_600_000;
 type Faults = Scenario['faults'];
-type Envelope = { id: string; ts: number; tq: string; src: { site: string; device: string }; type: string; data: Record<string, unknown> };
+type Envelope = {
+  id: string;
+  ts: number;
+  tq: string;
+  src: { site: string; device: string };
+  type: string;
+  data: Record<string, unknown>;
+};
 
 function run(faults: Partial<{ [K in keyof Faults]: Partial<Faults[K]> }>, hours = 1) {
   const base = smallScenario();
@@ -27,7 +34,8 @@ function run(faults: Partial<{ [K in keyof Faults]: Partial<Faults[K]> }>, hours
 
 const baseline = run({});
 const key = (o: DeviceOutput) => JSON.stringify(o);
-const transported = (outputs: DeviceOutput[]) => outputs.filter((o) => o.kind !== 'disconnect' && !(o.kind === 'mqtt' && o.retain));
+const transported = (outputs: DeviceOutput[]) =>
+  outputs.filter((o) => o.kind !== 'disconnect' && !(o.kind === 'mqtt' && o.retain));
 
 function expectRate(observed: number, trials: number, rate: number) {
   const sd = Math.sqrt(trials * rate * (1 - rate));
@@ -80,7 +88,8 @@ describe('faults', () => {
     }
     expect(outputs.map(key)).not.toEqual(baseline.outputs.map(key));
     // Emission times never go backwards: late messages are emitted later, not earlier.
-    for (let i = 1; i < outputs.length; i++) expect((outputs[i] as DeviceOutput).at).toBeGreaterThanOrEqual((outputs[i - 1] as DeviceOutput).at);
+    for (let i = 1; i < outputs.length; i++)
+      expect((outputs[i] as DeviceOutput).at).toBeGreaterThanOrEqual((outputs[i - 1] as DeviceOutput).at);
   });
 
   const envelopes = (outputs: DeviceOutput[]) =>
@@ -187,5 +196,4 @@ describe('faults', () => {
     const otherPicks = (t: MemoryTruth) => t.of('pick').filter((p) => !phantomLanes.has(p.lane));
     expect(otherPicks(truth)).toEqual(otherPicks(before.truth));
   });
-
 });

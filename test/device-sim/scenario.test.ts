@@ -23,7 +23,9 @@ describe('scenario files', () => {
 
   it('fills defaults for everything not given', () => {
     const s = loadScenario(
-      write('name: tiny\nstores:\n  - id: s1\n    location: {lat: 1, lon: 2}\ndc: {id: dc, location: {lat: 1, lon: 2.1}}\n'),
+      write(
+        'name: tiny\nstores:\n  - id: s1\n    location: {lat: 1, lon: 2}\ndc: {id: dc, location: {lat: 1, lon: 2.1}}\n',
+      ),
     );
     expect(s.seed).toBe(1);
     expect(s.stores[0]?.lanes).toBe(200);

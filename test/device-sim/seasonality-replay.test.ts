@@ -32,7 +32,10 @@ describe('arrivals replayed from real pedestrian counts', async () => {
   world.run(world.startMs + hours * HOUR, () => {});
   const observed = new Array<number>(hours).fill(0);
   for (const c of truth.of('crossing')) {
-    if (c.direction === 'in') observed[Math.floor((c.t - world.startMs) / HOUR)] += 1;
+    if (c.direction === 'in') {
+      const h = Math.floor((c.t - world.startMs) / HOUR);
+      observed[h] = (observed[h] ?? 0) + 1;
+    }
   }
   const expected = observed.map((_, h) => {
     // Mean of the profile over the hour (it is constant within a data hour; sample its middle).

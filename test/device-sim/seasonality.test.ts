@@ -31,8 +31,10 @@ function entries(weeks: number) {
   for (const c of truth.of('crossing')) {
     if (c.direction !== 'in') continue;
     const local = c.t + offset;
-    byHour[Math.floor(local / 3_600_000) % 24] += 1;
-    byWeekday[(Math.floor(local / DAY) + 3) % 7] += 1;
+    const hour = Math.floor(local / 3_600_000) % 24;
+    const weekday = (Math.floor(local / DAY) + 3) % 7;
+    byHour[hour] = (byHour[hour] ?? 0) + 1;
+    byWeekday[weekday] = (byWeekday[weekday] ?? 0) + 1;
   }
   return { byHour, byWeekday, total: byHour.reduce((a, b) => a + b, 0) };
 }

@@ -1,5 +1,5 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import type { TruthEvent, TruthRecorder } from '../world/truth.js';
 import type { DeviceOutput, OutputSink } from './output.js';
 

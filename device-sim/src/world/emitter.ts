@@ -20,10 +20,9 @@ import type { TruthRecorder } from './truth.js';
  * one on changes nothing else in the run.
  */
 
-const CHANNEL_OF = Object.fromEntries(Object.entries(CHANNEL_TYPES).map(([channel, type]) => [type, channel])) as Record<
-  string,
-  string
->;
+const CHANNEL_OF = Object.fromEntries(
+  Object.entries(CHANNEL_TYPES).map(([channel, type]) => [type, channel]),
+) as Record<string, string>;
 
 /** A never-set RTC starts here at power-on (a common firmware default). */
 const UNSET_CLOCK_EPOCH = Date.UTC(2000, 0, 1);
@@ -80,9 +79,9 @@ export class DeviceEmitter {
     const key = `${site}/${device}`;
     const existing = this.#devices.get(key);
     if (existing !== undefined) return existing.identity;
-    const password = Array.from({ length: 4 }, () => this.#rng.password.int(0, 0xffff).toString(16).padStart(4, '0')).join(
-      '',
-    );
+    const password = Array.from({ length: 4 }, () =>
+      this.#rng.password.int(0, 0xffff).toString(16).padStart(4, '0'),
+    ).join('');
     // Each device draws its clock fate in registration order from the clock stream.
     const skewed = this.#rng.clock.chance(this.#faults.clockSkew.share);
     const skewMs = skewed ? Math.round((this.#rng.clock.next() * 2 - 1) * this.#faults.clockSkew.maxSkewS * 1000) : 0;
@@ -132,7 +131,8 @@ export class DeviceEmitter {
       const n = this.#rng.garbage.int(1, 16);
       let noise = '';
       // Printable and control bytes, never `$` (which would open a frame).
-      for (let i = 0; i < n; i++) noise += String.fromCharCode(this.#rng.garbage.pick([0x00, 0x07, 0x0a, 0x21, 0x3f, 0x5a, 0x7f, 0xff]));
+      for (let i = 0; i < n; i++)
+        noise += String.fromCharCode(this.#rng.garbage.pick([0x00, 0x07, 0x0a, 0x21, 0x3f, 0x5a, 0x7f, 0xff]));
       data = noise + frame;
       this.#truth.record({ t: at, kind: 'fault', fault: 'serial-garbage', site, device: line, bytes: n });
     }
@@ -151,7 +151,15 @@ export class DeviceEmitter {
     d.seq += 1;
     const { ts, tq } = this.clock(site, device, at);
     const envelope = { id: this.#ids.next(ts), type, src: { site, device }, boot: d.boot, seq: d.seq, ts, tq, data };
-    this.#send({ kind: 'mqtt', device: `${site}/${device}`, topic, payload: JSON.stringify(envelope), qos, retain: false, at });
+    this.#send({
+      kind: 'mqtt',
+      device: `${site}/${device}`,
+      topic,
+      payload: JSON.stringify(envelope),
+      qos,
+      retain: false,
+      at,
+    });
   }
 
   /** Transport faults: lost, doubled, or late (overtaken by later messages). */

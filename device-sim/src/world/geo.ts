@@ -45,7 +45,9 @@ export class Polyline {
     this.points = points;
     this.#cumulative = [0];
     for (let i = 1; i < points.length; i++) {
-      this.#cumulative.push((this.#cumulative[i - 1] as number) + distanceM(points[i - 1] as LatLon, points[i] as LatLon));
+      this.#cumulative.push(
+        (this.#cumulative[i - 1] as number) + distanceM(points[i - 1] as LatLon, points[i] as LatLon),
+      );
     }
   }
 

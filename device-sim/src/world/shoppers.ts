@@ -45,12 +45,20 @@ export function makeCustomer(id: string, rng: Rng, catalog: Catalog, layout: Sto
 }
 
 /** One day of drift: each favourite is replaced by another stocked SKU of its category with probability `rate`. */
-export function driftCustomer(customer: LoyaltyCustomer, rate: number, rng: Rng, catalog: Catalog, layout: StoreLayout): boolean {
+export function driftCustomer(
+  customer: LoyaltyCustomer,
+  rate: number,
+  rng: Rng,
+  catalog: Catalog,
+  layout: StoreLayout,
+): boolean {
   let changed = false;
   for (let i = 0; i < customer.favorites.length; i++) {
     if (!rng.chance(rate)) continue;
     const category = catalog.skus[customer.favorites[i] as number]?.category;
-    const options = layout.stocked.filter((s) => catalog.skus[s]?.category === category && !customer.favorites.includes(s));
+    const options = layout.stocked.filter(
+      (s) => catalog.skus[s]?.category === category && !customer.favorites.includes(s),
+    );
     if (options.length === 0) continue;
     customer.favorites[i] = rng.pick(options);
     changed = true;

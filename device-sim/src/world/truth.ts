@@ -8,12 +8,29 @@ export type TruthEvent =
   | { t: number; kind: 'pick'; site: string; lane: string; sku: string; units: number; basket: string }
   | { t: number; kind: 'lost-sale'; site: string; sku: string; units: number }
   | { t: number; kind: 'crossing'; site: string; door: string; direction: 'in' | 'out' }
-  | { t: number; kind: 'basket'; site: string; register: string; basket: string; customer?: string; lines: { sku: string; qty: number }[] }
+  | {
+      t: number;
+      kind: 'basket';
+      site: string;
+      register: string;
+      basket: string;
+      customer?: string;
+      lines: { sku: string; qty: number }[];
+    }
   | { t: number; kind: 'restock'; site: string; lane: string; units: number; reason: string }
   | { t: number; kind: 'phantom'; site: string; lane: string; units: number }
   | { t: number; kind: 'snapshot'; site: string; units: number[] }
-  | { t: number; kind: 'van'; van: string; position: LatLon; speedMps: number; state: 'driving' | 'stopped'; stop?: string }
-  | { t: number; kind: 'van-arrival' | 'van-departure'; van: string; stop: string }
+  | {
+      t: number;
+      kind: 'van';
+      van: string;
+      position: LatLon;
+      speedMps: number;
+      state: 'driving' | 'stopped';
+      stop?: string;
+    }
+  | { t: number; kind: 'van-arrival'; van: string; stop: string }
+  | { t: number; kind: 'van-departure'; van: string; stop: string }
   | { t: number; kind: 'preferences'; customer: string; favorites: string[] }
   | { t: number; kind: 'bundles'; bundles: string[][] }
   | { t: number; kind: 'clock'; site: string; device: string; skewMs: number; unsynced: boolean }

@@ -9,8 +9,21 @@ import { Polyline } from './geo.js';
  */
 
 export type VanPhase =
-  | { readonly kind: 'drive'; readonly startMs: number; readonly endMs: number; readonly path: Polyline; readonly speedMps: number; readonly to: string }
-  | { readonly kind: 'stop'; readonly startMs: number; readonly endMs: number; readonly at: LatLon; readonly stop: string };
+  | {
+      readonly kind: 'drive';
+      readonly startMs: number;
+      readonly endMs: number;
+      readonly path: Polyline;
+      readonly speedMps: number;
+      readonly to: string;
+    }
+  | {
+      readonly kind: 'stop';
+      readonly startMs: number;
+      readonly endMs: number;
+      readonly at: LatLon;
+      readonly stop: string;
+    };
 
 export interface VanPlan {
   readonly van: string;
@@ -58,7 +71,8 @@ export function vanStateAt(
 ): { position: LatLon; speedMps: number; courseDeg: number; stop?: string; driving: boolean } {
   for (const phase of plan.phases) {
     if (t < phase.startMs || t >= phase.endMs) continue;
-    if (phase.kind === 'stop') return { position: phase.at, speedMps: 0, courseDeg: 0, stop: phase.stop, driving: false };
+    if (phase.kind === 'stop')
+      return { position: phase.at, speedMps: 0, courseDeg: 0, stop: phase.stop, driving: false };
     const travelled = ((t - phase.startMs) / 1000) * phase.speedMps;
     const { position, courseDeg } = phase.path.at(travelled);
     return { position, speedMps: phase.speedMps, courseDeg, driving: true };

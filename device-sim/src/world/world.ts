@@ -1,11 +1,22 @@
-import { type Command, encodeGga, encodeRmc, encodeShelfWeight, type GpsFix, type ShelfWeight } from '@aisle/protocols';
+import {
+  type Command,
+  encodeGga,
+  encodeRmc,
+  encodeShelfWeight,
+  type GpsFix,
+  type LatLon,
+  type ShelfWeight,
+} from '@aisle/protocols';
 import type { DeviceIdentity, DeviceOutput } from '../outputs/output.js';
+import { type GpsTrace, type TraceFix, traceToLatLon } from '../replay/gps-traces.js';
 import { type Rng, rngFor } from '../rng.js';
 import type { Scenario } from '../scenario.js';
 import { EventQueue } from '../sim/event-queue.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { DeviceEmitter } from './emitter.js';
+import { offset } from './geo.js';
 import { buildLayout, type StoreLayout } from './layout.js';
+import type { ReplayedBasket } from './replayed-baskets.js';
 import { chooseBasket, driftCustomer, type LoyaltyCustomer, makeCustomer } from './shoppers.js';
 import { discardTruth, type TruthRecorder } from './truth.js';
 import { planVanDay, type VanPlan, vanStateAt } from './van.js';
@@ -37,14 +48,16 @@ type Event =
   | { k: 'shock'; van: number }
   | { k: 'storm' }
   | { k: 'deferred'; output: DeviceOutput }
-  | { k: 'command'; store: number; scale: number; command: Command };
+  | { k: 'command'; store: number; scale: number; command: Command }
+  | { k: 'trace'; van: number; trace: number; fixes: readonly TraceFix[]; point: number };
 
 interface Shopper {
   readonly basket: string;
   /** Drawn on arrival, so what happens in the store (a lost sale) never shifts other draws. */
   readonly register: string;
   readonly exitDelayMs: number;
-  readonly customer: LoyaltyCustomer | undefined;
+  /** Loyalty-card id, when the shopper uses one. */
+  readonly customer: string | undefined;
   readonly door: number;
   readonly wants: Array<{ sku: number; qty: number }>;
   readonly got: Array<{ sku: number; qty: number }>;
@@ -78,6 +91,9 @@ interface VanState {
   readonly id: string;
   readonly scenario: Scenario['vans'][number];
   plan: VanPlan | undefined;
+  /** Trace replay: where the last replayed fix was, and the on-foot stop in progress. */
+  lastPosition?: LatLon;
+  traceStop?: string | undefined;
 }
 
 export interface WorldOptions {
@@ -86,6 +102,12 @@ export interface WorldOptions {
   readonly arrivalProfile?: (tMs: number) => number;
   /** The largest value `arrivalProfile` returns (for thinning). */
   readonly arrivalProfileMax?: number;
+  /** A catalogue to use instead of the generated one (replayed products). */
+  readonly catalog?: Catalog;
+  /** Real baskets to replay instead of drawing them (each arrival takes the next). */
+  readonly basketSource?: () => ReplayedBasket;
+  /** Vans (by id) that replay real GPS traces instead of driving planned routes. */
+  readonly vanTraces?: ReadonlyMap<string, readonly GpsTrace[]>;
 }
 
 export class World {
@@ -100,6 +122,8 @@ export class World {
   readonly #rng: Record<'arrivals' | 'baskets' | 'sensors' | 'phantom' | 'vans' | 'storm' | 'drift', Rng>;
   readonly #profile: (tMs: number) => number;
   readonly #profileMax: number;
+  readonly #basketSource: (() => ReplayedBasket) | undefined;
+  readonly #vanTraces: ReadonlyMap<string, readonly GpsTrace[]>;
   #out: (output: DeviceOutput) => void = () => {};
   #now: number;
 
@@ -120,7 +144,9 @@ export class World {
     };
     this.#profile = options.arrivalProfile ?? ((t) => this.#seasonality(t));
     this.#profileMax = options.arrivalProfileMax ?? 1;
-    this.catalog = buildCatalog(rngFor(seed, 'catalog'), scenario.catalog);
+    this.catalog = options.catalog ?? buildCatalog(rngFor(seed, 'catalog'), scenario.catalog);
+    this.#basketSource = options.basketSource;
+    this.#vanTraces = options.vanTraces ?? new Map();
     this.#emitter = new DeviceEmitter({
       seed,
       faults: scenario.faults,
@@ -329,8 +355,13 @@ export class World {
     this.#vans.forEach((van, v) => {
       for (const device of ['gps', 'temp-1', 'shock-1'])
         this.#emitter.state(t, van.id, device, { status: 'online', ts: t });
-      this.#queue.schedule(this.#nextLocalHour(t, van.scenario.departAtHour), { k: 'van-day', van: v });
-      this.#queue.schedule(t + 1000, { k: 'gps', van: v });
+      if (this.#vanTraces.has(van.id)) {
+        // -1: the step handler starts the first trace at the DC.
+        this.#queue.schedule(t + 1000, { k: 'trace', van: v, trace: -1, fixes: [], point: 0 });
+      } else {
+        this.#queue.schedule(this.#nextLocalHour(t, van.scenario.departAtHour), { k: 'van-day', van: v });
+        this.#queue.schedule(t + 1000, { k: 'gps', van: v });
+      }
       this.#queue.schedule(t + sensors.tempReportS * 1000, { k: 'temp', van: v });
       this.#queue.schedule(t + this.#rng.vans.exponential(HOUR_MS / 3), { k: 'shock', van: v });
     });
@@ -419,6 +450,8 @@ export class World {
         return;
       case 'command':
         return this.#command(t, e.store, e.scale, e.command);
+      case 'trace':
+        return this.#traceStep(t, e.van, e.trace, e.fixes, e.point);
     }
   }
 
@@ -434,15 +467,18 @@ export class World {
     const door = b.int(0, store.layout.doors.length - 1);
     store.doorIn[door] = (store.doorIn[door] ?? 0) + 1;
     this.#truth.record({ t, kind: 'crossing', site: store.id, door: store.layout.doors[door] ?? '', direction: 'in' });
-    const customer =
-      store.customers.length > 0 && b.chance(shoppers.loyaltyShare) ? b.pick(store.customers) : undefined;
-    const wants = chooseBasket(
-      b,
-      this.catalog,
-      store.layout,
-      { meanItems: shoppers.meanItems, affinity: shoppers.affinity, favoriteShare: 0.6 },
-      customer,
-    );
+    let customer: string | undefined;
+    let wants: Array<{ sku: number; qty: number }>;
+    if (this.#basketSource === undefined) {
+      const loyal = store.customers.length > 0 && b.chance(shoppers.loyaltyShare) ? b.pick(store.customers) : undefined;
+      customer = loyal?.id;
+      const options = { meanItems: shoppers.meanItems, affinity: shoppers.affinity, favoriteShare: 0.6 };
+      wants = chooseBasket(b, this.catalog, store.layout, options, loyal);
+    } else {
+      const real = this.#basketSource();
+      customer = real.customer;
+      wants = real.lines.filter((l) => store.layout.lanesBySku.has(l.sku)).map((l) => ({ ...l }));
+    }
     store.basketNo += 1;
     const shopper: Shopper = {
       basket: `${store.id}-b${store.basketNo}`,
@@ -524,7 +560,7 @@ export class World {
       const data =
         shopper.customer === undefined
           ? { basket: shopper.basket, register, lines, totalCents }
-          : { basket: shopper.basket, register, customer: shopper.customer.id, lines, totalCents };
+          : { basket: shopper.basket, register, customer: shopper.customer, lines, totalCents };
       this.#emitter.telemetry(t, store.id, register, 'pos.basket', data, 1);
       this.#truth.record({
         t,
@@ -532,7 +568,7 @@ export class World {
         site: store.id,
         register,
         basket: shopper.basket,
-        ...(shopper.customer === undefined ? {} : { customer: shopper.customer.id }),
+        ...(shopper.customer === undefined ? {} : { customer: shopper.customer }),
         lines: lines.map((l) => ({ sku: l.sku, qty: l.qty })),
       });
     }
@@ -682,11 +718,25 @@ export class World {
       van.plan === undefined
         ? vanStateAt({ van: van.id, phases: [], startMs: 0, endMs: 0 }, dc.location, t)
         : vanStateAt(van.plan, dc.location, t);
+    this.#emitFix(t, van, state.position, state.speedMps, state.courseDeg, state.driving, state.stop);
+    // 1 Hz on the road (or the configured rate), once a minute when parked.
+    this.#queue.schedule(t + (onRoute ? sensors.gpsReportS * 1000 : 60_000), { k: 'gps', van: v });
+  }
+
+  #emitFix(
+    t: number,
+    van: VanState,
+    position: LatLon,
+    speedMps: number,
+    courseDeg: number,
+    driving: boolean,
+    stop?: string,
+  ): void {
     const fix: GpsFix = {
-      lat: Math.round(state.position.lat * 1e7) / 1e7,
-      lon: Math.round(state.position.lon * 1e7) / 1e7,
-      speedMps: Math.round(state.speedMps * 100) / 100,
-      courseDeg: Math.round(state.courseDeg * 10) / 10,
+      lat: Math.round(position.lat * 1e7) / 1e7,
+      lon: Math.round(position.lon * 1e7) / 1e7,
+      speedMps: Math.round(speedMps * 100) / 100,
+      courseDeg: Math.round(courseDeg * 10) / 10,
       sats: 9,
       hdop: 0.9,
       quality: 'gps',
@@ -696,10 +746,10 @@ export class World {
       t,
       kind: 'van',
       van: van.id,
-      position: state.position,
-      speedMps: state.speedMps,
-      state: state.driving ? 'driving' : 'stopped',
-      ...(state.stop === undefined ? {} : { stop: state.stop }),
+      position,
+      speedMps,
+      state: driving ? 'driving' : 'stopped',
+      ...(stop === undefined ? {} : { stop }),
     });
     if (van.scenario.gpsOverSerial) {
       const { ts } = this.#emitter.clock(van.id, 'gps', t);
@@ -707,8 +757,51 @@ export class World {
     } else {
       this.#emitter.telemetry(t, van.id, 'gps', 'gps.fix', fix);
     }
-    // 1 Hz on the road (or the configured rate), once a minute when parked.
-    this.#queue.schedule(t + (onRoute ? sensors.gpsReportS * 1000 : 60_000), { k: 'gps', van: v });
+  }
+
+  /**
+   * Replays real delivery traces back to back as this van's movement: each trace is placed so it
+   * starts where the last one ended (the first at the DC); on-foot runs are the van's stops.
+   */
+  #traceStep(t: number, v: number, traceIndex: number, fixes: readonly TraceFix[], point: number): void {
+    const van = this.#vans[v] as VanState;
+    const traces = this.#vanTraces.get(van.id) ?? [];
+    const fix = fixes[point];
+    if (fix !== undefined) {
+      const previous = fixes[point - 1];
+      const stopId = `t${traceIndex}-s${point}`;
+      if (fix.mode === 'OnFoot' && previous?.mode !== 'OnFoot') {
+        van.traceStop = stopId;
+        this.#truth.record({ t, kind: 'van-arrival', van: van.id, stop: stopId });
+      }
+      if (fix.mode !== 'OnFoot' && van.traceStop !== undefined) {
+        this.#truth.record({ t, kind: 'van-departure', van: van.id, stop: van.traceStop });
+        van.traceStop = undefined;
+      }
+      const driving = fix.mode !== 'OnFoot';
+      this.#emitFix(t, van, fix.position, driving ? fix.speedMps : 0, fix.courseDeg, driving, van.traceStop);
+      van.lastPosition = fix.position;
+      const next = fixes[point + 1];
+      if (next !== undefined) {
+        this.#queue.schedule(next.ts, { k: 'trace', van: v, trace: traceIndex, fixes, point: point + 1 });
+        return;
+      }
+    }
+    // Next trace, 5 s later, starting where this one ended.
+    const nextIndex = (traceIndex + 1) % Math.max(1, traces.length);
+    const trace = traces[nextIndex];
+    const first = trace?.points[0];
+    if (trace === undefined || first === undefined) return;
+    const here = van.lastPosition ?? this.scenario.dc.location;
+    const origin = offset(here, -first.xM, -first.yM);
+    const start = t + 5000;
+    this.#queue.schedule(start, {
+      k: 'trace',
+      van: v,
+      trace: nextIndex,
+      fixes: traceToLatLon(trace, origin, start),
+      point: 0,
+    });
   }
 
   #temperature(t: number, v: number): void {
