@@ -1,100 +1,25 @@
-import {
-  type Command,
-  encodeGga,
-  encodeRmc,
-  encodeShelfWeight,
-  type GpsFix,
-  type LatLon,
-  type ShelfWeight,
-} from '@aisle/protocols';
+import type { Command } from '@aisle/protocols';
 import type { DeviceIdentity, DeviceOutput } from '../outputs/output.js';
-import { type GpsTrace, type TraceFix, traceToLatLon } from '../replay/gps-traces.js';
+import type { GpsTrace } from '../replay/gps-traces.js';
 import { type Rng, rngFor } from '../rng.js';
 import type { Scenario } from '../scenario.js';
 import { EventQueue } from '../sim/event-queue.js';
 import { buildCatalog, type Catalog } from './catalog.js';
+import { DAY_MS, HOUR_MS, type StoreState, type WorldContext, type WorldEvent } from './context.js';
 import { DeviceEmitter } from './emitter.js';
-import { offset } from './geo.js';
 import { buildLayout, type StoreLayout } from './layout.js';
 import type { ReplayedBasket } from './replayed-baskets.js';
-import { chooseBasket, driftCustomer, type LoyaltyCustomer, makeCustomer } from './shoppers.js';
+import { driftCustomer, makeCustomer } from './shoppers.js';
+import { Shopping } from './shopping.js';
+import { StoreDevices } from './store-devices.js';
 import { discardTruth, type TruthRecorder } from './truth.js';
-import { planVanDay, type VanPlan, vanStateAt } from './van.js';
+import { VanSim } from './vans.js';
 
 /**
  * The simulated world: stores with shelves, shoppers, doors and registers; a DC; vans. A
  * discrete-event simulation on simulated time, deterministic for a seed: every random draw comes
  * from a named seeded stream and every tie in time is broken by scheduling order.
  */
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
-
-type Event =
-  | { k: 'arrival'; store: number }
-  | { k: 'pick'; store: number; shopper: Shopper; line: number }
-  | { k: 'checkout'; store: number; shopper: Shopper }
-  | { k: 'exit'; store: number; door: number }
-  | { k: 'scale'; store: number; scale: number }
-  | { k: 'door'; store: number; door: number }
-  | { k: 'restock'; store: number; lane: number; reason: string }
-  | { k: 'phantom'; store: number; lane: number }
-  | { k: 'snapshot' }
-  | { k: 'drift' }
-  | { k: 'van-day'; van: number }
-  | { k: 'van-phase'; van: number; phase: number; edge: 'start' | 'end' }
-  | { k: 'gps'; van: number }
-  | { k: 'temp'; van: number }
-  | { k: 'shock'; van: number }
-  | { k: 'storm' }
-  | { k: 'deferred'; output: DeviceOutput }
-  | { k: 'command'; store: number; scale: number; command: Command }
-  | { k: 'trace'; van: number; trace: number; fixes: readonly TraceFix[]; point: number };
-
-interface Shopper {
-  readonly basket: string;
-  /** Drawn on arrival, so what happens in the store (a lost sale) never shifts other draws. */
-  readonly register: string;
-  readonly exitDelayMs: number;
-  /** Loyalty-card id, when the shopper uses one. */
-  readonly customer: string | undefined;
-  readonly door: number;
-  readonly wants: Array<{ sku: number; qty: number }>;
-  readonly got: Array<{ sku: number; qty: number }>;
-}
-
-interface StoreState {
-  readonly id: string;
-  readonly layout: StoreLayout;
-  readonly units: number[];
-  /** Until when a hand disturbs each lane's reading, and by how many grams. */
-  readonly handUntil: number[];
-  readonly handGrams: number[];
-  /** Load zeroed by the last tare command, per lane (the scale reports gross minus this). */
-  readonly tareGrams: number[];
-  readonly restockPending: boolean[];
-  readonly doorIn: number[];
-  readonly doorOut: number[];
-  readonly customers: LoyaltyCustomer[];
-  readonly driftSign: number[];
-  /**
-   * One random stream per lane for everything that happens to that lane (sensor noise, hands,
-   * restock delays): what happens on one lane never shifts the draws of another.
-   */
-  readonly laneRng: Rng[];
-  readonly laneNoiseRng: Rng[];
-  readonly peakPerHour: number;
-  basketNo: number;
-}
-
-interface VanState {
-  readonly id: string;
-  readonly scenario: Scenario['vans'][number];
-  plan: VanPlan | undefined;
-  /** Trace replay: where the last replayed fix was, and the on-foot stop in progress. */
-  lastPosition?: LatLon;
-  traceStop?: string | undefined;
-}
 
 export interface WorldOptions {
   readonly truth?: TruthRecorder;
@@ -114,16 +39,15 @@ export class World {
   readonly scenario: Scenario;
   readonly catalog: Catalog;
   readonly startMs: number;
-  readonly #queue = new EventQueue<Event>();
+  readonly #queue = new EventQueue<WorldEvent>();
   readonly #stores: StoreState[];
-  readonly #vans: VanState[];
+  readonly #vans: VanSim;
+  readonly #devices: StoreDevices;
+  readonly #shopping: Shopping;
   readonly #emitter: DeviceEmitter;
   readonly #truth: TruthRecorder;
   readonly #rng: Record<'arrivals' | 'baskets' | 'sensors' | 'phantom' | 'vans' | 'storm' | 'drift', Rng>;
-  readonly #profile: (tMs: number) => number;
   readonly #profileMax: number;
-  readonly #basketSource: (() => ReplayedBasket) | undefined;
-  readonly #vanTraces: ReadonlyMap<string, readonly GpsTrace[]>;
   #out: (output: DeviceOutput) => void = () => {};
   #now: number;
 
@@ -142,11 +66,8 @@ export class World {
       storm: rngFor(seed, 'fault:storm'),
       drift: rngFor(seed, 'drift'),
     };
-    this.#profile = options.arrivalProfile ?? ((t) => this.#seasonality(t));
     this.#profileMax = options.arrivalProfileMax ?? 1;
     this.catalog = options.catalog ?? buildCatalog(rngFor(seed, 'catalog'), scenario.catalog);
-    this.#basketSource = options.basketSource;
-    this.#vanTraces = options.vanTraces ?? new Map();
     this.#emitter = new DeviceEmitter({
       seed,
       faults: scenario.faults,
@@ -181,7 +102,30 @@ export class World {
         basketNo: 0,
       };
     });
-    this.#vans = scenario.vans.map((v) => ({ id: v.id, scenario: v, plan: undefined }));
+    const context: WorldContext = {
+      scenario,
+      startMs: this.startMs,
+      emitter: this.#emitter,
+      truth: this.#truth,
+      schedule: (at, event) => this.#queue.schedule(at, event),
+      deliver: (t, site, van) => {
+        const store = this.#stores.find((x) => x.id === site);
+        if (store === undefined) return;
+        for (let i = 0; i < store.layout.lanes.length; i++) this.#refill(t, store, i, undefined, `delivery:${van}`);
+      },
+    };
+    this.#vans = new VanSim(context, this.#rng.vans, options.vanTraces ?? new Map());
+    this.#devices = new StoreDevices(context, this.#stores);
+    this.#shopping = new Shopping({
+      ctx: context,
+      stores: this.#stores,
+      catalog: this.catalog,
+      devices: this.#devices,
+      rng: this.#rng,
+      profile: options.arrivalProfile ?? ((t) => this.#seasonality(t)),
+      profileMax: options.arrivalProfileMax ?? 1,
+      basketSource: options.basketSource,
+    });
     this.#registerDevices();
     this.#scheduleStart();
   }
@@ -199,7 +143,7 @@ export class World {
     const lines: string[] = [];
     for (const store of this.#stores)
       for (const s of store.layout.scales) if (s.serial) lines.push(`${store.id}/${s.device}`);
-    for (const van of this.#vans) if (van.scenario.gpsOverSerial) lines.push(`${van.id}/gps`);
+    for (const van of this.#vans.vans) if (van.scenario.gpsOverSerial) lines.push(`${van.id}/gps`);
     return lines;
   }
 
@@ -239,47 +183,6 @@ export class World {
     return true;
   }
 
-  #command(t: number, s: number, scaleIndex: number, command: Command): void {
-    const store = this.#stores[s] as StoreState;
-    const scale = store.layout.scales[scaleIndex];
-    if (scale === undefined) return;
-    const site = store.id;
-    const device = scale.device;
-    const lanes = scale.lanes.filter(
-      (i) => command.command === 'config' || command.lane === undefined || store.layout.lanes[i]?.lane === command.lane,
-    );
-    switch (command.command) {
-      case 'tare':
-        for (const i of lanes)
-          store.tareGrams[i] = (store.units[i] as number) * (store.layout.lanes[i]?.unitGrams ?? 0);
-        this.#emitter.event(t, site, device, {
-          event: 'tare-done',
-          ref: command.id,
-          ok: lanes.length > 0,
-          ...(command.lane === undefined ? {} : { lane: command.lane }),
-        });
-        return;
-      case 'calibrate':
-        this.#emitter.event(t, site, device, {
-          event: 'calibrate-done',
-          ref: command.id,
-          ok: lanes.length > 0,
-          lane: command.lane,
-        });
-        return;
-      case 'config': {
-        const unknown = Object.keys(command.settings).filter((k) => k !== 'reportIntervalS');
-        this.#emitter.event(t, site, device, {
-          event: 'config-done',
-          ref: command.id,
-          ok: unknown.length === 0,
-          ...(unknown.length === 0 ? {} : { message: `unknown settings: ${unknown.join(', ')}` }),
-        });
-        return;
-      }
-    }
-  }
-
   /** A staff task or delivery refills a lane (closes the loop with the hub). */
   refill(site: string, lane: string, units: number | undefined, reason: string): boolean {
     const store = this.#stores.find((s) => s.id === site);
@@ -296,7 +199,7 @@ export class World {
       for (const door of store.layout.doors) this.#emitter.register(store.id, door, 'door-counter', t);
       for (const pos of store.layout.registers) this.#emitter.register(store.id, pos, 'pos', t);
     }
-    for (const van of this.#vans) {
+    for (const van of this.#vans.vans) {
       this.#emitter.register(van.id, 'gps', 'gps-tracker', t);
       this.#emitter.register(van.id, 'temp-1', 'temp-probe', t);
       this.#emitter.register(van.id, 'shock-1', 'shock-sensor', t);
@@ -352,10 +255,10 @@ export class World {
         this.#emitter.state(t, store.id, device, { status: 'online', ts: t });
       }
     }
-    this.#vans.forEach((van, v) => {
+    this.#vans.vans.forEach((van, v) => {
       for (const device of ['gps', 'temp-1', 'shock-1'])
         this.#emitter.state(t, van.id, device, { status: 'online', ts: t });
-      if (this.#vanTraces.has(van.id)) {
+      if (this.#vans.replays(van.id)) {
         // -1: the step handler starts the first trace at the DC.
         this.#queue.schedule(t + 1000, { k: 'trace', van: v, trace: -1, fixes: [], point: 0 });
       } else {
@@ -395,14 +298,17 @@ export class World {
     return ((daily[hour] ?? 0) / dMax) * ((weekly[weekday] ?? 0) / wMax);
   }
 
-  #handle(t: number, e: Event): void {
+  #handle(t: number, e: WorldEvent): void {
     switch (e.k) {
       case 'arrival':
-        return this.#arrival(t, e.store);
+        this.#shopping.arrival(t, e.store);
+        return;
       case 'pick':
-        return this.#pick(t, e.store, e.shopper, e.line);
+        this.#shopping.pick(t, e.store, e.shopper, e.line);
+        return;
       case 'checkout':
-        return this.#checkout(t, e.store, e.shopper);
+        this.#shopping.checkout(t, e.store, e.shopper);
+        return;
       case 'exit': {
         const store = this.#stores[e.store] as StoreState;
         store.doorOut[e.door] = (store.doorOut[e.door] ?? 0) + 1;
@@ -416,219 +322,56 @@ export class World {
         return;
       }
       case 'scale':
-        return this.#scaleReport(t, e.store, e.scale);
+        this.#devices.scaleReport(t, e.store, e.scale);
+        return;
       case 'door':
-        return this.#doorReport(t, e.store, e.door);
+        this.#devices.doorReport(t, e.store, e.door);
+        return;
       case 'restock': {
         const store = this.#stores[e.store] as StoreState;
         store.restockPending[e.lane] = false;
-        return this.#refill(t, store, e.lane, undefined, e.reason);
+        this.#refill(t, store, e.lane, undefined, e.reason);
+        return;
       }
       case 'phantom':
-        return this.#phantom(t, e.store, e.lane);
+        this.#phantom(t, e.store, e.lane);
+        return;
       case 'snapshot':
         for (const store of this.#stores)
           this.#truth.record({ t, kind: 'snapshot', site: store.id, units: [...store.units] });
         this.#queue.schedule(t + 60_000, { k: 'snapshot' });
         return;
       case 'drift':
-        return this.#drift(t);
+        this.#drift(t);
+        return;
       case 'van-day':
-        return this.#vanDay(t, e.van);
+        this.#vans.vanDay(t, e.van);
+        return;
       case 'van-phase':
-        return this.#vanPhase(t, e.van, e.phase, e.edge);
+        this.#vans.vanPhase(t, e.van, e.phase, e.edge);
+        return;
       case 'gps':
-        return this.#gps(t, e.van);
+        this.#vans.gps(t, e.van);
+        return;
       case 'temp':
-        return this.#temperature(t, e.van);
+        this.#vans.temperature(t, e.van);
+        return;
       case 'shock':
-        return this.#shock(t, e.van);
+        this.#vans.shock(t, e.van);
+        return;
       case 'storm':
-        return this.#storm(t);
+        this.#storm(t);
+        return;
       case 'deferred':
         this.#out(e.output);
         return;
       case 'command':
-        return this.#command(t, e.store, e.scale, e.command);
+        this.#devices.command(t, e.store, e.scale, e.command);
+        return;
       case 'trace':
-        return this.#traceStep(t, e.van, e.trace, e.fixes, e.point);
+        this.#vans.traceStep(t, e.van, e.trace, e.fixes, e.point);
+        return;
     }
-  }
-
-  #arrival(t: number, s: number): void {
-    const store = this.#stores[s] as StoreState;
-    const rng = this.#rng.arrivals;
-    const lambdaMax = store.peakPerHour * this.#profileMax;
-    // Thinning (Lewis & Shedler 1979): candidates at the peak rate, kept with probability λ(t)/λmax.
-    this.#queue.schedule(t + rng.exponential(HOUR_MS / Math.max(lambdaMax, 1e-9)), { k: 'arrival', store: s });
-    if (!rng.chance((store.peakPerHour * this.#profile(t)) / lambdaMax)) return;
-    const b = this.#rng.baskets;
-    const { shoppers } = this.scenario;
-    const door = b.int(0, store.layout.doors.length - 1);
-    store.doorIn[door] = (store.doorIn[door] ?? 0) + 1;
-    this.#truth.record({ t, kind: 'crossing', site: store.id, door: store.layout.doors[door] ?? '', direction: 'in' });
-    let customer: string | undefined;
-    let wants: Array<{ sku: number; qty: number }>;
-    if (this.#basketSource === undefined) {
-      const loyal = store.customers.length > 0 && b.chance(shoppers.loyaltyShare) ? b.pick(store.customers) : undefined;
-      customer = loyal?.id;
-      const options = { meanItems: shoppers.meanItems, affinity: shoppers.affinity, favoriteShare: 0.6 };
-      wants = chooseBasket(b, this.catalog, store.layout, options, loyal);
-    } else {
-      const real = this.#basketSource();
-      customer = real.customer;
-      wants = real.lines.filter((l) => store.layout.lanesBySku.has(l.sku)).map((l) => ({ ...l }));
-    }
-    store.basketNo += 1;
-    const shopper: Shopper = {
-      basket: `${store.id}-b${store.basketNo}`,
-      register: store.layout.registers[b.int(0, store.layout.registers.length - 1)] ?? 'pos-1',
-      exitDelayMs: 30_000 + b.int(0, 60_000),
-      customer,
-      door,
-      wants,
-      got: [],
-    };
-    const dwellMs = shoppers.dwellMinutes * 60_000 * Math.exp(b.normal(0, 0.35));
-    wants.forEach((_, i) => {
-      this.#queue.schedule(t + Math.round((dwellMs * (i + 1)) / (wants.length + 1)), {
-        k: 'pick',
-        store: s,
-        shopper,
-        line: i,
-      });
-    });
-    this.#queue.schedule(t + Math.round(dwellMs), { k: 'checkout', store: s, shopper });
-  }
-
-  #pick(t: number, s: number, shopper: Shopper, line: number): void {
-    const store = this.#stores[s] as StoreState;
-    const want = shopper.wants[line];
-    if (want === undefined) return;
-    const sku = this.catalog.skus[want.sku];
-    const lanes = store.layout.lanesBySku.get(want.sku) ?? [];
-    // Take from the fullest lane holding the SKU.
-    let best = -1;
-    for (const l of lanes) if (best < 0 || (store.units[l] as number) > (store.units[best] as number)) best = l;
-    const available = best < 0 ? 0 : (store.units[best] as number);
-    const taken = Math.min(available, want.qty);
-    if (taken < want.qty)
-      this.#truth.record({ t, kind: 'lost-sale', site: store.id, sku: sku?.sku ?? '', units: want.qty - taken });
-    if (taken === 0 || best < 0) return;
-    store.units[best] = available - taken;
-    shopper.got.push({ sku: want.sku, qty: taken });
-    const lane = store.layout.lanes[best];
-    if (lane === undefined) return;
-    this.#truth.record({
-      t,
-      kind: 'pick',
-      site: store.id,
-      lane: lane.lane,
-      sku: sku?.sku ?? '',
-      units: taken,
-      basket: shopper.basket,
-    });
-    // A hand on the shelf: the scale sees extra or missing weight until the transient ends.
-    const transientMs = this.scenario.sensors.transientS * 1000;
-    if (transientMs > 0) {
-      store.handUntil[best] = t + transientMs;
-      const r = store.laneRng[best] as Rng;
-      store.handGrams[best] = r.chance(0.5) ? 300 + r.next() * 2000 : -(lane.unitGrams * taken);
-      this.#reportLane(t, store, s, best);
-    }
-    const { restock } = this.scenario;
-    if (
-      restock.policy === 'builtin' &&
-      !store.restockPending[best] &&
-      (store.units[best] as number) <= restock.belowShare * lane.capacity
-    ) {
-      store.restockPending[best] = true;
-      const delay = restock.delayMinutes * 60_000 * (0.5 + (store.laneRng[best] as Rng).next());
-      this.#queue.schedule(t + Math.round(delay), { k: 'restock', store: s, lane: best, reason: 'builtin-policy' });
-    }
-  }
-
-  #checkout(t: number, s: number, shopper: Shopper): void {
-    const store = this.#stores[s] as StoreState;
-    const register = shopper.register;
-    if (shopper.got.length > 0) {
-      const lines = shopper.got.map((g) => {
-        const sku = this.catalog.skus[g.sku];
-        return { sku: sku?.sku ?? '', qty: g.qty, unitPriceCents: sku?.priceCents ?? 0 };
-      });
-      const totalCents = lines.reduce((sum, l) => sum + l.qty * l.unitPriceCents, 0);
-      const data =
-        shopper.customer === undefined
-          ? { basket: shopper.basket, register, lines, totalCents }
-          : { basket: shopper.basket, register, customer: shopper.customer, lines, totalCents };
-      this.#emitter.telemetry(t, store.id, register, 'pos.basket', data, 1);
-      this.#truth.record({
-        t,
-        kind: 'basket',
-        site: store.id,
-        register,
-        basket: shopper.basket,
-        ...(shopper.customer === undefined ? {} : { customer: shopper.customer }),
-        lines: lines.map((l) => ({ sku: l.sku, qty: l.qty })),
-      });
-    }
-    this.#queue.schedule(t + shopper.exitDelayMs, { k: 'exit', store: s, door: shopper.door });
-  }
-
-  /** One lane's reading as the scale reports it: net grams with noise, drift and any hand on it. */
-  #reading(t: number, store: StoreState, s: number, laneIndex: number): ShelfWeight {
-    const lane = store.layout.lanes[laneIndex];
-    if (lane === undefined) throw new Error(`lane ${laneIndex} missing`);
-    const { sensors, faults } = this.scenario;
-    const r = store.laneRng[laneIndex] as Rng;
-    const scaleIndex = Math.floor(laneIndex / this.scenario.stores[s]!.lanesPerScale);
-    const hours = (t - this.startMs) / HOUR_MS;
-    let grams = (store.units[laneIndex] as number) * lane.unitGrams - (store.tareGrams[laneIndex] as number);
-    grams += r.normal(0, sensors.scaleNoiseGrams);
-    if (faults.noise.gramsSd > 0) grams += (store.laneNoiseRng[laneIndex] as Rng).normal(0, faults.noise.gramsSd);
-    grams += (store.driftSign[scaleIndex] ?? 1) * faults.drift.gramsPerHour * hours;
-    const disturbed = t < (store.handUntil[laneIndex] as number);
-    if (disturbed) grams += store.handGrams[laneIndex] as number;
-    return { lane: lane.lane, grams: Math.round(grams * 10) / 10, stable: !disturbed };
-  }
-
-  #reportLane(t: number, store: StoreState, s: number, laneIndex: number): void {
-    const lane = store.layout.lanes[laneIndex];
-    const scale = store.layout.scales.find((x) => x.device === lane?.scale);
-    if (lane === undefined || scale === undefined) return;
-    const data = this.#reading(t, store, s, laneIndex);
-    if (scale.serial) {
-      this.#emitter.serial(
-        t,
-        store.id,
-        scale.device,
-        encodeShelfWeight(scale.device, this.#emitter.nextSeq(store.id, scale.device), data),
-      );
-    } else {
-      this.#emitter.telemetry(t, store.id, scale.device, 'shelf.weight', data);
-    }
-  }
-
-  #scaleReport(t: number, s: number, scaleIndex: number): void {
-    const store = this.#stores[s] as StoreState;
-    const scale = store.layout.scales[scaleIndex];
-    if (scale === undefined) return;
-    for (const lane of scale.lanes) this.#reportLane(t, store, s, lane);
-    this.#queue.schedule(t + this.scenario.sensors.scaleReportS * 1000, { k: 'scale', store: s, scale: scaleIndex });
-  }
-
-  #doorReport(t: number, s: number, door: number): void {
-    const store = this.#stores[s] as StoreState;
-    const intervalMs = this.scenario.sensors.doorReportS * 1000;
-    this.#emitter.telemetry(t, store.id, store.layout.doors[door] ?? '', 'footfall.count', {
-      door: store.layout.doors[door],
-      in: store.doorIn[door] ?? 0,
-      out: store.doorOut[door] ?? 0,
-      intervalMs,
-    });
-    store.doorIn[door] = 0;
-    store.doorOut[door] = 0;
-    this.#queue.schedule(t + intervalMs, { k: 'door', store: s, door });
   }
 
   #refill(t: number, store: StoreState, laneIndex: number, units: number | undefined, reason: string): void {
@@ -673,163 +416,6 @@ export class World {
       }
     }
     this.#queue.schedule(t + DAY_MS, { k: 'drift' });
-  }
-
-  #vanDay(t: number, v: number): void {
-    const van = this.#vans[v] as VanState;
-    const { dc, stores } = this.scenario;
-    const stops = van.scenario.route.map((id) => {
-      const store = stores.find((s) => s.id === id);
-      return { id, location: store?.location ?? dc.location };
-    });
-    van.plan = planVanDay(van.id, this.#rng.vans, {
-      depot: { id: dc.id, location: dc.location },
-      stops,
-      startMs: t,
-      speedKmh: van.scenario.speedKmh,
-      serviceMinutes: van.scenario.serviceMinutes,
-    });
-    van.plan.phases.forEach((phase, i) => {
-      if (phase.kind !== 'stop') return;
-      this.#queue.schedule(phase.startMs, { k: 'van-phase', van: v, phase: i, edge: 'start' });
-      this.#queue.schedule(phase.endMs, { k: 'van-phase', van: v, phase: i, edge: 'end' });
-    });
-    this.#queue.schedule(t + DAY_MS, { k: 'van-day', van: v });
-  }
-
-  #vanPhase(t: number, v: number, phaseIndex: number, edge: 'start' | 'end'): void {
-    const van = this.#vans[v] as VanState;
-    const phase = van.plan?.phases[phaseIndex];
-    if (phase?.kind !== 'stop') return;
-    this.#truth.record({ t, kind: edge === 'start' ? 'van-arrival' : 'van-departure', van: van.id, stop: phase.stop });
-    if (edge === 'start') {
-      // The delivery refills the store's lanes (its backroom is restocked).
-      const store = this.#stores.find((s) => s.id === phase.stop);
-      if (store !== undefined)
-        store.layout.lanes.forEach((_, i) => this.#refill(t, store, i, undefined, `delivery:${van.id}`));
-    }
-  }
-
-  #gps(t: number, v: number): void {
-    const van = this.#vans[v] as VanState;
-    const { dc, sensors } = this.scenario;
-    const onRoute = van.plan !== undefined && t >= van.plan.startMs && t < van.plan.endMs;
-    const state =
-      van.plan === undefined
-        ? vanStateAt({ van: van.id, phases: [], startMs: 0, endMs: 0 }, dc.location, t)
-        : vanStateAt(van.plan, dc.location, t);
-    this.#emitFix(t, van, state.position, state.speedMps, state.courseDeg, state.driving, state.stop);
-    // 1 Hz on the road (or the configured rate), once a minute when parked.
-    this.#queue.schedule(t + (onRoute ? sensors.gpsReportS * 1000 : 60_000), { k: 'gps', van: v });
-  }
-
-  #emitFix(
-    t: number,
-    van: VanState,
-    position: LatLon,
-    speedMps: number,
-    courseDeg: number,
-    driving: boolean,
-    stop?: string,
-  ): void {
-    const fix: GpsFix = {
-      lat: Math.round(position.lat * 1e7) / 1e7,
-      lon: Math.round(position.lon * 1e7) / 1e7,
-      speedMps: Math.round(speedMps * 100) / 100,
-      courseDeg: Math.round(courseDeg * 10) / 10,
-      sats: 9,
-      hdop: 0.9,
-      quality: 'gps',
-      van: van.id,
-    };
-    this.#truth.record({
-      t,
-      kind: 'van',
-      van: van.id,
-      position,
-      speedMps,
-      state: driving ? 'driving' : 'stopped',
-      ...(stop === undefined ? {} : { stop }),
-    });
-    if (van.scenario.gpsOverSerial) {
-      const { ts } = this.#emitter.clock(van.id, 'gps', t);
-      this.#emitter.serial(t, van.id, 'gps', encodeRmc(fix, ts) + encodeGga(fix, ts));
-    } else {
-      this.#emitter.telemetry(t, van.id, 'gps', 'gps.fix', fix);
-    }
-  }
-
-  /**
-   * Replays real delivery traces back to back as this van's movement: each trace is placed so it
-   * starts where the last one ended (the first at the DC); on-foot runs are the van's stops.
-   */
-  #traceStep(t: number, v: number, traceIndex: number, fixes: readonly TraceFix[], point: number): void {
-    const van = this.#vans[v] as VanState;
-    const traces = this.#vanTraces.get(van.id) ?? [];
-    const fix = fixes[point];
-    if (fix !== undefined) {
-      const previous = fixes[point - 1];
-      const stopId = `t${traceIndex}-s${point}`;
-      if (fix.mode === 'OnFoot' && previous?.mode !== 'OnFoot') {
-        van.traceStop = stopId;
-        this.#truth.record({ t, kind: 'van-arrival', van: van.id, stop: stopId });
-      }
-      if (fix.mode !== 'OnFoot' && van.traceStop !== undefined) {
-        this.#truth.record({ t, kind: 'van-departure', van: van.id, stop: van.traceStop });
-        van.traceStop = undefined;
-      }
-      const driving = fix.mode !== 'OnFoot';
-      this.#emitFix(t, van, fix.position, driving ? fix.speedMps : 0, fix.courseDeg, driving, van.traceStop);
-      van.lastPosition = fix.position;
-      const next = fixes[point + 1];
-      if (next !== undefined) {
-        this.#queue.schedule(next.ts, { k: 'trace', van: v, trace: traceIndex, fixes, point: point + 1 });
-        return;
-      }
-    }
-    // Next trace, 5 s later, starting where this one ended.
-    const nextIndex = (traceIndex + 1) % Math.max(1, traces.length);
-    const trace = traces[nextIndex];
-    const first = trace?.points[0];
-    if (trace === undefined || first === undefined) return;
-    const here = van.lastPosition ?? this.scenario.dc.location;
-    const origin = offset(here, -first.xM, -first.yM);
-    const start = t + 5000;
-    this.#queue.schedule(start, {
-      k: 'trace',
-      van: v,
-      trace: nextIndex,
-      fixes: traceToLatLon(trace, origin, start),
-      point: 0,
-    });
-  }
-
-  #temperature(t: number, v: number): void {
-    const van = this.#vans[v] as VanState;
-    const state = van.plan === undefined ? undefined : vanStateAt(van.plan, this.scenario.dc.location, t);
-    // Doors open at a stop: the cargo warms by a few degrees.
-    const base = state?.stop === undefined ? 3.5 : 6.5;
-    const celsius = Math.round((base + this.#rng.vans.normal(0, 0.4)) * 10) / 10;
-    this.#emitter.telemetry(t, van.id, 'temp-1', 'temperature', { probe: 'cargo', celsius });
-    this.#queue.schedule(t + this.scenario.sensors.tempReportS * 1000, { k: 'temp', van: v });
-  }
-
-  #shock(t: number, v: number): void {
-    const van = this.#vans[v] as VanState;
-    const driving = van.plan !== undefined && vanStateAt(van.plan, this.scenario.dc.location, t).driving;
-    if (driving) {
-      const hard = this.#rng.vans.chance(0.05);
-      const peakG = Math.round((hard ? 6 + 4 * this.#rng.vans.next() : 1.2 + 2.3 * this.#rng.vans.next()) * 100) / 100;
-      this.#emitter.telemetry(
-        t,
-        van.id,
-        'shock-1',
-        'shock',
-        { peakG, axis: this.#rng.vans.pick(['x', 'y', 'z'] as const), durationMs: this.#rng.vans.int(5, 60) },
-        1,
-      );
-    }
-    this.#queue.schedule(t + this.#rng.vans.exponential(HOUR_MS / 3), { k: 'shock', van: v });
   }
 
   #storm(t: number): void {
