@@ -7,8 +7,10 @@ import {
   PRODUCT_REJECT_REASONS,
   TRANSACTION_REJECT_REASONS,
 } from '../../device-sim/src/replay/baskets.js';
+import { SHARED_DATA, sharedDataMissing } from '../helpers/shared-data.js';
 
-const DUNNHUMBY = join(import.meta.dirname, '../../../shared/data/retail/dunnhumby');
+const DUNNHUMBY = join(SHARED_DATA, 'retail/dunnhumby');
+const missing = sharedDataMissing('retail/dunnhumby/transactions_sample.csv');
 const TRANSACTIONS = join(DUNNHUMBY, 'transactions_sample.csv');
 const PRODUCTS = join(DUNNHUMBY, 'products.csv');
 
@@ -138,47 +140,50 @@ describe('loading baskets', () => {
   });
 });
 
-describe('the dunnhumby Complete Journey sample', () => {
-  const loading = loadBaskets(TRANSACTIONS, PRODUCTS);
+describe.skipIf(missing !== undefined)(
+  `the dunnhumby Complete Journey sample${missing === undefined ? '' : ` (skipped: ${missing})`}`,
+  () => {
+    const loading = loadBaskets(TRANSACTIONS, PRODUCTS);
 
-  it('keeps every purchase line and rejects only the 416 zero-quantity ones', async () => {
-    const load = await loading;
-    expect(load.rejects).toEqual({ transactions: { QUANTITY_ZERO: 416 }, products: {} });
-    // R wrote two ids in exponent form; they are exact and read back as digits.
-    expect(load.products.get('900000')?.department).toBe('COSMETICS');
-    expect(load.products.size).toBe(92_331);
-    const kept = load.baskets.reduce((n, b) => n + b.lines.length, 0);
-    expect(kept).toBe(75_000 - 416);
-  });
-
-  it('has one basket per distinct basket_id among valid lines, sorted by time then id', async () => {
-    const { baskets } = await loading;
-    // Independent count straight from the text: quantity > 0 and a plain integer basket id.
-    const text = await readFile(TRANSACTIONS, 'utf8');
-    const valid = new Set<string>();
-    for (const row of text.split('\n').slice(1)) {
-      const f = row.split(',');
-      if (f.length === 11 && f[4] !== '0') valid.add(f[2] ?? '');
-    }
-    expect(baskets.length).toBe(valid.size);
-    expect(new Set(baskets.map((b) => b.basket)).size).toBe(baskets.length);
-    expect(baskets.every((b) => b.lines.length > 0)).toBe(true);
-    const outOfOrder = baskets.findIndex((b, i) => {
-      const a = baskets[i - 1];
-      return a !== undefined && !(a.ts < b.ts || (a.ts === b.ts && BigInt(a.basket) < BigInt(b.basket)));
+    it('keeps every purchase line and rejects only the 416 zero-quantity ones', async () => {
+      const load = await loading;
+      expect(load.rejects).toEqual({ transactions: { QUANTITY_ZERO: 416 }, products: {} });
+      // R wrote two ids in exponent form; they are exact and read back as digits.
+      expect(load.products.get('900000')?.department).toBe('COSMETICS');
+      expect(load.products.size).toBe(92_331);
+      const kept = load.baskets.reduce((n, b) => n + b.lines.length, 0);
+      expect(kept).toBe(75_000 - 416);
     });
-    expect(outOfOrder).toBe(-1);
-    expect(baskets[0]?.ts).toBeGreaterThanOrEqual(Date.UTC(2017, 0, 1));
-    expect(baskets.at(-1)?.ts).toBeLessThan(Date.UTC(2018, 0, 1, 5));
-  });
 
-  it('finds each line in the catalogue or counts it as an unknown product', async () => {
-    const { baskets, products, unknownProducts } = await loading;
-    const lines = baskets.flatMap((b) => b.lines);
-    const missing = lines.filter((l) => !products.has(l.product));
-    expect(missing.length).toBe(unknownProducts.lines);
-    expect(new Set(missing.map((l) => l.product)).size).toBe(unknownProducts.distinct);
-    expect(unknownProducts.lines).toBeLessThan(lines.length * 0.01);
-    expect(lines.every((l) => Number.isInteger(l.qty) && l.qty > 0 && l.salesValue >= 0)).toBe(true);
-  });
-});
+    it('has one basket per distinct basket_id among valid lines, sorted by time then id', async () => {
+      const { baskets } = await loading;
+      // Independent count straight from the text: quantity > 0 and a plain integer basket id.
+      const text = await readFile(TRANSACTIONS, 'utf8');
+      const valid = new Set<string>();
+      for (const row of text.split('\n').slice(1)) {
+        const f = row.split(',');
+        if (f.length === 11 && f[4] !== '0') valid.add(f[2] ?? '');
+      }
+      expect(baskets.length).toBe(valid.size);
+      expect(new Set(baskets.map((b) => b.basket)).size).toBe(baskets.length);
+      expect(baskets.every((b) => b.lines.length > 0)).toBe(true);
+      const outOfOrder = baskets.findIndex((b, i) => {
+        const a = baskets[i - 1];
+        return a !== undefined && !(a.ts < b.ts || (a.ts === b.ts && BigInt(a.basket) < BigInt(b.basket)));
+      });
+      expect(outOfOrder).toBe(-1);
+      expect(baskets[0]?.ts).toBeGreaterThanOrEqual(Date.UTC(2017, 0, 1));
+      expect(baskets.at(-1)?.ts).toBeLessThan(Date.UTC(2018, 0, 1, 5));
+    });
+
+    it('finds each line in the catalogue or counts it as an unknown product', async () => {
+      const { baskets, products, unknownProducts } = await loading;
+      const lines = baskets.flatMap((b) => b.lines);
+      const missing = lines.filter((l) => !products.has(l.product));
+      expect(missing.length).toBe(unknownProducts.lines);
+      expect(new Set(missing.map((l) => l.product)).size).toBe(unknownProducts.distinct);
+      expect(unknownProducts.lines).toBeLessThan(lines.length * 0.01);
+      expect(lines.every((l) => Number.isInteger(l.qty) && l.qty > 0 && l.salesValue >= 0)).toBe(true);
+    });
+  },
+);

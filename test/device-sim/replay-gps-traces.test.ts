@@ -11,8 +11,10 @@ import {
   traceToLatLon,
 } from '../../device-sim/src/replay/gps-traces.js';
 import { distanceM, offset } from '../../device-sim/src/world/geo.js';
+import { SHARED_DATA, sharedDataMissing } from '../helpers/shared-data.js';
 
-const TRACES = join(import.meta.dirname, '../../../shared/data/gps/delivery_traces.csv');
+const TRACES = join(SHARED_DATA, 'gps/delivery_traces.csv');
+const missing = sharedDataMissing('gps/delivery_traces.csv');
 const ORIGIN: LatLon = { lat: 52.52, lon: 13.405 };
 const START = Date.UTC(2026, 0, 5, 8);
 
@@ -143,57 +145,60 @@ describe('replaying a trace as van fixes', () => {
   });
 });
 
-describe('the delivery traces', () => {
-  const loading = loadGpsTraces(TRACES);
+describe.skipIf(missing !== undefined)(
+  `the delivery traces${missing === undefined ? '' : ` (skipped: ${missing})`}`,
+  () => {
+    const loading = loadGpsTraces(TRACES);
 
-  it('load without rejects: 805 traces of 72 points, each time-ordered from 0 ms at about 5 s steps', async () => {
-    const { traces, rejects } = await loading;
-    expect(rejects).toEqual({});
-    expect(traces).toHaveLength(805);
-    expect(traces.every((t) => t.points.length === 72)).toBe(true);
-    const unordered = traces.filter(
-      (t) =>
-        t.points[0]?.tOffsetMs !== 0 ||
-        t.points.some((p, i) => i > 0 && p.tOffsetMs <= (t.points[i - 1]?.tOffsetMs ?? 0)),
-    );
-    expect(unordered.map((t) => t.trace)).toEqual([]);
-    const steps = traces.flatMap((t) => t.points.slice(1).map((p, i) => p.tOffsetMs - (t.points[i]?.tOffsetMs ?? 0)));
-    expect(median(steps)).toBeGreaterThan(4500);
-    expect(median(steps)).toBeLessThan(5500);
-  });
+    it('load without rejects: 805 traces of 72 points, each time-ordered from 0 ms at about 5 s steps', async () => {
+      const { traces, rejects } = await loading;
+      expect(rejects).toEqual({});
+      expect(traces).toHaveLength(805);
+      expect(traces.every((t) => t.points.length === 72)).toBe(true);
+      const unordered = traces.filter(
+        (t) =>
+          t.points[0]?.tOffsetMs !== 0 ||
+          t.points.some((p, i) => i > 0 && p.tOffsetMs <= (t.points[i - 1]?.tOffsetMs ?? 0)),
+      );
+      expect(unordered.map((t) => t.trace)).toEqual([]);
+      const steps = traces.flatMap((t) => t.points.slice(1).map((p, i) => p.tOffsetMs - (t.points[i]?.tOffsetMs ?? 0)));
+      expect(median(steps)).toBeGreaterThan(4500);
+      expect(median(steps)).toBeLessThan(5500);
+    });
 
-  it('move at walking pace on foot and at road speed when driving', async () => {
-    const { traces } = await loading;
-    const fixes = traces.flatMap((t) => traceToLatLon(t, ORIGIN, START));
-    const onFoot = median(fixes.filter((f) => f.mode === 'OnFoot').map((f) => f.speedMps));
-    const driving = median(fixes.filter((f) => f.mode === 'Driving').map((f) => f.speedMps));
-    expect(onFoot).toBeLessThan(1);
-    expect(driving).toBeGreaterThan(3);
-    expect(driving).toBeGreaterThan(10 * onFoot);
-  });
+    it('move at walking pace on foot and at road speed when driving', async () => {
+      const { traces } = await loading;
+      const fixes = traces.flatMap((t) => traceToLatLon(t, ORIGIN, START));
+      const onFoot = median(fixes.filter((f) => f.mode === 'OnFoot').map((f) => f.speedMps));
+      const driving = median(fixes.filter((f) => f.mode === 'Driving').map((f) => f.speedMps));
+      expect(onFoot).toBeLessThan(1);
+      expect(driving).toBeGreaterThan(3);
+      expect(driving).toBeGreaterThan(10 * onFoot);
+    });
 
-  it('yield stops that cover every on-foot point, inside their trace and near the van route', async () => {
-    const { traces } = await loading;
-    let onFootPoints = 0;
-    let stopCount = 0;
-    const bad: string[] = [];
-    for (const trace of traces) {
-      const stops = stopsOf(trace, ORIGIN, START);
-      const fixes = traceToLatLon(trace, ORIGIN, START);
-      const endMs = fixes.at(-1)?.ts ?? START;
-      onFootPoints += fixes.filter((f) => f.mode === 'OnFoot').length;
-      stopCount += stops.length;
-      const covered = fixes.filter(
-        (f) => f.mode === 'OnFoot' && stops.some((s) => s.startMs <= f.ts && f.ts <= s.endMs),
-      ).length;
-      if (covered !== fixes.filter((f) => f.mode === 'OnFoot').length) bad.push(`${trace.trace}: uncovered`);
-      for (const s of stops) {
-        if (s.startMs < START || s.endMs > endMs || s.endMs < s.startMs) bad.push(`${trace.trace}: time`);
-        if (distanceM(ORIGIN, s.position) > 10_000) bad.push(`${trace.trace}: far`);
+    it('yield stops that cover every on-foot point, inside their trace and near the van route', async () => {
+      const { traces } = await loading;
+      let onFootPoints = 0;
+      let stopCount = 0;
+      const bad: string[] = [];
+      for (const trace of traces) {
+        const stops = stopsOf(trace, ORIGIN, START);
+        const fixes = traceToLatLon(trace, ORIGIN, START);
+        const endMs = fixes.at(-1)?.ts ?? START;
+        onFootPoints += fixes.filter((f) => f.mode === 'OnFoot').length;
+        stopCount += stops.length;
+        const covered = fixes.filter(
+          (f) => f.mode === 'OnFoot' && stops.some((s) => s.startMs <= f.ts && f.ts <= s.endMs),
+        ).length;
+        if (covered !== fixes.filter((f) => f.mode === 'OnFoot').length) bad.push(`${trace.trace}: uncovered`);
+        for (const s of stops) {
+          if (s.startMs < START || s.endMs > endMs || s.endMs < s.startMs) bad.push(`${trace.trace}: time`);
+          if (distanceM(ORIGIN, s.position) > 10_000) bad.push(`${trace.trace}: far`);
+        }
       }
-    }
-    expect(bad).toEqual([]);
-    expect(onFootPoints).toBe(32_608);
-    expect(stopCount).toBeGreaterThan(805);
-  });
-});
+      expect(bad).toEqual([]);
+      expect(onFootPoints).toBe(32_608);
+      expect(stopCount).toBeGreaterThan(805);
+    });
+  },
+);
