@@ -75,6 +75,8 @@ export async function runCommand(options: RunCommandOptions, signal?: AbortSigna
       : new MqttFleet({
           brokerUrl: options.brokerUrl,
           devices: world.devices.filter((d) => !world.serialLines.includes(`${d.site}/${d.device}`)),
+          // Commands from the gateway reach the simulated device (tare, calibrate, config).
+          onCommand: (site, device, command) => world.command(site, device, command),
         });
   await fleet?.start();
   const serial =

@@ -1,7 +1,25 @@
 import { createConnection, type Socket } from 'node:net';
-import { type DeviceState, deviceStateCodec, isValidLevel, topics } from '@aisle/protocols';
+import {
+  type DeviceState,
+  decodeMessage,
+  deviceStateCodec,
+  isValidLevel,
+  topicFilters,
+  topics,
+} from '@aisle/protocols';
 import { type IClientOptions, type IClientPublishOptions, MqttClient } from 'mqtt';
+import {
+  badOptions,
+  type DeviceFailure,
+  type DropReason,
+  MqttFleetError,
+  type MqttFleetOptions,
+  type MqttFleetStats,
+} from './mqtt-fleet-options.js';
 import { publishFrameQos0 } from './mqtt-frame.js';
+
+export { MqttFleetError, type MqttFleetOptions, type MqttFleetStats } from './mqtt-fleet-options.js';
+
 import type { DeviceIdentity, DeviceOutput, OutputSink } from './output.js';
 
 export type { DeviceIdentity, DeviceOutput } from './output.js';
@@ -27,77 +45,6 @@ export type { DeviceIdentity, DeviceOutput } from './output.js';
  * | `FLEET_START_FAILED`   | some devices could not connect; `failures` names each with its error     |
  * | `FLEET_STATE_INVALID`  | `start()` called twice, or after `close()`                                |
  */
-
-export type MqttFleetErrorCode = 'FLEET_CONFIG_INVALID' | 'FLEET_START_FAILED' | 'FLEET_STATE_INVALID';
-
-export interface DeviceFailure {
-  readonly device: string;
-  readonly error: Error;
-}
-
-export class MqttFleetError extends Error {
-  override readonly name = 'MqttFleetError';
-
-  constructor(
-    readonly code: MqttFleetErrorCode,
-    message: string,
-    readonly failures: readonly DeviceFailure[] = [],
-  ) {
-    super(message);
-  }
-}
-
-export interface MqttFleetOptions {
-  /** `mqtt://host:port` (or `tcp://`); plain TCP, like devices on a store's LAN. */
-  readonly brokerUrl: string;
-  readonly devices: readonly DeviceIdentity[];
-  /** Connections opened at once by `start()`. Default 200. */
-  readonly connectConcurrency?: number;
-  /** MQTT keepalive, seconds (0 turns it off). Default 60. */
-  readonly keepaliveS?: number;
-  /** Outputs kept per device while it is disconnected; more are dropped (`queue-full`). Default 1000. */
-  readonly maxQueuedPerDevice?: number;
-  /** Wait between a lost connection and the next attempt. Default 1000. */
-  readonly reconnectPeriodMs?: number;
-  /** A connection without CONNACK after this long fails. Default 10,000. */
-  readonly connectTimeoutMs?: number;
-  /** `close()` stops waiting for acknowledgements after this long and cuts what is left. Default 5,000. */
-  readonly closeTimeoutMs?: number;
-  /** Clock for the `ts` of state messages. Default `Date.now`. */
-  readonly now?: () => number;
-}
-
-/** Why an output did not reach a connection. */
-export type DropReason =
-  /** The device was disconnected and its queue already held `maxQueuedPerDevice` outputs. */
-  | 'queue-full'
-  /** No device of the fleet has that id. */
-  | 'unknown-device'
-  /** mqtt.js refused the publish, or a QoS 1 publish failed before its PUBACK. */
-  | 'publish-error'
-  /** The device's connection was refused (bad credentials) or failed at start: it never comes back. */
-  | 'device-failed'
-  /** Written after `close()` began, or still queued when it did. */
-  | 'closed'
-  /** Not an MQTT output (a serial frame sent to the MQTT sink). */
-  | 'not-mqtt';
-
-export interface MqttFleetStats {
-  readonly devices: number;
-  /** Devices with a live, acknowledged connection now. */
-  readonly connected: number;
-  /** Devices that will not connect again (refused CONNACK, failed start). */
-  readonly failed: number;
-  /** Outputs handed to a live connection, by QoS (state messages not included). */
-  readonly published: { readonly qos0: number; readonly qos1: number };
-  /** Outputs waiting in device queues now. */
-  readonly queued: number;
-  readonly dropped: Readonly<Record<DropReason, number>>;
-  /** Connections re-established after a loss (storm or otherwise). */
-  readonly reconnects: number;
-  /** Connections lost after being established (storms included). */
-  readonly disconnects: number;
-}
 
 type MqttOutput = Extract<DeviceOutput, { kind: 'mqtt' }>;
 
@@ -135,7 +82,10 @@ export class MqttFleet implements OutputSink {
     this.#corked = [];
     for (const socket of corked) socket.uncork();
   };
-  readonly #options: Required<Omit<MqttFleetOptions, 'devices' | 'brokerUrl'>>;
+  readonly #options: Required<Omit<MqttFleetOptions, 'devices' | 'brokerUrl' | 'onCommand'>>;
+  readonly #onCommand: MqttFleetOptions['onCommand'];
+  #commandsReceived = 0;
+  #commandsRefused = 0;
   readonly #host: string;
   readonly #port: number;
   #phase: 'new' | 'started' | 'closed' = 'new';
@@ -160,6 +110,7 @@ export class MqttFleet implements OutputSink {
   };
 
   constructor(options: MqttFleetOptions) {
+    this.#onCommand = options.onCommand;
     this.#options = {
       connectConcurrency: options.connectConcurrency ?? 200,
       keepaliveS: options.keepaliveS ?? 60,
@@ -293,6 +244,7 @@ export class MqttFleet implements OutputSink {
       dropped: { ...this.#dropped },
       reconnects: this.#reconnects,
       disconnects: this.#disconnects,
+      commands: { received: this.#commandsReceived, refused: this.#commandsRefused },
     };
   }
 
@@ -362,6 +314,7 @@ export class MqttFleet implements OutputSink {
       if (link.status === 'connected') this.#lose(link);
     });
     client.on('error', (error) => this.#onError(link, error));
+    client.on('message', (topic, payload) => this.#onMessage(link, topic, payload));
     return client;
   }
 
@@ -374,11 +327,31 @@ export class MqttFleet implements OutputSink {
     link.everConnected = true;
     const online: DeviceState = { status: 'online', kind: link.identity.kind, ts: Math.trunc(this.#options.now()) };
     client.publish(link.stateTopic, deviceStateCodec.encode(online), QOS1_RETAIN, noop);
+    // A device listens to its own commands only (the gateway's ACL allows no more).
     const queued = link.queue;
     link.queue = [];
     this.#queued -= queued.length;
     for (const output of queued) this.#publish(link, output);
-    link.settleStart?.(undefined);
+    // A device listens to its own commands only (the gateway's ACL allows no more); start()
+    // resolves once the broker has acknowledged that subscription, so no command is missed.
+    if (this.#onCommand === undefined) {
+      link.settleStart?.(undefined);
+      return;
+    }
+    client.subscribe(topicFilters.cmd(link.identity.site, link.identity.device), { qos: 1 }, (error) =>
+      link.settleStart?.(error ?? undefined),
+    );
+  }
+
+  /** A command for this device: decoded with the contract, handed on, or counted as refused. */
+  #onMessage(link: DeviceLink, topic: string, payload: Buffer): void {
+    const decoded = decodeMessage(topic, payload);
+    if (!decoded.ok || !('command' in decoded.value)) {
+      this.#commandsRefused++;
+      return;
+    }
+    this.#commandsReceived++;
+    this.#onCommand?.(link.identity.site, link.identity.device, decoded.value.command);
   }
 
   #onError(link: DeviceLink, error: Error): void {
@@ -469,23 +442,4 @@ export class MqttFleet implements OutputSink {
       }
     });
   }
-}
-
-function badOptions(
-  options: MqttFleetOptions,
-  resolved: Required<Omit<MqttFleetOptions, 'devices' | 'brokerUrl'>>,
-): string[] {
-  const checks: [string, number, number, number][] = [
-    ['connectConcurrency', resolved.connectConcurrency, 1, 100_000],
-    ['keepaliveS', resolved.keepaliveS, 0, 65_535],
-    ['maxQueuedPerDevice', resolved.maxQueuedPerDevice, 0, 10_000_000],
-    ['reconnectPeriodMs', resolved.reconnectPeriodMs, 1, 3_600_000],
-    ['connectTimeoutMs', resolved.connectTimeoutMs, 1, 3_600_000],
-    ['closeTimeoutMs', resolved.closeTimeoutMs, 0, 3_600_000],
-  ];
-  const bad = checks
-    .filter(([, value, min, max]) => !Number.isInteger(value) || value < min || value > max)
-    .map(([field]) => `${field}=${String(options[field as keyof MqttFleetOptions])}`);
-  if (typeof resolved.now !== 'function') bad.push(`now=${typeof resolved.now}`);
-  return bad;
 }
