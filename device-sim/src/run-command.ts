@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { JsonlOutputSink, JsonlTruth } from './outputs/jsonl-sink.js';
+import { JsonLinesFile } from './outputs/jsonl-sink.js';
 import { MqttFleet } from './outputs/mqtt-fleet.js';
 import type { DeviceOutput } from './outputs/output.js';
 import { SerialLineSink } from './outputs/serial-sink.js';
@@ -65,10 +65,10 @@ function formatDuration(ms: number): string {
 export async function runCommand(options: RunCommandOptions, signal?: AbortSignal) {
   const scenario = loadScenario(options.scenarioPath);
   const seeded = options.seed === undefined ? scenario : { ...scenario, seed: options.seed };
-  const truthFile = options.truthPath === undefined ? undefined : new JsonlTruth(options.truthPath);
+  const truthFile = options.truthPath === undefined ? undefined : new JsonLinesFile(options.truthPath);
   const worldOptions = await replayOptions(seeded, dirname(options.scenarioPath), truthFile ?? discardTruth);
   const world = new World(seeded, worldOptions);
-  const out = options.outPath === undefined ? undefined : new JsonlOutputSink(options.outPath);
+  const out = options.outPath === undefined ? undefined : new JsonLinesFile(options.outPath);
   const fleet =
     options.brokerUrl === undefined
       ? undefined

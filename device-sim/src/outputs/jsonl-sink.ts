@@ -3,8 +3,12 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import type { TruthEvent, TruthRecorder } from '../world/truth.js';
 import type { DeviceOutput, OutputSink } from './output.js';
 
-/** Appends JSON lines to a file, respecting the stream's backpressure through `drained()`. */
-class JsonLines {
+/**
+ * JSON lines to a file: every device output (`--out`, the exact message stream, for replay and
+ * comparison) or the ground truth (`--truth`). The runner waits on `drained()` when the file's
+ * buffer is full, so a long run at full speed keeps bounded memory.
+ */
+export class JsonLinesFile implements OutputSink, TruthRecorder {
   readonly #stream: WriteStream;
   #failed: Error | undefined;
 
@@ -15,9 +19,13 @@ class JsonLines {
     });
   }
 
-  write(value: unknown): void {
+  write(value: DeviceOutput | TruthEvent): void {
     if (this.#failed !== undefined) throw this.#failed;
     this.#stream.write(`${JSON.stringify(value)}\n`);
+  }
+
+  record(event: TruthEvent): void {
+    this.write(event);
   }
 
   get needsDrain(): boolean {
@@ -32,55 +40,5 @@ class JsonLines {
     this.#stream.end();
     await once(this.#stream, 'close');
     if (this.#failed !== undefined) throw this.#failed;
-  }
-}
-
-/** Every device output as one JSON line: the exact message stream, for replay and comparison. */
-export class JsonlOutputSink implements OutputSink {
-  readonly #file: JsonLines;
-
-  constructor(path: string) {
-    this.#file = new JsonLines(path);
-  }
-
-  write(output: DeviceOutput): void {
-    this.#file.write(output);
-  }
-
-  get needsDrain(): boolean {
-    return this.#file.needsDrain;
-  }
-
-  drained(): Promise<void> {
-    return this.#file.drained();
-  }
-
-  close(): Promise<void> {
-    return this.#file.close();
-  }
-}
-
-/** Ground truth as JSON lines. */
-export class JsonlTruth implements TruthRecorder {
-  readonly #file: JsonLines;
-
-  constructor(path: string) {
-    this.#file = new JsonLines(path);
-  }
-
-  record(event: TruthEvent): void {
-    this.#file.write(event);
-  }
-
-  get needsDrain(): boolean {
-    return this.#file.needsDrain;
-  }
-
-  drained(): Promise<void> {
-    return this.#file.drained();
-  }
-
-  close(): Promise<void> {
-    return this.#file.close();
   }
 }
