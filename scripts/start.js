@@ -45,7 +45,7 @@ async function liveStoreDemo() {
   let baskets = 0;
   let basketUnits = 0;
   let lost = 0;
-  let van = '';
+  const vans = new Map();
   watcher.on('message', (topic, payload) => {
     const t = parseTopic(topic);
     if (!t.ok) return;
@@ -61,7 +61,7 @@ async function liveStoreDemo() {
       basketUnits += item.data.lines.reduce((s, l) => s + l.qty, 0);
     }
     if (item.type === 'gps.fix')
-      van = `${item.src.site} at ${item.data.lat.toFixed(4)}, ${item.data.lon.toFixed(4)}, ${(item.data.speedMps * 3.6).toFixed(0)} km/h`;
+      vans.set(item.src.site, item.data.speedMps > 0.5 ? `${(item.data.speedMps * 3.6).toFixed(0)} km/h` : 'stopped');
   });
   await watcher.subscribeAsync(['dt/#', 'state/#'], { qos: 0 });
   console.log(`1. the demo world (scenarios/demo.yaml) publishing to an embedded MQTT broker at ${url}`);
@@ -71,7 +71,7 @@ async function liveStoreDemo() {
   let ticks = 0;
   const ticker = setInterval(() => {
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    const line = `${total} messages  ${baskets} baskets (${basketUnits} units)  ${lanes.size} lanes weighed  van ${van || '(parked)'}`;
+    const line = `${total} messages  ${baskets} baskets (${basketUnits} units)  ${lanes.size} lanes weighed  vans on MQTT: ${[...vans].map(([id, state]) => `${id} ${state}`).join(', ') || 'none reporting'}`;
     // A live line on a terminal; a line every 5 s when piped.
     if (process.stdout.isTTY) process.stdout.write(`\r   ${line}     `);
     else if (++ticks % 5 === 0) process.stdout.write(`   ${line}\n`);
