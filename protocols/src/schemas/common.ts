@@ -58,7 +58,7 @@ export type TimeWindow = Static<typeof TimeWindow>;
 /** Literal union from a list, keeping the list as the single source of the allowed values. */
 export function literals<const T extends readonly [string, ...string[]]>(
   values: T,
-  options: { description?: string } = {},
+  options: { description?: string; default?: T[number] } = {},
 ): TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }> {
   type Members = { -readonly [K in keyof T]: TLiteral<T[K]> };
   return Type.Union(

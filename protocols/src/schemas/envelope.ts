@@ -87,3 +87,6 @@ export const ItemSchema = Type.Union(
   ITEM_TYPES.map((t) => ItemSchemas[t]),
   { $id: 'aisle.item', description: 'Any reading, event, alert or forecast, discriminated by `type`' },
 );
+
+/** The `data` of an item of type K. */
+export type ItemData<K extends ItemType> = Static<(typeof ITEM_DATA)[K]>;

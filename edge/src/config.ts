@@ -1,0 +1,188 @@
+import { readFileSync } from 'node:fs';
+import { DeviceKind, Level, literals, OVERFLOW_POLICIES } from '@aisle/protocols';
+import { type Static, Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+
+/**
+ * The gateway's configuration: one YAML or JSON file, validated once at start (every bad field is
+ * listed), with environment overrides `AISLE_EDGE__<PATH>` where the path's levels are joined by
+ * `__` (e.g. `AISLE_EDGE__UPLINK__URL=mqtt://hub:1883`, `AISLE_EDGE__HTTP__PORT=9100`). Every bound
+ * the gateway keeps has its value here.
+ */
+
+const Port = Type.Integer({ minimum: 0, maximum: 65_535 });
+const Positive = Type.Integer({ minimum: 1 });
+
+const Device = Type.Object({
+  device: Level,
+  kind: DeviceKind,
+  username: Type.String({ minLength: 1, maxLength: 200 }),
+  /** `scrypt$N$r$p$salt$hash`: secrets are never stored in the clear. */
+  passwordHash: Type.String({ pattern: '^scrypt\\$' }),
+});
+
+const SerialPortConfig = Type.Object({
+  path: Type.String({ minLength: 1 }),
+  /** `aisw`: aisle shelf scales; `nmea`: a GPS module (RMC/GGA). */
+  protocol: Type.Union([Type.Literal('aisw'), Type.Literal('nmea')]),
+  /** The device the line belongs to (for NMEA, the van's GPS module). */
+  device: Level,
+  baudRate: Type.Integer({ minimum: 300, maximum: 4_000_000, default: 115_200 }),
+  reconnectMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 1000 }),
+  maxFrameBytes: Type.Integer({ minimum: 16, maximum: 4096, default: 192 }),
+});
+
+const Lane = Type.Object({
+  lane: Level,
+  device: Level,
+  sku: Type.String({ minLength: 1, maxLength: 64 }),
+  unitGrams: Type.Number({ exclusiveMinimum: 0 }),
+  capacity: Positive,
+});
+
+export const EdgeConfig = Type.Object({
+  site: Level,
+  gateway: Level,
+  /** Where the outbox database and the gateway's state live. */
+  dataDir: Type.String({ minLength: 1, default: './data' }),
+  broker: Type.Object(
+    {
+      host: Type.String({ default: '0.0.0.0' }),
+      port: Type.Integer({ minimum: 0, maximum: 65_535, default: 1883 }),
+      wsPort: Type.Optional(Port),
+      tls: Type.Optional(Type.Object({ port: Port, certFile: Type.String(), keyFile: Type.String() })),
+      maxPayloadBytes: Type.Integer({ minimum: 64, maximum: 268_435_455, default: 65_536 }),
+      publishesPerSecond: Type.Number({ exclusiveMinimum: 0, default: 50 }),
+      publishBurst: Type.Integer({ minimum: 1, default: 200 }),
+      /** Consume device topics from this broker instead of embedding one (e.g. Mosquitto). */
+      external: Type.Optional(Type.Object({ url: Type.String({ pattern: '^(mqtts?|wss?|tcp)://' }) })),
+    },
+    { default: {} },
+  ),
+  devices: Type.Array(Device, { default: [] }),
+  serial: Type.Array(SerialPortConfig, { default: [] }),
+  lanes: Type.Array(Lane, { default: [] }),
+  uplink: Type.Object(
+    {
+      url: Type.Optional(Type.String({ pattern: '^(mqtts?|wss?|tcp)://' })),
+      username: Type.Optional(Type.String()),
+      password: Type.Optional(Type.String()),
+      batchMaxItems: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
+      batchMaxBytes: Type.Integer({ minimum: 1024, maximum: 256 * 1024 * 1024, default: 512 * 1024 }),
+      flushIntervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 500 }),
+      histItemsPerSecond: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 2000 }),
+    },
+    { default: {} },
+  ),
+  outbox: Type.Object(
+    {
+      maxBytes: Type.Integer({ minimum: 1024 * 1024, default: 1024 * 1024 * 1024 }),
+      maxAgeMs: Type.Integer({ minimum: 60_000, default: 7 * 86_400_000 }),
+      defaultPolicy: literals(OVERFLOW_POLICIES, { default: 'drop-oldest' }),
+      /** Per stream (item type) overflow policy, e.g. `{ alert: reject-new }`. */
+      policies: Type.Record(Type.String(), literals(OVERFLOW_POLICIES), { default: {} }),
+    },
+    { default: {} },
+  ),
+  rules: Type.Object(
+    {
+      lowStockFraction: Type.Number({ minimum: 0, maximum: 1, default: 0.2 }),
+      deviceLostAfterMs: Type.Integer({ minimum: 1000, default: 300_000 }),
+      coldChain: Type.Object(
+        {
+          minCelsius: Type.Number({ default: 0 }),
+          maxCelsius: Type.Number({ default: 5 }),
+          graceMs: Type.Integer({ minimum: 0, default: 600_000 }),
+        },
+        { default: {} },
+      ),
+      shockG: Type.Number({ exclusiveMinimum: 0, default: 5 }),
+      /** Device timestamps further than this in the future are clamped to the receive time and flagged. */
+      maxFutureSkewMs: Type.Integer({ minimum: 0, default: 300_000 }),
+    },
+    { default: {} },
+  ),
+  http: Type.Object(
+    { host: Type.String({ default: '127.0.0.1' }), port: Type.Integer({ minimum: 0, maximum: 65_535, default: 9100 }) },
+    { default: {} },
+  ),
+  log: Type.Object({ level: Type.String({ default: 'info' }) }, { default: {} }),
+});
+export type EdgeConfig = Static<typeof EdgeConfig>;
+
+const check = TypeCompiler.Compile(EdgeConfig);
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(source: string, problems: readonly string[]) {
+    super(`invalid gateway config ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const ENV_PREFIX = 'AISLE_EDGE__';
+
+/** `AISLE_EDGE__A__B_C=v` sets `a.bC` (camelCase per level); values are parsed as JSON when they can be. */
+function applyEnv(target: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
+    const path = name
+      .slice(ENV_PREFIX.length)
+      .split('__')
+      .map((level) => level.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
+    let node: Record<string, unknown> = target;
+    for (const key of path.slice(0, -1)) {
+      const next = node[key];
+      if (typeof next !== 'object' || next === null) node[key] = {};
+      node = node[key] as Record<string, unknown>;
+    }
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // A plain string.
+    }
+    node[path.at(-1) as string] = value;
+  }
+}
+
+/** Validates a parsed config (after env overrides); lists every bad `path: problem (got value)`. */
+export function parseConfig(value: unknown, source = 'config', env: NodeJS.ProcessEnv = {}): EdgeConfig {
+  const raw = (typeof value === 'object' && value !== null ? structuredClone(value) : {}) as Record<string, unknown>;
+  applyEnv(raw, env);
+  const filled = Value.Default(EdgeConfig, raw);
+  const problems: string[] = [];
+  for (const error of check.Errors(filled)) {
+    const got = JSON.stringify(error.value);
+    problems.push(`${error.path || '/'}: ${error.message} (got ${got === undefined ? 'nothing' : got.slice(0, 60)})`);
+  }
+  if (problems.length > 0) throw new ConfigError(source, [...new Set(problems)]);
+  const config = filled as EdgeConfig;
+  const seen = new Set<string>();
+  for (const d of config.devices) {
+    if (seen.has(d.device)) problems.push(`/devices: device "${d.device}" is listed twice`);
+    seen.add(d.device);
+  }
+  const lanes = new Set<string>();
+  for (const l of config.lanes) {
+    if (lanes.has(l.lane)) problems.push(`/lanes: lane "${l.lane}" is listed twice`);
+    lanes.add(l.lane);
+  }
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return config;
+}
+
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): EdgeConfig {
+  let parsed: unknown;
+  try {
+    // YAML is a superset of JSON: one parser reads both.
+    parsed = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(path, [`not readable YAML or JSON: ${(error as Error).message}`]);
+  }
+  return parseConfig(parsed, path, env);
+}

@@ -1,0 +1,235 @@
+import {
+  type Alert,
+  decodeMessage,
+  type GgaSentence,
+  type IdGenerator,
+  type Item,
+  type ItemData,
+  type ItemType,
+  RejectCounter,
+  type Sentence,
+  SequenceTracker,
+} from '@aisle/protocols';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { EdgeConfig } from '../config.js';
+import { SiteFootfall } from '../domain/footfall.js';
+import { ShelfLaneState } from '../domain/shelf-lane.js';
+import type { VanTracker } from '../domain/van-tracker.js';
+import type { Handler, PipelineContext } from './context.js';
+import { HANDLERS } from './handlers/index.js';
+import { normalizeItem } from './normalize.js';
+import { AlertBook } from './rules.js';
+
+/**
+ * decode/validate (protocols) → normalize (timestamps, gateway stamp, duplicates) → domain state
+ * (lanes, doors, vans, devices) → rules (alerts) → `emit` (the outbox). Bad input is counted by
+ * reason code and dropped alone: nothing else is lost, nothing throws.
+ */
+
+export interface PipelineOptions {
+  readonly config: EdgeConfig;
+  /** Every item that leaves the pipeline, raw and derived, in order. */
+  readonly emit: (item: Item) => void;
+  readonly ids: IdGenerator;
+  /** The gateway's restart counter (stamped on derived items). */
+  readonly boot: number;
+  readonly vans?: readonly VanTracker[];
+  readonly metrics?: Registry;
+}
+
+export class Pipeline {
+  readonly rejects = new RejectCounter();
+  readonly #options: PipelineOptions;
+  readonly #context: PipelineContext;
+  readonly #sequences = new SequenceTracker();
+  readonly #lastGga = new Map<string, GgaSentence>();
+  #derivedSeq = 0;
+  #duplicates = 0;
+  readonly #metrics: { ingested: Counter; rejected: Counter; duplicates: Counter; openAlerts: Gauge } | undefined;
+
+  constructor(options: PipelineOptions) {
+    this.#options = options;
+    const { config } = options;
+    const lanes = new Map(config.lanes.map((l) => [l.lane, new ShelfLaneState(l)]));
+    const emit = options.emit;
+    this.#context = {
+      site: config.site,
+      gateway: config.gateway,
+      rules: config.rules,
+      lanes,
+      footfall: new SiteFootfall(),
+      vans: new Map((options.vans ?? []).map((v) => [v.van, v])),
+      devices: new Map(),
+      coldSince: new Map(),
+      alerts: new AlertBook((ts) => options.ids.next(ts)),
+      derive: <K extends ItemType>(from: Item, type: K, data: ItemData<K>) =>
+        emit(this.#derived(from, type, data)),
+      alert: (from, alert) => {
+        if (alert !== undefined) emit(this.#derived(from, 'alert', alert));
+      },
+    };
+    const registers = options.metrics === undefined ? [] : [options.metrics];
+    this.#metrics =
+      options.metrics === undefined
+        ? undefined
+        : {
+            ingested: new Counter({
+              name: 'aisle_edge_ingested_total',
+              help: 'Items accepted, by type',
+              labelNames: ['type'],
+              registers,
+            }),
+            rejected: new Counter({
+              name: 'aisle_edge_rejected_total',
+              help: 'Input refused, by reason code',
+              labelNames: ['reason'],
+              registers,
+            }),
+            duplicates: new Counter({
+              name: 'aisle_edge_duplicates_total',
+              help: 'Items already seen (same source, boot and seq)',
+              registers,
+            }),
+            openAlerts: new Gauge({ name: 'aisle_edge_alerts_open', help: 'Alerts raised and not cleared', registers }),
+          };
+  }
+
+  get context(): PipelineContext {
+    return this.#context;
+  }
+
+  get duplicates(): number {
+    return this.#duplicates;
+  }
+
+  /** An MQTT publish from a device on the site broker. */
+  ingest(topic: string, payload: Uint8Array | string, rxMs: number): void {
+    const decoded = decodeMessage(topic, payload, { maxBytes: this.#options.config.broker.maxPayloadBytes });
+    if (!decoded.ok) return this.#reject(decoded.error.code);
+    const message = decoded.value;
+    if ('state' in message) {
+      const { site, device } = message.topic;
+      if (site !== this.#context.site) return this.#reject('TOPIC_PAYLOAD_MISMATCH');
+      this.#deviceState(device, message.state.status, rxMs);
+      return;
+    }
+    if (!('item' in message)) return this.#reject('TYPE_UNKNOWN');
+    if (message.item.src.site !== this.#context.site) return this.#reject('TOPIC_PAYLOAD_MISMATCH');
+    this.#accept(message.item, rxMs);
+  }
+
+  /** A sentence from a serial line (already framed and checksummed). */
+  ingestSentence(sentence: Sentence, line: EdgeConfig['serial'][number], rxMs: number): void {
+    const site = this.#context.site;
+    const base = { boot: 0, tq: 'ntp' as const, src: { site, device: line.device } };
+    if (sentence.kind === 'shelf-weight') {
+      const item = {
+        ...base,
+        id: this.#options.ids.next(rxMs),
+        type: 'shelf.weight' as const,
+        seq: sentence.seq,
+        ts: rxMs,
+        data: sentence.data,
+      };
+      this.#accept(item, rxMs);
+      return;
+    }
+    if (sentence.kind === 'gga') {
+      this.#lastGga.set(line.device, sentence);
+      return;
+    }
+    // RMC carries date and speed; GGA of the same second adds quality, satellites, HDOP, altitude.
+    const gga = this.#lastGga.get(line.device);
+    const sameSecond =
+      gga !== undefined && Math.floor(gga.timeOfDayMs / 1000) === Math.floor((sentence.ts % 86_400_000) / 1000);
+    const fix = sameSecond ? { ...gga.fix, ...sentence.fix } : sentence.fix;
+    const seq = (this.#derivedSeq += 1);
+    this.#accept(
+      { ...base, id: this.#options.ids.next(sentence.ts), type: 'gps.fix', seq, ts: sentence.ts, data: fix },
+      rxMs,
+    );
+  }
+
+  /** Decode rejects from a serial line's frame decoder, counted with the others. */
+  countSerialReject(code: Parameters<RejectCounter['add']>[0]): void {
+    this.#reject(code);
+  }
+
+  #accept(raw: Item, rxMs: number): void {
+    const verdict = this.#sequences.observe(`${raw.src.site}/${raw.src.device}/${raw.type}`, raw.boot, raw.seq);
+    if (verdict.kind === 'duplicate') {
+      this.#duplicates++;
+      this.#metrics?.duplicates.inc();
+      return;
+    }
+    let item = normalizeItem(raw, this.#context.gateway, rxMs, {
+      maxFutureSkewMs: this.#context.rules.maxFutureSkewMs,
+    });
+    if (verdict.kind === 'late')
+      item = { ...item, flags: [...new Set([...(item.flags ?? []), 'out-of-order' as const])] } as Item;
+    this.#metrics?.ingested.inc({ type: item.type });
+    this.#deviceSeen(item.src.device, item.ts);
+    this.#options.emit(item);
+    const handler = HANDLERS[item.type] as Handler | undefined;
+    handler?.(this.#context, item);
+    this.#metrics?.openAlerts.set(this.#context.alerts.open);
+  }
+
+  #deviceSeen(device: string, ts: number): void {
+    const known = this.#context.devices.get(device);
+    if (known === undefined || known.state !== 'online')
+      this.#context.devices.set(device, { state: 'online', lastSeen: ts });
+    else known.lastSeen = ts;
+  }
+
+  /** Retained state and LWT: `lost` raises device-lost, `online` clears it. */
+  #deviceState(device: string, status: 'online' | 'offline' | 'lost', rxMs: number): void {
+    this.#context.devices.set(device, { state: status, lastSeen: rxMs });
+    const from = this.#stateItem(device, status, rxMs);
+    this.#options.emit(from);
+    const subject = { kind: 'device' as const, id: device };
+    const alert: Alert | undefined =
+      status === 'lost'
+        ? this.#context.alerts.hold(rxMs, {
+            rule: 'device-lost',
+            subject,
+            severity: 'warning',
+            message: `${device} disappeared without saying goodbye (last will)`,
+          })
+        : this.#context.alerts.release('device-lost', subject, `${device} is ${status}`);
+    this.#context.alert(from, alert);
+  }
+
+  #stateItem(device: string, status: 'online' | 'offline' | 'lost', rxMs: number): Item {
+    return {
+      id: this.#options.ids.next(rxMs),
+      type: 'device.state',
+      src: { site: this.#context.site, device, gateway: this.#context.gateway },
+      boot: this.#options.boot,
+      seq: (this.#derivedSeq += 1),
+      ts: rxMs,
+      rx: rxMs,
+      tq: 'ntp',
+      data: { status },
+    };
+  }
+
+  #derived<K extends ItemType>(from: Item, type: K, data: ItemData<K>): Item {
+    return {
+      id: this.#options.ids.next(from.ts),
+      type,
+      src: { site: this.#context.site, device: from.src.device, gateway: this.#context.gateway },
+      boot: this.#options.boot,
+      seq: (this.#derivedSeq += 1),
+      ts: from.ts,
+      rx: from.rx ?? from.ts,
+      tq: from.tq,
+      data,
+    } as Item;
+  }
+
+  #reject(code: Parameters<RejectCounter['add']>[0]): void {
+    this.rejects.add(code);
+    this.#metrics?.rejected.inc({ reason: code });
+  }
+}
