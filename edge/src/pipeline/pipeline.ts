@@ -62,8 +62,7 @@ export class Pipeline {
       devices: new Map(),
       coldSince: new Map(),
       alerts: new AlertBook((ts) => options.ids.next(ts)),
-      derive: <K extends ItemType>(from: Item, type: K, data: ItemData<K>) =>
-        emit(this.#derived(from, type, data)),
+      derive: <K extends ItemType>(from: Item, type: K, data: ItemData<K>) => emit(this.#derived(from, type, data)),
       alert: (from, alert) => {
         if (alert !== undefined) emit(this.#derived(from, 'alert', alert));
       },
@@ -105,16 +104,28 @@ export class Pipeline {
   /** An MQTT publish from a device on the site broker. */
   ingest(topic: string, payload: Uint8Array | string, rxMs: number): void {
     const decoded = decodeMessage(topic, payload, { maxBytes: this.#options.config.broker.maxPayloadBytes });
-    if (!decoded.ok) return this.#reject(decoded.error.code);
+    if (!decoded.ok) {
+      this.#reject(decoded.error.code);
+      return;
+    }
     const message = decoded.value;
     if ('state' in message) {
       const { site, device } = message.topic;
-      if (site !== this.#context.site) return this.#reject('TOPIC_PAYLOAD_MISMATCH');
+      if (site !== this.#context.site) {
+        this.#reject('TOPIC_PAYLOAD_MISMATCH');
+        return;
+      }
       this.#deviceState(device, message.state.status, rxMs);
       return;
     }
-    if (!('item' in message)) return this.#reject('TYPE_UNKNOWN');
-    if (message.item.src.site !== this.#context.site) return this.#reject('TOPIC_PAYLOAD_MISMATCH');
+    if (!('item' in message)) {
+      this.#reject('TYPE_UNKNOWN');
+      return;
+    }
+    if (message.item.src.site !== this.#context.site) {
+      this.#reject('TOPIC_PAYLOAD_MISMATCH');
+      return;
+    }
     this.#accept(message.item, rxMs);
   }
 
@@ -143,7 +154,7 @@ export class Pipeline {
     const sameSecond =
       gga !== undefined && Math.floor(gga.timeOfDayMs / 1000) === Math.floor((sentence.ts % 86_400_000) / 1000);
     const fix = sameSecond ? { ...gga.fix, ...sentence.fix } : sentence.fix;
-    const seq = (this.#derivedSeq += 1);
+    const seq = this.#nextSeq();
     this.#accept(
       { ...base, id: this.#options.ids.next(sentence.ts), type: 'gps.fix', seq, ts: sentence.ts, data: fix },
       rxMs,
@@ -173,6 +184,11 @@ export class Pipeline {
     const handler = HANDLERS[item.type] as Handler | undefined;
     handler?.(this.#context, item);
     this.#metrics?.openAlerts.set(this.#context.alerts.open);
+  }
+
+  #nextSeq(): number {
+    this.#derivedSeq += 1;
+    return this.#derivedSeq;
   }
 
   #deviceSeen(device: string, ts: number): void {
@@ -206,7 +222,7 @@ export class Pipeline {
       type: 'device.state',
       src: { site: this.#context.site, device, gateway: this.#context.gateway },
       boot: this.#options.boot,
-      seq: (this.#derivedSeq += 1),
+      seq: this.#nextSeq(),
       ts: rxMs,
       rx: rxMs,
       tq: 'ntp',
@@ -220,7 +236,7 @@ export class Pipeline {
       type,
       src: { site: this.#context.site, device: from.src.device, gateway: this.#context.gateway },
       boot: this.#options.boot,
-      seq: (this.#derivedSeq += 1),
+      seq: this.#nextSeq(),
       ts: from.ts,
       rx: from.rx ?? from.ts,
       tq: from.tq,
