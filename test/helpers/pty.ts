@@ -1,10 +1,9 @@
 import type { EventEmitter } from 'node:events';
 import { once } from 'node:events';
-import { read } from 'node:fs';
-import { promisify } from 'node:util';
 import type { Frame } from '@aisle/protocols';
 import { FrameDecoderStream } from '@aisle/protocols/serial-stream';
 import { SerialPort } from 'serialport';
+import { makeHangUpAware } from '../../edge/src/serial/hang-up-aware.js';
 
 /**
  * The gateway's side of a simulated serial line in tests: open the host end of a pty pair with
@@ -34,46 +33,6 @@ export async function within<T>(promise: Promise<T>, timeoutMs: number, what: st
   }
 }
 
-/** The parts of serialport's Linux port binding the read loop below uses. */
-interface UnixPortBinding {
-  readonly fd: number | null;
-  readonly isOpen: boolean;
-  readonly poller: EventEmitter;
-  read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }>;
-}
-
-const fsRead = promisify(read);
-
-/**
- * serialport 13's own read loop (`@serialport/bindings-cpp` `unixRead`) retries a 0-byte read at
- * once, forever. A tty in non-blocking raw mode reads 0 bytes only after a hang-up, so when the
- * far end of a pty goes away while no read is parked on the poller (data was just read, or nobody
- * was reading yet), the port spins on 0-byte reads and never emits `close`
- * (serialport/bindings-cpp#162; the fix proposed in #164 is this). Same loop, with 0 bytes taken
- * as the disconnect it is.
- */
-function readUntilHangUp(binding: UnixPortBinding): UnixPortBinding['read'] {
-  return async (buffer, offset, length) => {
-    for (;;) {
-      if (!binding.isOpen || binding.fd === null)
-        throw Object.assign(new Error('Port is not open'), { canceled: true });
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await fsRead(binding.fd, buffer, offset, length, null));
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') throw error;
-        await new Promise<void>((resolve, reject) =>
-          binding.poller.once('readable', (pollError?: Error) => (pollError ? reject(pollError) : resolve())),
-        );
-        continue;
-      }
-      if (bytesRead === 0) throw Object.assign(new Error('the line hung up (0-byte read)'), { disconnect: true });
-      return { buffer, bytesRead };
-    }
-  };
-}
-
 /**
  * Opens a host end at 115,200 8N1 with serialport, its read loop made hang-up aware (above). The
  * port's errors are kept, not thrown: tests assert on `close` instead.
@@ -85,8 +44,7 @@ export function openHostPort(path: string): Promise<SerialPort> {
     // Nothing reads before the open callback (no 'data' listener yet), so every read uses the fixed loop.
     port.open((error) => {
       if (error) return reject(error);
-      const binding = port.port as unknown as UnixPortBinding;
-      binding.read = readUntilHangUp(binding);
+      makeHangUpAware(port);
       resolve(port);
     });
   });
