@@ -79,9 +79,9 @@ const GatewayOnline = Type.Object({
   degraded: Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 32 })),
 });
 
-/** The last will: published by the hub's broker when the gateway vanishes. */
+/** The last will (`lost`, published by the hub's broker when the gateway vanishes), or an orderly `offline`. */
 const GatewayLost = Type.Object({
-  status: Type.Literal('lost'),
+  status: literals(['lost', 'offline']),
   site: Type.Optional(Level),
   gateway: Type.Optional(Level),
   boot: Type.Optional(Boot),

@@ -1,0 +1,240 @@
+import { ackCodec, type BatchDrop, type GatewayState, gatewayStateCodec, topics } from '@aisle/protocols';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+
+/**
+ * The gateway → hub uplink (ARCHITECTURE §3). Rows leave the outbox only when the hub's ack cursor
+ * (`down/{site}/{gateway}/ack`) says they are durably stored: a broker PUBACK is not enough. Two
+ * lanes: what arrives while connected goes `live` at once; the backlog kept during an outage goes
+ * on `up/…/hist` at `histItemsPerSecond`, so live latency stays low while it drains. Unacked
+ * batches are resent from the cursor (go-back-N) after `ackTimeoutMs`, and on every reconnect.
+ */
+
+/** What the uplink needs from the outbox. */
+export interface UplinkOutbox {
+  readonly epoch: string;
+  /** Rows with oseq > afterSeq, in oseq order, within the limits. */
+  peek(
+    afterSeq: number,
+    limits: { maxItems: number; maxBytes: number },
+  ): ReadonlyArray<{ oseq: number; payload: string }>;
+  /** The hub has everything ≤ seq: delete it. */
+  ack(seq: number): void;
+  /** Highest oseq handed out so far (0 when none). */
+  lastSeq(): number;
+  /** Highest oseq acked (0 when none). */
+  ackedSeq(): number;
+  /** Drops since the last call, for the next batch's `dropped`. */
+  takeDrops(): BatchDrop[];
+}
+
+export interface UplinkOptions {
+  readonly url: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly site: string;
+  readonly gateway: string;
+  readonly boot: number;
+  readonly outbox: UplinkOutbox;
+  readonly batchMaxItems: number;
+  readonly batchMaxBytes: number;
+  readonly flushIntervalMs: number;
+  readonly histItemsPerSecond: number;
+  /** Resend from the cursor when nothing was acked for this long. */
+  readonly ackTimeoutMs?: number;
+  /** The gateway's state, published retained on connect and every `stateEveryMs`. */
+  readonly state: () => GatewayState;
+  readonly stateEveryMs?: number;
+  readonly now?: () => number;
+  /** Connection changes and accepted acks, for logs, metrics and tests. */
+  readonly onConnection?: (connected: boolean) => void;
+  readonly onAck?: (seq: number) => void;
+}
+
+export interface UplinkStats {
+  readonly connected: boolean;
+  readonly batches: { readonly live: number; readonly hist: number };
+  readonly items: { readonly live: number; readonly hist: number };
+  readonly resends: number;
+  readonly acks: number;
+  readonly ackedSeq: number;
+}
+
+export class Uplink {
+  readonly #o: UplinkOptions;
+  readonly #now: () => number;
+  #client: MqttClient | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  /** Highest oseq sent (live or hist) since the last (re)connect or resend. */
+  #sentLive = 0;
+  #sentHist = 0;
+  /** Rows ≤ this existed when the connection came up: they are the backlog (hist lane). */
+  #backlogUpTo = 0;
+  #histBudget = 0;
+  #lastTick = 0;
+  #lastAckAt = 0;
+  #lastState = 0;
+  #connected = false;
+  #stats = { batches: { live: 0, hist: 0 }, items: { live: 0, hist: 0 }, resends: 0, acks: 0 };
+
+  constructor(options: UplinkOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get stats(): UplinkStats {
+    return { connected: this.#connected, ...structuredClone(this.#stats), ackedSeq: this.#o.outbox.ackedSeq() };
+  }
+
+  start(): void {
+    const { site, gateway, boot } = this.#o;
+    const lost = gatewayStateCodec.encode({ status: 'lost', site, gateway, boot });
+    const options: IClientOptions = {
+      clientId: `gw-${site}-${gateway}`,
+      clean: true,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      keepalive: 30,
+      will: { topic: topics.up(site, gateway, 'state'), payload: Buffer.from(lost), qos: 1, retain: true },
+      ...(this.#o.username === undefined ? {} : { username: this.#o.username }),
+      ...(this.#o.password === undefined ? {} : { password: this.#o.password }),
+    };
+    const client = connect(this.#o.url, options);
+    this.#client = client;
+    client.on('connect', () => this.#onConnect());
+    client.on('close', () => {
+      if (this.#connected) this.#o.onConnection?.(false);
+      this.#connected = false;
+    });
+    client.on('error', () => undefined); // mqtt.js reconnects by itself; state is in `connected`.
+    client.on('message', (topic, payload) => this.#onMessage(topic, payload));
+    this.#timer = setInterval(() => this.#tick(), this.#o.flushIntervalMs);
+  }
+
+  /** Sends what is ready now (the pipeline calls this after appending, for low latency). */
+  flush(): void {
+    this.#tick();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    const client = this.#client;
+    if (client === undefined) return;
+    // An orderly goodbye: offline state, then DISCONNECT (no last will).
+    const { site, gateway, boot } = this.#o;
+    if (this.#connected) {
+      const offline = gatewayStateCodec.encode({ status: 'offline', site, gateway, boot });
+      await client
+        .publishAsync(topics.up(site, gateway, 'state'), offline, { qos: 1, retain: true })
+        .catch(() => undefined);
+    }
+    await client.endAsync();
+  }
+
+  #onConnect(): void {
+    this.#connected = true;
+    const { site, gateway } = this.#o;
+    // Resync: whatever was sent before may be lost; start again from the hub's cursor.
+    const acked = this.#o.outbox.ackedSeq();
+    this.#sentLive = this.#sentHist = acked;
+    this.#backlogUpTo = this.#o.outbox.lastSeq();
+    this.#sentLive = this.#backlogUpTo;
+    this.#lastAckAt = this.#now();
+    this.#lastTick = this.#now();
+    this.#histBudget = 0;
+    this.#client?.subscribe(topics.down(site, gateway, 'ack'), { qos: 1 }, () => this.#o.onConnection?.(true));
+    this.#publishState();
+  }
+
+  #onMessage(topic: string, payload: Buffer): void {
+    if (topic !== topics.down(this.#o.site, this.#o.gateway, 'ack')) return;
+    const decoded = ackCodec.decode(payload);
+    if (!decoded.ok || decoded.value.gateway !== this.#o.gateway || decoded.value.epoch !== this.#o.outbox.epoch)
+      return;
+    const seq = Math.min(decoded.value.seq, this.#o.outbox.lastSeq());
+    if (seq > this.#o.outbox.ackedSeq()) {
+      this.#o.outbox.ack(seq);
+      this.#stats.acks++;
+      this.#o.onAck?.(seq);
+    }
+    this.#lastAckAt = this.#now();
+  }
+
+  #tick(): void {
+    // mqtt.js would queue publishes while offline and replay them later; the uplink resyncs from
+    // the hub's cursor on reconnect instead, so it sends only on a live connection.
+    if (!this.#connected || this.#client?.connected !== true) return;
+    const now = this.#now();
+    const acked = this.#o.outbox.ackedSeq();
+    const ackTimeout = this.#o.ackTimeoutMs ?? 10_000;
+    const unacked = Math.max(this.#sentLive, this.#sentHist) > acked;
+    if (unacked && now - this.#lastAckAt > ackTimeout) {
+      // Go-back-N: the hub has nothing past `acked`; send it all again, backlog first.
+      this.#stats.resends++;
+      this.#sentHist = acked;
+      this.#sentLive = Math.max(acked, this.#backlogUpTo);
+      this.#lastAckAt = now;
+    }
+    this.#sentHist = Math.max(this.#sentHist, acked);
+    this.#sentLive = Math.max(this.#sentLive, acked);
+    // Live first, everything new since the connection came up.
+    for (let guard = 0; guard < 1000; guard++) {
+      const sent = this.#sendBatch('live', this.#sentLive, Number.POSITIVE_INFINITY, this.#o.batchMaxItems);
+      if (sent === undefined) break;
+      this.#sentLive = sent;
+    }
+    // Then the backlog, at a bounded rate (token bucket, at most one second of budget).
+    this.#histBudget = Math.min(
+      this.#o.histItemsPerSecond,
+      this.#histBudget + ((now - this.#lastTick) / 1000) * this.#o.histItemsPerSecond,
+    );
+    this.#lastTick = now;
+    while (this.#sentHist < this.#backlogUpTo && this.#histBudget >= 1) {
+      const max = Math.min(this.#o.batchMaxItems, Math.floor(this.#histBudget));
+      const before = this.#sentHist;
+      const sent = this.#sendBatch('hist', this.#sentHist, this.#backlogUpTo, max);
+      if (sent === undefined) break;
+      this.#histBudget -= Math.max(1, sent - before);
+      this.#sentHist = sent;
+    }
+    if (now - this.#lastState >= (this.#o.stateEveryMs ?? 10_000)) this.#publishState();
+  }
+
+  /** One batch of rows in (after, upTo]; returns the new sent mark, or undefined when nothing was due. */
+  #sendBatch(lane: 'live' | 'hist', after: number, upTo: number, maxItems: number): number | undefined {
+    const rows = this.#o.outbox
+      .peek(after, { maxItems, maxBytes: this.#o.batchMaxBytes })
+      .filter((r) => r.oseq <= upTo);
+    const last = rows.at(-1);
+    if (last === undefined) return undefined;
+    const { site, gateway, boot } = this.#o;
+    // Items are stored as JSON; the batch is assembled as text, each item gaining its `oseq`.
+    const items = rows.map((r) => `{"oseq":${r.oseq},${r.payload.slice(1)}`).join(',');
+    const dropped = this.#o.outbox.takeDrops();
+    const header = {
+      v: 1,
+      site,
+      gateway,
+      epoch: this.#o.outbox.epoch,
+      boot,
+      lane,
+      firstSeq: after + 1,
+      lastSeq: last.oseq,
+      sentAt: this.#now(),
+      ...(dropped.length === 0 ? {} : { dropped }),
+    };
+    const text = `${JSON.stringify(header).slice(0, -1)},"items":[${items}]}`;
+    this.#client?.publish(topics.up(site, gateway, lane === 'live' ? 'batch' : 'hist'), text, { qos: 1 });
+    this.#stats.batches[lane]++;
+    this.#stats.items[lane] += rows.length;
+    return last.oseq;
+  }
+
+  #publishState(): void {
+    this.#lastState = this.#now();
+    const { site, gateway } = this.#o;
+    this.#client?.publish(topics.up(site, gateway, 'state'), gatewayStateCodec.encode(this.#o.state()), {
+      qos: 1,
+      retain: true,
+    });
+  }
+}
