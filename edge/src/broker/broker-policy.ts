@@ -1,0 +1,279 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { AedesOptions, AuthErrorCode, AuthenticateError, Client } from 'aedes';
+import { type DevicePublishKind, deviceMaySubscribe, devicePublishVerdict } from './acl.js';
+import type { PublishFanout } from './device-bus.js';
+import { type DeviceRecord, type DeviceRegistry, RESERVED_USERNAME_PREFIX } from './device-registry.js';
+import type { BrokerMetrics } from './metrics.js';
+import type { TokenBuckets } from './rate-limit.js';
+import { BrokerRefusal, type RefusalReason } from './refusals.js';
+import type { VerifiedPasswordCache } from './verified-password-cache.js';
+
+/**
+ * What the embedded broker lets each client do: the aedes hooks (`preConnect`, `authenticate`,
+ * `authorizePublish`, `authorizeSubscribe`, `published`) and the session bookkeeping that makes
+ * revocation take effect. Refusal reasons and what clients see: `refusals.ts`.
+ *
+ * Identity rules:
+ * - A device connects with its username and secret, and **its MQTT client id must equal its
+ *   username** (CONNACK 2 otherwise). Client ids are the broker's session keys and a new session
+ *   takes over an existing one with the same id (MQTT-3.1.4-2): tying the id to the authenticated
+ *   username means no client can kick, or inherit the session of, a device it is not. It also
+ *   rules out empty client ids (aedes would invent `aedes_<uuid>`).
+ * - Service clients (the gateway's own internal consumers, tools) connect with username
+ *   `$service`, the gateway's internal secret as password, and a client id beginning with
+ *   `$service`. Devices can never hold a `$` username (`DeviceRegistry`), so the two namespaces
+ *   cannot collide. Service clients may publish and subscribe anywhere but `$SYS`; their
+ *   publishes are not device data and never reach `onPublish`.
+ */
+
+export const SERVICE_USERNAME = '$service';
+
+type Principal =
+  | { readonly kind: 'device'; readonly device: string; readonly username: string; readonly passwordHash: string }
+  | { readonly kind: 'service' };
+
+interface Will {
+  readonly topic: string;
+  readonly payloadBytes: number;
+}
+
+/** A CONNACK refusal: 2 identifier rejected, 4 bad user name or password, 5 not authorized (MQTT-3.2.2.3). */
+interface ConnectRefusal {
+  readonly reason: RefusalReason;
+  readonly returnCode: 2 | 4 | 5;
+  readonly message: string;
+}
+
+function connectRefusal(reason: RefusalReason, returnCode: 2 | 4 | 5, message: string): ConnectRefusal {
+  return { reason, returnCode, message };
+}
+
+export type RecordRefusal = (reason: RefusalReason, fields: Record<string, unknown>, message: string) => void;
+
+export interface BrokerPolicyOptions {
+  readonly devices: DeviceRegistry;
+  readonly maxPayloadBytes: number;
+  readonly buckets: TokenBuckets;
+  readonly verifier: VerifiedPasswordCache;
+  readonly serviceSecret: string | undefined;
+  readonly record: RecordRefusal;
+  readonly fanout: PublishFanout;
+  readonly metrics: BrokerMetrics;
+}
+
+type Hooks = Required<
+  Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'published'>
+>;
+
+function byteLength(payload: Buffer | string): number {
+  return typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+}
+
+/** Attacker-chosen strings go into logs clipped. */
+function clip(text: string | undefined): string | undefined {
+  return text !== undefined && text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function sameSecret(given: Buffer, expected: string): boolean {
+  // Digests first: timingSafeEqual needs equal lengths, and the length must not leak either.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function kindOf(topic: string): DevicePublishKind {
+  if (topic.startsWith('dt/')) return 'dt';
+  return topic.startsWith('evt/') ? 'evt' : 'state';
+}
+
+export class BrokerPolicy {
+  readonly #o: BrokerPolicyOptions;
+  readonly #site: string;
+  readonly #principals = new WeakMap<Client, Principal>();
+  /** Wills seen in CONNECT (`preConnect`), checked in `authenticate` so a bad will is a CONNACK refusal. */
+  readonly #wills = new WeakMap<Client, Will>();
+  /** Registered device sessions by client id (= username), for revocation. */
+  readonly #sessions = new Map<string, Client>();
+  #stopped = false;
+
+  constructor(options: BrokerPolicyOptions) {
+    this.#o = options;
+    this.#site = options.devices.site;
+  }
+
+  hooks(): Hooks {
+    return {
+      preConnect: (client, packet, callback) => {
+        if (packet.will !== undefined && packet.will !== null) {
+          this.#wills.set(client, { topic: packet.will.topic, payloadBytes: byteLength(packet.will.payload) });
+        }
+        callback(null, true);
+      },
+      authenticate: (client, username, password, done) => this.#authenticate(client, username, password, done),
+      authorizePublish: (client, packet, callback) => {
+        const refusal = this.#publishRefusal(client, packet.topic, byteLength(packet.payload));
+        callback(refusal ?? null);
+      },
+      authorizeSubscribe: (client, subscription, callback) => {
+        const principal = this.#principals.get(client);
+        if (principal?.kind === 'service') return callback(null, subscription);
+        if (principal?.kind === 'device' && deviceMaySubscribe(this.#site, principal.device, subscription.topic)) {
+          return callback(null, subscription);
+        }
+        this.#o.record(
+          'subscribe-not-own-topic',
+          { clientId: clip(client.id), filter: clip(subscription.topic) },
+          'subscription refused',
+        );
+        // A null subscription makes aedes answer SUBACK 0x80 for this filter (MQTT-3.9.3).
+        return callback(null, null);
+      },
+      published: (packet, client, callback) => {
+        const principal = client === null ? undefined : this.#principals.get(client);
+        if (!this.#stopped && principal?.kind === 'device') {
+          const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+          this.#o.metrics.published(kindOf(packet.topic));
+          this.#o.fanout.deliver(packet.topic, payload, principal.username);
+        }
+        callback();
+      },
+    };
+  }
+
+  /** aedes registered `client` (authenticated, CONNACK next): track it, unless its access ended meanwhile. */
+  registered(client: Client): void {
+    const principal = this.#principals.get(client);
+    if (principal?.kind !== 'device') return;
+    const record = this.#o.devices.find(principal.username);
+    if (
+      record === undefined ||
+      record.revoked === true ||
+      record.device !== principal.device ||
+      record.passwordHash !== principal.passwordHash
+    ) {
+      client.close();
+      return;
+    }
+    this.#sessions.set(client.id, client);
+  }
+
+  disconnected(client: Client): void {
+    if (this.#sessions.get(client.id) === client) this.#sessions.delete(client.id);
+  }
+
+  /** Devices whose credentials were removed, revoked or rotated: end their sessions and buckets. */
+  accessEnded(usernames: readonly string[]): void {
+    for (const username of usernames) {
+      this.#o.buckets.delete(username);
+      this.#sessions.get(username)?.close();
+    }
+  }
+
+  /** No more deliveries to `onPublish` (the broker is closing; wills published now are noise). */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  #authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
+    const refuse = ({ reason, returnCode, message }: ConnectRefusal): void => {
+      this.#o.record(reason, { clientId: clip(client.id), username: clip(username) }, message);
+      const error = new Error(message) as AuthenticateError;
+      error.returnCode = returnCode as AuthErrorCode;
+      done(error, false);
+    };
+    const will = this.#wills.get(client);
+    this.#wills.delete(client);
+    const checked = this.#checkConnect(client, username, password, will);
+    if ('reason' in checked) {
+      refuse(checked);
+    } else if (checked.kind === 'service') {
+      this.#principals.set(client, checked);
+      done(null, true);
+    } else {
+      const { record, secret } = checked;
+      this.#o.verifier.verify(record.username, record.passwordHash, secret).then(
+        (ok) => {
+          // The list may have been replaced while scrypt ran.
+          const now = this.#o.devices.find(record.username);
+          if (!ok) {
+            refuse(connectRefusal('bad-credentials', 4, 'wrong password'));
+          } else if (
+            now?.passwordHash !== record.passwordHash ||
+            now.revoked === true ||
+            now.device !== record.device
+          ) {
+            refuse(connectRefusal('device-revoked', 5, 'the credential changed during verification'));
+          } else {
+            const { device, username, passwordHash } = record;
+            this.#principals.set(client, { kind: 'device', device, username, passwordHash });
+            done(null, true);
+          }
+        },
+        () => refuse(connectRefusal('bad-credentials', 4, 'verification failed')),
+      );
+    }
+  }
+
+  /** Everything about a CONNECT that can be decided without running scrypt. */
+  #checkConnect(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    will: Will | undefined,
+  ): ConnectRefusal | { readonly kind: 'service' } | { readonly kind: 'device'; record: DeviceRecord; secret: Buffer } {
+    if (username === undefined || username.length === 0) return connectRefusal('unknown-client', 4, 'no username');
+    if (username.startsWith(RESERVED_USERNAME_PREFIX)) {
+      const secret = this.#o.serviceSecret;
+      if (username !== SERVICE_USERNAME || secret === undefined) {
+        return connectRefusal('unknown-client', 4, 'no such service');
+      }
+      if (!client.id.startsWith(SERVICE_USERNAME)) {
+        return connectRefusal('client-id-mismatch', 2, `a service client id begins with ${SERVICE_USERNAME}`);
+      }
+      if (password === undefined || !sameSecret(password, secret)) {
+        return connectRefusal('bad-credentials', 4, 'wrong service secret');
+      }
+      return { kind: 'service' };
+    }
+    const record = this.#o.devices.find(username);
+    if (record === undefined) return connectRefusal('unknown-client', 4, 'no device of this site has this username');
+    if (record.revoked === true) return connectRefusal('device-revoked', 5, 'the device is revoked');
+    if (client.id !== username) return connectRefusal('client-id-mismatch', 2, 'the client id must be the username');
+    if (will !== undefined) {
+      if (!devicePublishVerdict(this.#site, record.device, will.topic).ok) {
+        return connectRefusal('will-not-own-topic', 5, `will on ${clip(will.topic)}`);
+      }
+      if (will.payloadBytes > this.#o.maxPayloadBytes) {
+        return connectRefusal('payload-too-large', 5, `will payload of ${will.payloadBytes} bytes`);
+      }
+    }
+    if (password === undefined) return connectRefusal('bad-credentials', 4, 'no password');
+    return { kind: 'device', record, secret: password };
+  }
+
+  #publishRefusal(client: Client | null, topic: string, payloadBytes: number): Error | undefined {
+    // aedes passes no client only for wills left by an earlier run in shared persistence: nobody vouches for them.
+    const principal = client === null ? undefined : this.#principals.get(client);
+    const clientId = clip(client?.id);
+    const refuse = (reason: RefusalReason, message: string): BrokerRefusal => {
+      this.#o.record(reason, { clientId, topic: clip(topic), payloadBytes }, message);
+      return new BrokerRefusal(reason, message);
+    };
+    if (client === null || principal === undefined) return refuse('unknown-client', 'publish from no known client');
+    if (principal.kind === 'service') {
+      return topic.startsWith('$SYS') ? new Error('$SYS topics are reserved') : undefined;
+    }
+    const verdict = devicePublishVerdict(this.#site, principal.device, topic);
+    if (!verdict.ok) return refuse(verdict.reason, 'publish refused');
+    if (payloadBytes > this.#o.maxPayloadBytes) return refuse('payload-too-large', 'publish refused');
+    // aedes publishes a will from `close()`, after setting `closed`. A will is not a publish the
+    // device chose to make now, so it takes no token: an over-rate device still reports "lost".
+    if (!client.closed && !this.#o.buckets.take(principal.username)) return refuse('rate-limited', 'publish refused');
+    return undefined;
+  }
+}
