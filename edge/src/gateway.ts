@@ -1,0 +1,257 @@
+import { EventEmitter, once } from 'node:events';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type GatewayState, IdGenerator, type Item } from '@aisle/protocols';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { DeviceBus } from './broker/device-bus.js';
+import { DeviceRegistry } from './broker/device-registry.js';
+import { EdgeBroker } from './broker/edge-broker.js';
+import { ExternalBrokerSource } from './broker/external-source.js';
+import type { EdgeConfig } from './config.js';
+import { LocalApi } from './http/local-api.js';
+import { AppendBuffer } from './outbox/append-buffer.js';
+import { Outbox } from './outbox/outbox.js';
+import { Pipeline } from './pipeline/pipeline.js';
+import { SerialInput } from './serial/serial-input.js';
+import { Uplink } from './uplink/uplink.js';
+
+/**
+ * One site's gateway: devices (embedded broker or an external one, and serial lines) → pipeline →
+ * durable outbox → uplink to the hub, with the local HTTP API beside it.
+ */
+
+const SOFTWARE = 'aisle-edge 0.1.0';
+
+/** Outbox streams are topic-level ids: `shelf.weight` → `shelf-weight`. */
+export function streamOf(type: Item['type']): string {
+  return type.replace('.', '-');
+}
+
+/** The restart counter, persisted next to the outbox (written to a temp file, then renamed). */
+function nextBoot(dataDir: string): number {
+  const path = join(dataDir, 'boot');
+  let boot = 0;
+  try {
+    boot = Number.parseInt(readFileSync(path, 'utf8'), 10) || 0;
+  } catch {
+    // First start.
+  }
+  boot += 1;
+  writeFileSync(`${path}.tmp`, String(boot));
+  renameSync(`${path}.tmp`, path);
+  return boot;
+}
+
+export class Gateway {
+  readonly config: EdgeConfig;
+  readonly boot: number;
+  readonly metrics: Registry;
+  readonly outbox: Outbox;
+  readonly pipeline: Pipeline;
+  readonly bus: DeviceBus;
+  readonly api: LocalApi;
+  readonly uplink: Uplink | undefined;
+  readonly #buffer: AppendBuffer;
+  readonly #serial: SerialInput[];
+  readonly #startedAt: number;
+  /** `ack` (seq) whenever the hub's cursor moves. */
+  readonly #events: EventEmitter;
+
+  private constructor(parts: {
+    config: EdgeConfig;
+    boot: number;
+    metrics: Registry;
+    outbox: Outbox;
+    buffer: AppendBuffer;
+    pipeline: Pipeline;
+    bus: DeviceBus;
+    serial: SerialInput[];
+    api: LocalApi;
+    uplink: Uplink | undefined;
+    startedAt: number;
+    events: EventEmitter;
+  }) {
+    this.config = parts.config;
+    this.boot = parts.boot;
+    this.metrics = parts.metrics;
+    this.outbox = parts.outbox;
+    this.#buffer = parts.buffer;
+    this.pipeline = parts.pipeline;
+    this.bus = parts.bus;
+    this.#serial = parts.serial;
+    this.api = parts.api;
+    this.uplink = parts.uplink;
+    this.#startedAt = parts.startedAt;
+    this.#events = parts.events;
+  }
+
+  static async start(config: EdgeConfig, logger: Logger, now: () => number = Date.now): Promise<Gateway> {
+    mkdirSync(config.dataDir, { recursive: true });
+    const boot = nextBoot(config.dataDir);
+    const metrics = new Registry();
+    collectDefaultMetrics({ register: metrics, prefix: 'aisle_edge_' });
+    const policies = Object.fromEntries(
+      Object.entries(config.outbox.policies).map(([type, policy]) => [streamOf(type as Item['type']), policy]),
+    );
+    const outbox = Outbox.open(join(config.dataDir, 'outbox.db'), {
+      maxBytes: config.outbox.maxBytes,
+      maxAgeMs: config.outbox.maxAgeMs,
+      defaultPolicy: config.outbox.defaultPolicy,
+      policies,
+      now,
+    });
+    const buffer = new AppendBuffer(outbox, { maxItems: 500, maxDelayMs: 20 });
+    let uplink: Uplink | undefined;
+    const events = new EventEmitter();
+    const pipeline = new Pipeline({
+      config,
+      ids: new IdGenerator(),
+      boot,
+      metrics,
+      emit: (item) => {
+        buffer.add([{ stream: streamOf(item.type), ts: item.ts, payload: JSON.stringify(item) }]).then(
+          () => uplink?.flush(),
+          (error: unknown) => logger.error({ err: error }, 'outbox append failed'),
+        );
+      },
+    });
+    const bus: DeviceBus =
+      config.broker.external === undefined
+        ? await EdgeBroker.start({
+            devices: new DeviceRegistry(config.site, config.devices),
+            tcp: { host: config.broker.host, port: config.broker.port },
+            ...(config.broker.wsPort === undefined
+              ? {}
+              : { websocket: { host: config.broker.host, port: config.broker.wsPort } }),
+            ...(config.broker.tls === undefined ? {} : { tls: { host: config.broker.host, ...config.broker.tls } }),
+            maxPayloadBytes: config.broker.maxPayloadBytes,
+            publishesPerSecond: config.broker.publishesPerSecond,
+            burst: config.broker.publishBurst,
+            registry: metrics,
+            logger,
+            clock: now,
+          })
+        : await ExternalBrokerSource.start({
+            url: config.broker.external.url,
+            site: config.site,
+            maxPayloadBytes: config.broker.maxPayloadBytes,
+            registry: metrics,
+            logger,
+            clock: now,
+          });
+    bus.onPublish((topic, payload) => pipeline.ingest(topic, payload, now()));
+    const serial = config.serial.map(
+      (line) =>
+        new SerialInput(line, {
+          onSentence: (sentence, l, rx) => pipeline.ingestSentence(sentence, l, rx),
+          onReject: (code) => pipeline.countSerialReject(code),
+          onStatus: (l, status, detail) => logger.info({ port: l.path, status, detail }, 'serial line'),
+          now,
+        }),
+    );
+    for (const input of serial) input.start();
+    const startedAt = now();
+    const gatewayState = (): GatewayState => {
+      const stats = outbox.stats();
+      return {
+        status: 'online',
+        site: config.site,
+        gateway: config.gateway,
+        boot,
+        software: SOFTWARE,
+        startedAt,
+        ts: now(),
+        outbox: {
+          depth: stats.depth,
+          bytes: stats.bytes,
+          oldestAgeMs: Math.min(stats.oldestAgeMs, 31_622_400_000),
+          dropped: stats.droppedTotal,
+        },
+        uplink: { connected: uplink?.stats.connected ?? false, ackedSeq: stats.ackedSeq },
+        models: [],
+      };
+    };
+    if (config.uplink.url !== undefined) {
+      uplink = new Uplink({
+        url: config.uplink.url,
+        ...(config.uplink.username === undefined ? {} : { username: config.uplink.username }),
+        ...(config.uplink.password === undefined ? {} : { password: config.uplink.password }),
+        site: config.site,
+        gateway: config.gateway,
+        boot,
+        outbox,
+        batchMaxItems: config.uplink.batchMaxItems,
+        batchMaxBytes: config.uplink.batchMaxBytes,
+        flushIntervalMs: config.uplink.flushIntervalMs,
+        histItemsPerSecond: config.uplink.histItemsPerSecond,
+        state: gatewayState,
+        now,
+        onConnection: (connected) => logger.info({ connected }, 'uplink'),
+        onAck: (seq) => events.emit('ack', seq),
+      });
+      uplink.start();
+    }
+    const context = pipeline.context;
+    const api = await LocalApi.start({
+      host: config.http.host,
+      port: config.http.port,
+      metrics,
+      health: () => ({
+        uplink: uplink === undefined || uplink.stats.connected ? undefined : 'not connected to the hub',
+        serial: serial.every((s) => s.isOpen)
+          ? undefined
+          : `closed: ${serial
+              .filter((s) => !s.isOpen)
+              .map((s) => s.config.path)
+              .join(', ')}`,
+      }),
+      state: () => ({
+        gateway: gatewayState(),
+        lanes: [...context.lanes.values()].map((l) => ({
+          lane: l.config.lane,
+          sku: l.config.sku,
+          units: l.units ?? null,
+          capacity: l.config.capacity,
+        })),
+        occupancy: context.footfall.occupancy,
+        alerts: context.alerts.list(),
+      }),
+    });
+    logger.info({ site: config.site, gateway: config.gateway, boot, http: api.port }, 'gateway started');
+    return new Gateway({
+      config,
+      boot,
+      metrics,
+      outbox,
+      buffer,
+      pipeline,
+      bus,
+      serial,
+      api,
+      uplink,
+      startedAt,
+      events,
+    });
+  }
+
+  get startedAt(): number {
+    return this.#startedAt;
+  }
+
+  /** Resolves once the outbox is empty (everything acked by the hub); rejects after `timeoutMs`. */
+  async drained(timeoutMs: number): Promise<void> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    while (this.outbox.stats().depth > 0) await once(this.#events, 'ack', { signal });
+  }
+
+  /** Stops taking input, lets the outbox take what is buffered, says goodbye to the hub. */
+  async close(): Promise<void> {
+    await Promise.all(this.#serial.map((s) => s.close()));
+    await this.bus.close();
+    await this.#buffer.close();
+    await this.uplink?.close();
+    await this.api.close();
+    this.outbox.close();
+  }
+}
