@@ -1,7 +1,7 @@
 import { EventEmitter, once } from 'node:events';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type GatewayState, IdGenerator, type Item } from '@aisle/protocols';
+import { type Command, commandCodec, type GatewayState, IdGenerator, type Item, topics } from '@aisle/protocols';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { DeviceBus } from './broker/device-bus.js';
@@ -237,6 +237,14 @@ export class Gateway {
 
   get startedAt(): number {
     return this.#startedAt;
+  }
+
+  /** Sends a command to one of the site's devices; its answer is applied when it comes back. */
+  async command(device: string, command: Command): Promise<void> {
+    this.pipeline.commandSent(device, command);
+    await this.bus.publish(topics.cmd(this.config.site, device, command.command), commandCodec.encode(command), {
+      qos: 1,
+    });
   }
 
   /** Resolves once the outbox is empty (everything acked by the hub); rejects after `timeoutMs`. */

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { newId } from '@aisle/protocols';
 import { Aedes } from 'aedes';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -59,7 +60,11 @@ describe('edge gateway: simulator → embedded broker → pipeline → outbox �
     http: { host: '127.0.0.1', port: 0 },
   });
   const gateway = await Gateway.start(config, pino({ level: 'silent' }));
-  const fleet = new MqttFleet({ brokerUrl: `mqtt://127.0.0.1:${port}`, devices });
+  const fleet = new MqttFleet({
+    brokerUrl: `mqtt://127.0.0.1:${port}`,
+    devices,
+    onCommand: (site, device, command) => world.command(site, device, command),
+  });
   await fleet.start();
   const sent: DeviceOutput[] = [];
   world.run(world.startMs + 20 * 60_000, (o) => {
@@ -93,6 +98,24 @@ describe('edge gateway: simulator → embedded broker → pipeline → outbox �
     await gateway.drained(30_000);
     expect(gateway.outbox.stats().depth).toBe(0);
     expect(gateway.outbox.stats().ackedSeq).toBeGreaterThan(readings);
+  });
+
+  it('a tare sent by the gateway reaches the simulated scale, which answers tare-done with the command id', async () => {
+    const lane = layout?.lanes[2];
+    if (lane === undefined) throw new Error('no lane');
+    const id = newId();
+    const heard = new Promise<void>((resolve) => {
+      const off = gateway.bus.onPublish((topic, payload) => {
+        if (topic === `evt/store-a/${lane.scale}/tare-done` && payload.toString().includes(id)) {
+          off();
+          resolve();
+        }
+      });
+    });
+    await gateway.command(lane.scale, { id, ts: world.now, command: 'tare', lane: lane.lane });
+    // The simulated device handles commands inside the world's next step.
+    world.run(world.now + 1000, (o) => fleet.write(o));
+    await heard;
   });
 
   it('serves the live shelf state and metrics locally: lane units match the true stock within one unit', async () => {

@@ -13,6 +13,8 @@ import type { ShelfEvent, ShelfLevel } from '@aisle/protocols';
 
 export interface LaneConfig {
   readonly lane: string;
+  /** The shelf scale that weighs the lane. */
+  readonly device?: string;
   readonly sku: string;
   readonly unitGrams: number;
   readonly capacity: number;
@@ -44,11 +46,23 @@ export class ShelfLaneState {
   #candidate: number | undefined;
   #agreeing = 0;
   #misplacedReported = false;
+  #zeroGrams: number;
 
   constructor(config: LaneConfig, options: LaneOptions = DEFAULT_LANE_OPTIONS) {
     if (!(config.unitGrams > 0)) throw new RangeError(`lane ${config.lane}: unitGrams must be > 0`);
     this.config = config;
     this.#options = options;
+    this.#zeroGrams = config.zeroGrams ?? 0;
+  }
+
+  /**
+   * The scale zeroed itself with the lane holding `units` (a tare command was done): from now on
+   * it reads the load above that, so the lane's zero moves down by those units' weight.
+   */
+  tared(units: number): void {
+    this.#zeroGrams = -units * this.config.unitGrams;
+    this.#candidate = undefined;
+    this.#agreeing = 0;
   }
 
   get units(): number | undefined {
@@ -64,7 +78,7 @@ export class ShelfLaneState {
       return [];
     }
     const { unitGrams, capacity } = this.config;
-    const net = (grams - (this.config.zeroGrams ?? 0)) * (this.config.gain ?? 1);
+    const net = (grams - this.#zeroGrams) * (this.config.gain ?? 1);
     const exact = net / unitGrams;
     const whole = Math.round(exact);
     const updates: LaneUpdate[] = [];

@@ -19,6 +19,8 @@ export interface PipelineContext {
   /** Cold-chain excursions in progress, by probe: since when the temperature is out of range. */
   readonly coldSince: Map<string, number>;
   readonly alerts: AlertBook;
+  /** Commands sent to devices and not yet answered, by command id: which lanes, at what level. */
+  readonly pendingCommands: Map<string, { device: string; lanes: Array<{ lane: string; units: number }> }>;
   /** A derived item from this gateway (device = the source's device), on to the outbox. */
   derive<K extends ItemType>(from: Item, type: K, data: ItemData<K>): void;
   alert(from: Item, alert: Alert | undefined): void;

@@ -1,5 +1,6 @@
 import {
   type Alert,
+  type Command,
   decodeMessage,
   type GgaSentence,
   type IdGenerator,
@@ -61,6 +62,7 @@ export class Pipeline {
       vans: new Map((options.vans ?? []).map((v) => [v.van, v])),
       devices: new Map(),
       coldSince: new Map(),
+      pendingCommands: new Map(),
       alerts: new AlertBook((ts) => options.ids.next(ts)),
       derive: <K extends ItemType>(from: Item, type: K, data: ItemData<K>) => emit(this.#derived(from, type, data)),
       alert: (from, alert) => {
@@ -159,6 +161,21 @@ export class Pipeline {
       { ...base, id: this.#options.ids.next(sentence.ts), type: 'gps.fix', seq, ts: sentence.ts, data: fix },
       rxMs,
     );
+  }
+
+  /**
+   * A command is on its way to a device: remember what it concerns, so the device's answer
+   * (`tare-done`, …) can be applied to the right lanes at the level they had when it was sent.
+   */
+  commandSent(device: string, command: Command): void {
+    const lanes = [...this.#context.lanes.values()]
+      .filter(
+        (l) =>
+          l.config.device === device &&
+          (command.command !== 'tare' || command.lane === undefined || command.lane === l.config.lane),
+      )
+      .map((l) => ({ lane: l.config.lane, units: l.units ?? 0 }));
+    this.#context.pendingCommands.set(command.id, { device, lanes });
   }
 
   /** Decode rejects from a serial line's frame decoder, counted with the others. */

@@ -1,5 +1,6 @@
 import type { ItemType } from '@aisle/protocols';
 import type { Handler } from '../context.js';
+import { handleDeviceEvent } from './device-event.js';
 import { handleFootfallCount } from './footfall.js';
 import { handleShelfWeight } from './shelf.js';
 import { handleGpsFix, handleShock, handleTemperature } from './van.js';
@@ -11,4 +12,5 @@ export const HANDLERS: { readonly [K in ItemType]?: Handler<K> } = {
   'gps.fix': handleGpsFix,
   temperature: handleTemperature,
   shock: handleShock,
+  'device.event': handleDeviceEvent,
 };
