@@ -103,6 +103,8 @@ export class Gateway {
     });
     const buffer = new AppendBuffer(outbox, { maxItems: 500, maxDelayMs: 20 });
     let uplink: Uplink | undefined;
+    /** The commit of the last item the pipeline emitted (commits happen in order). */
+    let lastCommit: Promise<unknown> | undefined;
     const events = new EventEmitter();
     const pipeline = new Pipeline({
       config,
@@ -110,7 +112,8 @@ export class Gateway {
       boot,
       metrics,
       emit: (item) => {
-        buffer.add([{ stream: streamOf(item.type), ts: item.ts, payload: JSON.stringify(item) }]).then(
+        lastCommit = buffer.add([{ stream: streamOf(item.type), ts: item.ts, payload: JSON.stringify(item) }]);
+        lastCommit.then(
           () => uplink?.flush(),
           (error: unknown) => logger.error({ err: error }, 'outbox append failed'),
         );
@@ -140,7 +143,12 @@ export class Gateway {
             logger,
             clock: now,
           });
-    bus.onPublish((topic, payload) => pipeline.ingest(topic, payload, now()));
+    // The promise returned here holds a QoS 1 PUBACK until the reading is in the outbox.
+    bus.onPublish((topic, payload) => {
+      lastCommit = undefined;
+      pipeline.ingest(topic, payload, now());
+      return lastCommit;
+    });
     const serial = config.serial.map(
       (line) =>
         new SerialInput(line, {

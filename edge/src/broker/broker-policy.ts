@@ -112,7 +112,21 @@ export class BrokerPolicy {
       authenticate: (client, username, password, done) => this.#authenticate(client, username, password, done),
       authorizePublish: (client, packet, callback) => {
         const refusal = this.#publishRefusal(client, packet.topic, byteLength(packet.payload));
-        callback(refusal ?? null);
+        if (refusal !== undefined) return callback(refusal);
+        const principal = client === null ? undefined : this.#principals.get(client);
+        if (this.#stopped || principal?.kind !== 'device') return callback(null);
+        // Devices' publishes reach the gateway here, not in `published`: aedes writes a QoS 1
+        // PUBACK right after this callback and before routing, so waiting here for the listeners
+        // (the outbox commit) makes an acknowledged reading a durable one. A failed commit sends
+        // no PUBACK: the device keeps the reading and resends it.
+        const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+        this.#o.metrics.published(kindOf(packet.topic));
+        const pending = this.#o.fanout.deliver(packet.topic, payload, principal.username);
+        if (pending === undefined || packet.qos === 0) return callback(null);
+        pending.then(
+          () => callback(null),
+          (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+        );
       },
       authorizeSubscribe: (client, subscription, callback) => {
         const principal = this.#principals.get(client);
@@ -128,15 +142,7 @@ export class BrokerPolicy {
         // A null subscription makes aedes answer SUBACK 0x80 for this filter (MQTT-3.9.3).
         return callback(null, null);
       },
-      published: (packet, client, callback) => {
-        const principal = client === null ? undefined : this.#principals.get(client);
-        if (!this.#stopped && principal?.kind === 'device') {
-          const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-          this.#o.metrics.published(kindOf(packet.topic));
-          this.#o.fanout.deliver(packet.topic, payload, principal.username);
-        }
-        callback();
-      },
+      published: (_packet, _client, callback) => callback(),
     };
   }
 

@@ -11,7 +11,16 @@ import type { RefusalReason } from './refusals.js';
  * (its username) on the embedded broker, and `undefined` from an external broker, which does not
  * say who published.
  */
-export type DevicePublishListener = (topic: string, payload: Buffer, clientId: string | undefined) => void;
+/**
+ * A device publish that passed authorization. A listener may return a promise: the embedded
+ * broker then sends the PUBACK of a QoS 1 publish only once it settles (the gateway resolves it
+ * when the reading is committed to the outbox), so an acknowledged reading is a durable one.
+ */
+export type DevicePublishListener = (
+  topic: string,
+  payload: Buffer,
+  clientId: string | undefined,
+) => void | Promise<unknown>;
 
 export interface DevicePublishOptions {
   /** Default 0. */
@@ -77,13 +86,24 @@ export class PublishFanout {
     this.#listeners.clear();
   }
 
-  deliver(topic: string, payload: Buffer, clientId: string | undefined): void {
+  /** Hands the publish to every listener; resolves when the promises they returned settle (undefined when none did). */
+  deliver(topic: string, payload: Buffer, clientId: string | undefined): Promise<void> | undefined {
+    let pending: Promise<unknown>[] | undefined;
     for (const listener of this.#listeners) {
       try {
-        listener(topic, payload, clientId);
+        const result = listener(topic, payload, clientId);
+        if (result instanceof Promise) (pending ??= []).push(result);
       } catch (error) {
         this.#log.error('listener-error', { topic, clientId, err: error }, 'an onPublish listener threw');
       }
     }
+    if (pending === undefined) return undefined;
+    return Promise.all(pending).then(
+      () => undefined,
+      (error: unknown) => {
+        this.#log.error('listener-error', { topic, clientId, err: error }, 'an onPublish listener failed');
+        throw error;
+      },
+    );
   }
 }
