@@ -106,7 +106,9 @@ function deviceBusContract(make: MakeFixture): void {
     const site = nextSite();
     const f = await make(site);
     const removedHeard: string[] = [];
-    const remove = f.bus.onPublish((topic) => removedHeard.push(topic));
+    const remove = f.bus.onPublish((topic) => {
+      removedHeard.push(topic);
+    });
     f.bus.onPublish(() => {
       throw new Error('a broken listener');
     });

@@ -92,7 +92,10 @@ export class PublishFanout {
     for (const listener of this.#listeners) {
       try {
         const result = listener(topic, payload, clientId);
-        if (result instanceof Promise) (pending ??= []).push(result);
+        if (result instanceof Promise) {
+          pending ??= [];
+          pending.push(result);
+        }
       } catch (error) {
         this.#log.error('listener-error', { topic, clientId, err: error }, 'an onPublish listener threw');
       }
