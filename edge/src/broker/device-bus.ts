@@ -16,11 +16,7 @@ import type { RefusalReason } from './refusals.js';
  * broker then sends the PUBACK of a QoS 1 publish only once it settles (the gateway resolves it
  * when the reading is committed to the outbox), so an acknowledged reading is a durable one.
  */
-export type DevicePublishListener = (
-  topic: string,
-  payload: Buffer,
-  clientId: string | undefined,
-) => void | Promise<unknown>;
+export type DevicePublishListener = (topic: string, payload: Buffer, clientId: string | undefined) => unknown; // a Promise, to hold the PUBACK; anything else is ignored
 
 export interface DevicePublishOptions {
   /** Default 0. */
