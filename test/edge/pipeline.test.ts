@@ -8,6 +8,7 @@ import { parseConfig } from '../../edge/src/config.js';
 import { VanTracker } from '../../edge/src/domain/van-tracker.js';
 import { Pipeline } from '../../edge/src/pipeline/pipeline.js';
 import { smallScenario } from '../device-sim/scenarios.js';
+import { lanesOf } from '../helpers/world-lanes.js';
 
 /** The gateway pipeline fed by the simulator's real message stream, with faults switched on. */
 const base = smallScenario();
@@ -17,17 +18,10 @@ const scenario = {
 };
 const truth = new MemoryTruth();
 const world = new World(scenario, { truth });
-const layout = world.layout('store-a');
 const config = parseConfig({
   site: 'store-a',
   gateway: 'gw-store-a',
-  lanes: (layout?.lanes ?? []).map((l) => ({
-    lane: l.lane,
-    device: l.scale,
-    sku: world.catalog.skus[l.sku]?.sku ?? '',
-    unitGrams: l.unitGrams,
-    capacity: l.capacity,
-  })),
+  lanes: lanesOf(world, 'store-a'),
   serial: world.serialLines
     .filter((l) => l.startsWith('store-a/'))
     .map((l) => ({ path: `/dev/${l}`, protocol: 'aisw', device: l.split('/')[1] })),

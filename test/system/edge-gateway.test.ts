@@ -16,6 +16,7 @@ import { Gateway } from '../../edge/src/gateway.js';
 import { smallScenario } from '../device-sim/scenarios.js';
 import { AckingConsumer } from '../helpers/ack-consumer.js';
 import { freePort } from '../helpers/external-server.js';
+import { lanesOf } from '../helpers/world-lanes.js';
 
 /**
  * The gateway end to end: the simulator's devices connect to the gateway's embedded broker with
@@ -49,13 +50,7 @@ describe('edge gateway: simulator → embedded broker → pipeline → outbox �
         passwordHash: await hashPassword(d.password),
       })),
     ),
-    lanes: (layout?.lanes ?? []).map((l) => ({
-      lane: l.lane,
-      device: l.scale,
-      sku: world.catalog.skus[l.sku]?.sku ?? '',
-      unitGrams: l.unitGrams,
-      capacity: l.capacity,
-    })),
+    lanes: lanesOf(world, 'store-a'),
     uplink: { url: hubUrl, flushIntervalMs: 50 },
     http: { host: '127.0.0.1', port: 0 },
   });
