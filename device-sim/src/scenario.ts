@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { LatLon, Level } from '@aisle/protocols';
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { LatLon, Level, schemaProblems } from '@aisle/protocols';
+import { type Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
@@ -187,19 +187,11 @@ export class ScenarioError extends Error {
   }
 }
 
-function withDefaults<T extends TSchema>(schema: T, value: unknown): unknown {
-  return Value.Default(schema, Value.Clone(value));
-}
-
 /** Validates a parsed scenario; every bad field is listed as `path: problem (got value)`. */
 export function parseScenario(value: unknown, source = 'scenario'): Scenario {
-  const filled = withDefaults(Scenario, value);
-  const problems: string[] = [];
-  for (const error of check.Errors(filled)) {
-    const got = JSON.stringify(error.value);
-    problems.push(`${error.path || '/'}: ${error.message} (got ${got === undefined ? 'nothing' : got.slice(0, 60)})`);
-  }
-  if (problems.length > 0) throw new ScenarioError(source, [...new Set(problems)]);
+  const filled = Value.Default(Scenario, Value.Clone(value));
+  const problems = schemaProblems(check, filled);
+  if (problems.length > 0) throw new ScenarioError(source, problems);
   const scenario = filled as Scenario;
   const ids = [...scenario.stores.map((s) => s.id), scenario.dc.id, ...scenario.vans.map((v) => v.id)];
   const seen = new Set<string>();

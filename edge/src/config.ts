@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DeviceKind, Level, literals, OVERFLOW_POLICIES } from '@aisle/protocols';
+import { DeviceKind, Level, literals, OVERFLOW_POLICIES, schemaProblems } from '@aisle/protocols';
 import { type Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
@@ -155,12 +155,8 @@ export function parseConfig(value: unknown, source = 'config', env: NodeJS.Proce
   const raw = (typeof value === 'object' && value !== null ? structuredClone(value) : {}) as Record<string, unknown>;
   applyEnv(raw, env);
   const filled = Value.Default(EdgeConfig, raw);
-  const problems: string[] = [];
-  for (const error of check.Errors(filled)) {
-    const got = JSON.stringify(error.value);
-    problems.push(`${error.path || '/'}: ${error.message} (got ${got === undefined ? 'nothing' : got.slice(0, 60)})`);
-  }
-  if (problems.length > 0) throw new ConfigError(source, [...new Set(problems)]);
+  const problems = schemaProblems(check, filled);
+  if (problems.length > 0) throw new ConfigError(source, problems);
   const config = filled as EdgeConfig;
   const seen = new Set<string>();
   for (const d of config.devices) {

@@ -65,6 +65,19 @@ export function schemaError(check: TypeCheck<TSchema>, value: unknown, prefix = 
   return { code: 'SCHEMA_MISMATCH', message: `${path || '/'}: ${first.message}`, path };
 }
 
+/**
+ * Every schema error of `value`, each as `path: message (got value)`, without repeats: for files
+ * a person wrote (configs, scenarios), where the error must list every bad field at once.
+ */
+export function schemaProblems(check: TypeCheck<TSchema>, value: unknown): string[] {
+  const problems = new Set<string>();
+  for (const error of check.Errors(value)) {
+    const got = JSON.stringify(error.value);
+    problems.add(`${error.path || '/'}: ${error.message} (got ${got === undefined ? 'nothing' : got.slice(0, 60)})`);
+  }
+  return [...problems];
+}
+
 export function defineCodec<S extends TSchema>(
   name: string,
   schema: S,

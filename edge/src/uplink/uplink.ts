@@ -134,8 +134,7 @@ export class Uplink {
     this.#connected = true;
     const { site, gateway } = this.#o;
     // Resync: whatever was sent before may be lost; start again from the hub's cursor.
-    const acked = this.#o.outbox.ackedSeq();
-    this.#sentLive = this.#sentHist = acked;
+    this.#sentHist = this.#o.outbox.ackedSeq();
     this.#backlogUpTo = this.#o.outbox.lastSeq();
     this.#sentLive = this.#backlogUpTo;
     this.#lastAckAt = this.#now();
