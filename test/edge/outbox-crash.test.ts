@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Outbox } from '../../edge/src/outbox/outbox.js';
 
 const WRITER = fileURLToPath(new URL('./fixtures/outbox-writer.mjs', import.meta.url));
+const REGISTER = fileURLToPath(new URL('../helpers/ts-register.mjs', import.meta.url));
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const KILLS = 5;
 const ALL = { maxItems: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER };
@@ -46,7 +47,7 @@ interface Started {
  * its stderr if it exits first, or after `timeoutMs`.
  */
 async function startWriter(db: string, log: string, run: number, timeoutMs = 10_000): Promise<Started> {
-  const child = spawn(process.execPath, ['--conditions=aisle-source', WRITER, db, log, String(run)], {
+  const child = spawn(process.execPath, ['--conditions=aisle-source', '--import', REGISTER, WRITER, db, log, String(run)], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
