@@ -73,6 +73,14 @@ export const EdgeConfig = Type.Object({
       batchMaxBytes: Type.Integer({ minimum: 1024, maximum: 256 * 1024 * 1024, default: 512 * 1024 }),
       flushIntervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 500 }),
       histItemsPerSecond: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 2000 }),
+      /** Resend from the hub's cursor when it has not moved for this long while data waits. */
+      ackTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 10_000 }),
+      /** Watchdog: reconnect when nothing at all was heard from the hub for this long while data waits. */
+      stallTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000 }),
+      /** MQTT keepalive; a silent network is noticed after 1.5 × this. */
+      keepaliveSec: Type.Integer({ minimum: 1, maximum: 65_535, default: 30 }),
+      connectTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
+      reconnectMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 1000 }),
     },
     { default: {} },
   ),
@@ -80,6 +88,8 @@ export const EdgeConfig = Type.Object({
     {
       maxBytes: Type.Integer({ minimum: 1024 * 1024, default: 1024 * 1024 * 1024 }),
       maxAgeMs: Type.Integer({ minimum: 60_000, default: 7 * 86_400_000 }),
+      /** How often rows older than maxAgeMs are dropped when no append does it. */
+      pruneEveryMs: Type.Integer({ minimum: 1000, default: 60_000 }),
       defaultPolicy: literals(OVERFLOW_POLICIES, { default: 'drop-oldest' }),
       /** Per stream (item type) overflow policy, e.g. `{ alert: reject-new }`. */
       policies: Type.Record(Type.String(), literals(OVERFLOW_POLICIES), { default: {} }),

@@ -9,6 +9,7 @@ import { DeviceRegistry } from './broker/device-registry.js';
 import { EdgeBroker } from './broker/edge-broker.js';
 import { ExternalBrokerSource } from './broker/external-source.js';
 import type { EdgeConfig } from './config.js';
+import { registerGatewayMetrics } from './gateway-metrics.js';
 import { LocalApi } from './http/local-api.js';
 import { AppendBuffer } from './outbox/append-buffer.js';
 import { Outbox } from './outbox/outbox.js';
@@ -57,6 +58,7 @@ export class Gateway {
   readonly #startedAt: number;
   /** `ack` (seq) whenever the hub's cursor moves. */
   readonly #events: EventEmitter;
+  readonly #pruner: NodeJS.Timeout;
 
   private constructor(parts: {
     config: EdgeConfig;
@@ -71,6 +73,7 @@ export class Gateway {
     uplink: Uplink | undefined;
     startedAt: number;
     events: EventEmitter;
+    pruner: NodeJS.Timeout;
   }) {
     this.config = parts.config;
     this.boot = parts.boot;
@@ -84,6 +87,7 @@ export class Gateway {
     this.uplink = parts.uplink;
     this.#startedAt = parts.startedAt;
     this.#events = parts.events;
+    this.#pruner = parts.pruner;
   }
 
   static async start(config: EdgeConfig, logger: Logger, now: () => number = Date.now): Promise<Gateway> {
@@ -193,6 +197,11 @@ export class Gateway {
         batchMaxBytes: config.uplink.batchMaxBytes,
         flushIntervalMs: config.uplink.flushIntervalMs,
         histItemsPerSecond: config.uplink.histItemsPerSecond,
+        ackTimeoutMs: config.uplink.ackTimeoutMs,
+        stallTimeoutMs: config.uplink.stallTimeoutMs,
+        keepaliveSec: config.uplink.keepaliveSec,
+        connectTimeoutMs: config.uplink.connectTimeoutMs,
+        reconnectMs: config.uplink.reconnectMs,
         state: gatewayState,
         now,
         onConnection: (connected) => logger.info({ connected }, 'uplink'),
@@ -200,6 +209,14 @@ export class Gateway {
       });
       uplink.start();
     }
+    registerGatewayMetrics(metrics, {
+      outbox: () => outbox.stats(),
+      uplink: () => uplink?.stats,
+      bounds: { maxBytes: config.outbox.maxBytes, maxAgeMs: config.outbox.maxAgeMs },
+    });
+    // Appends drop expired rows too; this covers a quiet site.
+    const pruner = setInterval(() => outbox.prune(), config.outbox.pruneEveryMs);
+    pruner.unref();
     const context = pipeline.context;
     const api = await LocalApi.start({
       host: config.http.host,
@@ -240,6 +257,7 @@ export class Gateway {
       uplink,
       startedAt,
       events,
+      pruner,
     });
   }
 
@@ -266,6 +284,7 @@ export class Gateway {
     await Promise.all(this.#serial.map((s) => s.close()));
     await this.bus.close();
     await this.#buffer.close();
+    clearInterval(this.#pruner);
     await this.uplink?.close();
     await this.api.close();
     this.outbox.close();

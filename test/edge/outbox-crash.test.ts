@@ -47,10 +47,14 @@ interface Started {
  * its stderr if it exits first, or after `timeoutMs`.
  */
 async function startWriter(db: string, log: string, run: number, timeoutMs = 10_000): Promise<Started> {
-  const child = spawn(process.execPath, ['--conditions=aisle-source', '--import', REGISTER, WRITER, db, log, String(run)], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=aisle-source', '--import', REGISTER, WRITER, db, log, String(run)],
+    {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();

@@ -32,6 +32,11 @@ class MemoryOutbox implements UplinkOutbox {
     }
   }
 
+  /** Numbers handed out and lost with a crash: no row will ever hold them. */
+  skip(n: number): void {
+    this.#next += n;
+  }
+
   peek(afterSeq: number, limits: { maxItems: number }) {
     return this.rows.filter((r) => r.oseq > afterSeq).slice(0, limits.maxItems);
   }
@@ -183,5 +188,35 @@ describe('uplink to the hub', () => {
     const live = consumer.batches.filter((b) => b.lane === 'live' && b.at >= reconnectedAt);
     expect(live.reduce((n, b) => n + b.count, 0)).toBeGreaterThanOrEqual(50);
     expect(consumer.rejected).toBe(0);
+  });
+
+  it('covers numbers skipped after a crash, so the hub’s cursor passes them and the outbox empties', async () => {
+    const port = broker.port;
+    const lost = next<boolean>(
+      (cb) => {
+        connectionListener = cb;
+      },
+      (c) => !c,
+      'the uplink to notice the outage',
+    );
+    await broker.stop();
+    await lost;
+    outbox.append(100);
+    outbox.skip(1000);
+    broker = await startBroker(port);
+    await consumer.until(() => consumer.items.size === 3651, 'the 100 backlog items', 30_000).catch(() => undefined);
+    const drained = next<number>(
+      (cb) => {
+        ackListener = cb;
+      },
+      (seq) => seq === outbox.lastSeq(),
+      'the ack of the last row',
+      30_000,
+    );
+    outbox.append(20);
+    uplink.flush();
+    await drained;
+    expect(outbox.rows).toEqual([]);
+    expect(consumer.items.size).toBe(3671);
   });
 });

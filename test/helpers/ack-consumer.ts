@@ -8,7 +8,14 @@ import { connectAsync, type MqttClient } from 'mqtt';
  */
 export class AckingConsumer {
   readonly items = new Map<string, { lane: 'live' | 'hist'; payload: unknown; at: number }>();
-  readonly batches: Array<{ lane: 'live' | 'hist'; count: number; at: number }> = [];
+  readonly batches: Array<{
+    lane: 'live' | 'hist';
+    count: number;
+    at: number;
+    firstSeq: number;
+    lastSeq: number;
+    acked: number;
+  }> = [];
   duplicates = 0;
   rejected = 0;
   acking = true;
@@ -60,9 +67,10 @@ export class AckingConsumer {
       return;
     }
     const batch: Batch = decoded.value;
-    const lane = topic.endsWith('/hist') ? 'hist' : 'live';
+    const lane: 'live' | 'hist' = topic.endsWith('/hist') ? 'hist' : 'live';
     const at = Date.now();
-    this.batches.push({ lane, count: batch.items.length, at });
+    const record = { lane, count: batch.items.length, at, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq, acked: 0 };
+    this.batches.push(record);
     for (const item of batch.items) {
       const key = `${batch.gateway}/${batch.epoch}/${item.oseq}`;
       if (this.items.has(key)) this.duplicates++;
@@ -72,6 +80,7 @@ export class AckingConsumer {
     const cursor = this.#cursors.get(cursorKey) ?? new ContiguousCursor();
     this.#cursors.set(cursorKey, cursor);
     const seq = cursor.add(batch.firstSeq, batch.lastSeq);
+    record.acked = seq;
     if (this.acking) {
       const ack: AckCursor = { v: 1, gateway: batch.gateway, epoch: batch.epoch, seq, at };
       this.#client.publish(topics.down(batch.site, batch.gateway, 'ack'), JSON.stringify(ack), { qos: 1 });

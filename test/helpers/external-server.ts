@@ -18,6 +18,11 @@ export type ServerName = 'mosquitto';
 export interface ExternalServer {
   readonly url: string;
   readonly port: number;
+  /** Stops the server process (SIGTERM), keeping its directory so `restart` brings it back. */
+  halt(): Promise<void>;
+  /** Starts it again on the same port. */
+  restart(): Promise<void>;
+  /** Stops it for good and removes its directory. */
   stop(): Promise<void>;
 }
 
@@ -48,11 +53,17 @@ export async function externalServer(name: ServerName): Promise<ServerAvailabili
   const port = await freePort();
   try {
     const { stdout } = await run('bash', [script, 'start', dir, String(port)], { timeout: 30_000 });
-    const stop = async () => {
+    const halt = async () => {
       await run('bash', [script, 'stop', dir], { timeout: 30_000 });
+    };
+    const restart = async () => {
+      await run('bash', [script, 'start', dir, String(port)], { timeout: 30_000 });
+    };
+    const stop = async () => {
+      await halt();
       rmSync(dir, { recursive: true, force: true });
     };
-    return { ok: true, server: { url: stdout.trim(), port, stop } };
+    return { ok: true, server: { url: stdout.trim(), port, halt, restart, stop } };
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;

@@ -41,6 +41,15 @@ export interface UplinkOptions {
   readonly histItemsPerSecond: number;
   /** Resend from the cursor when nothing was acked for this long. */
   readonly ackTimeoutMs?: number;
+  /**
+   * Watchdog: drop the connection and reconnect (which resyncs from the cursor) when data waits
+   * and nothing was acked for this long, although the connection looks up. Default 3 × ackTimeoutMs.
+   */
+  readonly stallTimeoutMs?: number;
+  /** MQTT keepalive: a silent network is noticed after 1.5 × this. */
+  readonly keepaliveSec?: number;
+  readonly connectTimeoutMs?: number;
+  readonly reconnectMs?: number;
   /** The gateway's state, published retained on connect and every `stateEveryMs`. */
   readonly state: () => GatewayState;
   readonly stateEveryMs?: number;
@@ -56,6 +65,10 @@ export interface UplinkStats {
   readonly items: { readonly live: number; readonly hist: number };
   readonly resends: number;
   readonly acks: number;
+  /** Connections established (the first one included). */
+  readonly connects: number;
+  /** Connections the watchdog dropped because acks stalled. */
+  readonly stalls: number;
   readonly ackedSeq: number;
 }
 
@@ -67,14 +80,20 @@ export class Uplink {
   /** Highest oseq sent (live or hist) since the last (re)connect or resend. */
   #sentLive = 0;
   #sentHist = 0;
+  /** Highest oseq covered by a batch actually published since the last (re)connect or resend. */
+  #inFlightUpTo = 0;
   /** Rows ≤ this existed when the connection came up: they are the backlog (hist lane). */
   #backlogUpTo = 0;
   #histBudget = 0;
   #lastTick = 0;
-  #lastAckAt = 0;
+  #lastResendAt = 0;
+  /** The last valid ack message from the hub, whether or not it moved the cursor. */
+  #lastHeardAt = 0;
   #lastState = 0;
   #connected = false;
-  #stats = { batches: { live: 0, hist: 0 }, items: { live: 0, hist: 0 }, resends: 0, acks: 0 };
+  #stats = { batches: { live: 0, hist: 0 }, items: { live: 0, hist: 0 }, resends: 0, acks: 0, connects: 0, stalls: 0 };
+  /** When the oldest unacked data started waiting for an ack (0 when nothing waits). */
+  #waitingSince = 0;
 
   constructor(options: UplinkOptions) {
     this.#o = options;
@@ -91,9 +110,9 @@ export class Uplink {
     const options: IClientOptions = {
       clientId: `gw-${site}-${gateway}`,
       clean: true,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      keepalive: 30,
+      reconnectPeriod: this.#o.reconnectMs ?? 1000,
+      connectTimeout: this.#o.connectTimeoutMs ?? 10_000,
+      keepalive: this.#o.keepaliveSec ?? 30,
       will: { topic: topics.up(site, gateway, 'state'), payload: Buffer.from(lost), qos: 1, retain: true },
       ...(this.#o.username === undefined ? {} : { username: this.#o.username }),
       ...(this.#o.password === undefined ? {} : { password: this.#o.password }),
@@ -132,12 +151,21 @@ export class Uplink {
 
   #onConnect(): void {
     this.#connected = true;
+    this.#stats.connects++;
+    this.#waitingSince = 0;
     const { site, gateway } = this.#o;
     // Resync: whatever was sent before may be lost; start again from the hub's cursor.
-    this.#sentHist = this.#o.outbox.ackedSeq();
-    this.#backlogUpTo = this.#o.outbox.lastSeq();
+    const acked = this.#o.outbox.ackedSeq();
+    this.#sentHist = acked;
+    this.#inFlightUpTo = acked;
+    // The backlog is (acked, lastSeq]. lastSeq may include numbers skipped after a crash, which no
+    // row holds: the last hist batch covers them. With no row waiting there is no backlog, and the
+    // first live batch covers them instead, so the hub's cursor never waits on a hole.
+    const waiting = this.#o.outbox.peek(acked, { maxItems: 1, maxBytes: Number.MAX_SAFE_INTEGER }).length > 0;
+    this.#backlogUpTo = waiting ? this.#o.outbox.lastSeq() : acked;
     this.#sentLive = this.#backlogUpTo;
-    this.#lastAckAt = this.#now();
+    this.#lastResendAt = 0;
+    this.#lastHeardAt = this.#now();
     this.#lastTick = this.#now();
     this.#histBudget = 0;
     this.#client?.subscribe(topics.down(site, gateway, 'ack'), { qos: 1 }, () => this.#o.onConnection?.(true));
@@ -154,8 +182,11 @@ export class Uplink {
       this.#o.outbox.ack(seq);
       this.#stats.acks++;
       this.#o.onAck?.(seq);
+      // Only an ack that moves the cursor restarts the resend timer: a hub that keeps acking the
+      // same seq while batches after it arrive is missing a range, and needs it sent again.
+      this.#waitingSince = 0;
     }
-    this.#lastAckAt = this.#now();
+    this.#lastHeardAt = this.#now();
   }
 
   #tick(): void {
@@ -165,13 +196,27 @@ export class Uplink {
     const now = this.#now();
     const acked = this.#o.outbox.ackedSeq();
     const ackTimeout = this.#o.ackTimeoutMs ?? 10_000;
-    const unacked = Math.max(this.#sentLive, this.#sentHist) > acked;
-    if (unacked && now - this.#lastAckAt > ackTimeout) {
+    const unacked = this.#inFlightUpTo > acked;
+    if (!unacked) this.#waitingSince = 0;
+    else if (this.#waitingSince === 0) this.#waitingSince = now;
+    const stallTimeout = this.#o.stallTimeoutMs ?? 3 * ackTimeout;
+    if (unacked && now - Math.max(this.#waitingSince, this.#lastHeardAt) > stallTimeout) {
+      // Resending did not help: the connection is dead in a way keepalive has not noticed yet (or
+      // the hub's session is broken). Drop it; mqtt.js reconnects and #onConnect resyncs.
+      this.#stats.stalls++;
+      this.#waitingSince = 0;
+      this.#connected = false;
+      this.#o.onConnection?.(false);
+      this.#client?.stream.destroy();
+      return;
+    }
+    if (unacked && now - Math.max(this.#waitingSince, this.#lastResendAt) > ackTimeout) {
       // Go-back-N: the hub has nothing past `acked`; send it all again, backlog first.
       this.#stats.resends++;
       this.#sentHist = acked;
       this.#sentLive = Math.max(acked, this.#backlogUpTo);
-      this.#lastAckAt = now;
+      this.#inFlightUpTo = acked;
+      this.#lastResendAt = now;
     }
     this.#sentHist = Math.max(this.#sentHist, acked);
     this.#sentLive = Math.max(this.#sentLive, acked);
@@ -204,7 +249,15 @@ export class Uplink {
       .peek(after, { maxItems, maxBytes: this.#o.batchMaxBytes })
       .filter((r) => r.oseq <= upTo);
     const last = rows.at(-1);
-    if (last === undefined) return undefined;
+    // The batch covers (after, lastSeq]. The last batch of the backlog reaches its end, so numbers
+    // skipped after a crash or dropped (held by no row) are covered too; when no row is left in
+    // (after, upTo] at all, an empty batch covers the range, or the hub's cursor would wait forever.
+    if (last === undefined && !(Number.isFinite(upTo) && after < upTo)) return undefined;
+    let lastSeq = last?.oseq ?? upTo;
+    if (Number.isFinite(upTo) && lastSeq < upTo) {
+      const more = this.#o.outbox.peek(lastSeq, { maxItems: 1, maxBytes: Number.MAX_SAFE_INTEGER })[0];
+      if (more === undefined || more.oseq > upTo) lastSeq = upTo;
+    }
     const { site, gateway, boot } = this.#o;
     // Items are stored as JSON; the batch is assembled as text, each item gaining its `oseq`.
     const items = rows.map((r) => `{"oseq":${r.oseq},${r.payload.slice(1)}`).join(',');
@@ -217,7 +270,7 @@ export class Uplink {
       boot,
       lane,
       firstSeq: after + 1,
-      lastSeq: last.oseq,
+      lastSeq,
       sentAt: this.#now(),
       ...(dropped.length === 0 ? {} : { dropped }),
     };
@@ -225,7 +278,8 @@ export class Uplink {
     this.#client?.publish(topics.up(site, gateway, lane === 'live' ? 'batch' : 'hist'), text, { qos: 1 });
     this.#stats.batches[lane]++;
     this.#stats.items[lane] += rows.length;
-    return last.oseq;
+    this.#inFlightUpTo = Math.max(this.#inFlightUpTo, lastSeq);
+    return lastSeq;
   }
 
   #publishState(): void {
