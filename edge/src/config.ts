@@ -57,7 +57,13 @@ export const EdgeConfig = Type.Object({
       publishesPerSecond: Type.Number({ exclusiveMinimum: 0, default: 50 }),
       publishBurst: Type.Integer({ minimum: 1, default: 200 }),
       /** Consume device topics from this broker instead of embedding one (e.g. Mosquitto). */
-      external: Type.Optional(Type.Object({ url: Type.String({ pattern: '^(mqtts?|wss?|tcp)://' }) })),
+      external: Type.Optional(
+        Type.Object({
+          url: Type.String({ pattern: '^(mqtts?|wss?|tcp)://' }),
+          username: Type.Optional(Type.String()),
+          password: Type.Optional(Type.String()),
+        }),
+      ),
     },
     { default: {} },
   ),

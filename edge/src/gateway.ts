@@ -142,6 +142,9 @@ export class Gateway {
         : await ExternalBrokerSource.start({
             url: config.broker.external.url,
             site: config.site,
+            clientId: `aisle-edge-${config.site}-${config.gateway}`,
+            ...(config.broker.external.username === undefined ? {} : { username: config.broker.external.username }),
+            ...(config.broker.external.password === undefined ? {} : { password: config.broker.external.password }),
             maxPayloadBytes: config.broker.maxPayloadBytes,
             registry: metrics,
             logger,

@@ -409,20 +409,23 @@ describe('transports', () => {
   });
 
   const mosquittoPub = '/usr/bin/mosquitto_pub';
-  it.skipIf(!existsSync(mosquittoPub))('accepts mosquitto_pub with a device’s credentials', async () => {
-    const h = await startBroker();
-    const arrived = h.next(() => true, 'the mosquitto_pub publish');
-    await promisify(execFile)(mosquittoPub, [
-      ...['-h', '127.0.0.1', '-p', String(h.broker.addresses.tcp.port), '-V', 'mqttv311'],
-      ...['-i', 'door-1', '-u', 'door-1', '-P', SECRETS['door-1']],
-      ...['-t', `evt/${SITE}/door-1/door-open`, '-m', '{"event":"door-open"}', '-q', '1'],
-    ]);
-    expect(await arrived).toEqual({
-      topic: `evt/${SITE}/door-1/door-open`,
-      payload: '{"event":"door-open"}',
-      clientId: 'door-1',
-    });
-  });
+  it.skipIf(!existsSync(mosquittoPub) && process.env.CI !== 'true')(
+    'accepts mosquitto_pub with a device’s credentials',
+    async () => {
+      const h = await startBroker();
+      const arrived = h.next(() => true, 'the mosquitto_pub publish');
+      await promisify(execFile)(mosquittoPub, [
+        ...['-h', '127.0.0.1', '-p', String(h.broker.addresses.tcp.port), '-V', 'mqttv311'],
+        ...['-i', 'door-1', '-u', 'door-1', '-P', SECRETS['door-1']],
+        ...['-t', `evt/${SITE}/door-1/door-open`, '-m', '{"event":"door-open"}', '-q', '1'],
+      ]);
+      expect(await arrived).toEqual({
+        topic: `evt/${SITE}/door-1/door-open`,
+        payload: '{"event":"door-open"}',
+        clientId: 'door-1',
+      });
+    },
+  );
 });
 
 describe('lifecycle', () => {

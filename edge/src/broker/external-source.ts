@@ -27,13 +27,23 @@ import { BrokerMetrics } from './metrics.js';
  * Nothing is queued while the broker is unreachable: `publish` then fails with
  * `BUS_NOT_CONNECTED` (mqtt.js's offline queue would be unbounded). The client reconnects by
  * itself and subscribes again on every connect.
+ *
+ * Sessions: with a `clientId` (the gateway passes `aisle-edge-{site}-{gateway}`) the session is
+ * persistent (`clean: false`), so the broker keeps the device messages QoS 1 published while the
+ * gateway restarts and hands them over when it is back. Known limit: mqtt.js acknowledges a QoS 1
+ * message when its handler returns, one message at a time, so PUBACKs cannot wait for the outbox
+ * commit as the embedded broker's do; a `kill -9` can lose what arrived within the outbox append
+ * delay (20 ms) before it. The embedded broker has no such window.
  */
 
 export interface ExternalBrokerSourceOptions {
   /** `mqtt://`, `mqtts://`, `ws://` or `wss://`. */
   readonly url: string;
   readonly site: string;
-  /** Default `aisle-edge-{site}-{random}`: two gateways never kick each other off. */
+  /**
+   * A stable id makes the session persistent (see above). Default `aisle-edge-{site}-{random}` with
+   * a clean session: two gateways never kick each other off, and nothing is kept between runs.
+   */
   readonly clientId?: string;
   readonly username?: string;
   readonly password?: string;
@@ -50,10 +60,7 @@ export interface ExternalBrokerSourceOptions {
   readonly refusalLogLinesPerMinute?: number;
 }
 
-/**
- * The site's device topics, at QoS 1: device QoS 1 messages stay at-least-once up to here. The
- * session is clean, so what is published while this client is away is not kept for it.
- */
+/** The site's device topics, at QoS 1: device QoS 1 messages stay at-least-once up to here. */
 function deviceFilters(site: string): string[] {
   return [topicFilters.dt(site), topicFilters.evt(site), topicFilters.state(site)];
 }
@@ -88,7 +95,7 @@ export class ExternalBrokerSource implements DeviceBus {
     const mqttOptions: IClientOptions = {
       clientId: options.clientId ?? `aisle-edge-${site}-${randomBytes(4).toString('hex')}`,
       protocolVersion: 4,
-      clean: true,
+      clean: options.clientId === undefined,
       reconnectPeriod: options.reconnectMs ?? 1000,
       connectTimeout: options.startTimeoutMs ?? 10_000,
       // Subscribed again, and checked, on every connect below.
