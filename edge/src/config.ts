@@ -142,12 +142,15 @@ export class ConfigError extends Error {
 
 const ENV_PREFIX = 'AISLE_EDGE__';
 
-/** `AISLE_EDGE__A__B_C=v` sets `a.bC` (camelCase per level); values are parsed as JSON when they can be. */
-function applyEnv(target: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+/**
+ * `{PREFIX}A__B_C=v` sets `a.bC` (camelCase per level); values are parsed as JSON when they can be.
+ * Shared by the gateway (`AISLE_EDGE__`) and the hub (`AISLE_HUB__`).
+ */
+export function applyEnvOverrides(target: Record<string, unknown>, env: NodeJS.ProcessEnv, prefix: string): void {
   for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
+    if (!name.startsWith(prefix) || raw === undefined) continue;
     const path = name
-      .slice(ENV_PREFIX.length)
+      .slice(prefix.length)
       .split('__')
       .map((level) => level.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
     let node: Record<string, unknown> = target;
@@ -169,7 +172,7 @@ function applyEnv(target: Record<string, unknown>, env: NodeJS.ProcessEnv): void
 /** Validates a parsed config (after env overrides); lists every bad `path: problem (got value)`. */
 export function parseConfig(value: unknown, source = 'config', env: NodeJS.ProcessEnv = {}): EdgeConfig {
   const raw = (typeof value === 'object' && value !== null ? structuredClone(value) : {}) as Record<string, unknown>;
-  applyEnv(raw, env);
+  applyEnvOverrides(raw, env, ENV_PREFIX);
   const filled = Value.Default(EdgeConfig, raw);
   const problems = schemaProblems(check, filled);
   if (problems.length > 0) throw new ConfigError(source, problems);

@@ -1,31 +1,51 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { CODECS } from '@aisle/protocols';
+import { pino } from 'pino';
+import { HubConfigError, loadHubConfig } from './config.js';
 import { isCodecName, validateMessage } from './validate.js';
 
 const USAGE = `aisle-hub: the aisle hub
 
 Usage:
+  aisle-hub serve [--config hub.yaml]
+      Run the hub: the broker gateways connect to, ingest into storage, the REST API
+      (/health, /metrics, /api/...). Environment overrides: AISLE_HUB__<PATH>, e.g.
+      AISLE_HUB__HTTP__PORT=8080. SIGINT/SIGTERM stop it cleanly.
   aisle-hub validate MESSAGE FILE
       Check a JSON message against the wire contract; prints "valid", or "invalid" with the
       reason code and the first problem (with its JSON pointer). MESSAGE is one of:
       ${Object.keys(CODECS).join(', ')}
   aisle-hub --help | --version
-
-The hub server lands with the hub platform issue.
 `;
 
-function main(argv: string[]): number {
-  const [command, name, file] = argv;
-  if (command === '--help' || command === '-h') {
-    process.stdout.write(USAGE);
-    return 0;
+async function serve(configPath: string | undefined): Promise<number> {
+  let config: ReturnType<typeof loadHubConfig>;
+  try {
+    config = loadHubConfig(configPath);
+  } catch (error) {
+    if (error instanceof HubConfigError) {
+      process.stderr.write(`aisle-hub: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
   }
-  if (command === '--version') {
-    process.stdout.write('0.1.0\n');
-    return 0;
-  }
-  if (command !== 'validate' || name === undefined || file === undefined || argv.length !== 3) {
+  const logger = pino({ level: config.log.level, base: { service: 'hub' } });
+  // Loaded here so that `validate` does not pay for NestJS.
+  const { startHub } = await import('./server.js');
+  const hub = await startHub(config, logger);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  logger.info('stopping');
+  await hub.close();
+  return 0;
+}
+
+function validate(name: string | undefined, file: string | undefined): number {
+  if (name === undefined || file === undefined) {
     process.stderr.write(USAGE);
     return 2;
   }
@@ -42,4 +62,37 @@ function main(argv: string[]): number {
   return 1;
 }
 
-process.exitCode = main(process.argv.slice(2));
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', default: false },
+      config: { type: 'string' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write('0.1.0\n');
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  if (command === 'serve' && rest.length === 0) return serve(values.config);
+  if (command === 'validate' && rest.length === 2) return validate(rest[0], rest[1]);
+  process.stderr.write(USAGE);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`aisle-hub: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

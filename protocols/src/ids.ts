@@ -188,9 +188,15 @@ export class ContiguousCursor {
   #pending: Array<[number, number]> = [];
   readonly #maxPending: number;
 
-  constructor(start = 0, maxPending = 10_000) {
+  constructor(start = 0, maxPending = 10_000, pending: ReadonlyArray<readonly [number, number]> = []) {
     this.#cursor = start;
     this.#maxPending = maxPending;
+    this.#pending = pending.map(([first, last]) => [first, last]);
+  }
+
+  /** The disjoint ranges stored above the cursor, ascending (persist them with `value`). */
+  get pending(): ReadonlyArray<readonly [number, number]> {
+    return this.#pending.map(([first, last]) => [first, last] as const);
   }
 
   get value(): number {

@@ -273,6 +273,20 @@ describe('ContiguousCursor', () => {
     expect(() => cursor.add(9, 9)).toThrow(RangeError);
   });
 
+  it('restores from its persisted value and pending ranges, and carries on as if never stopped', () => {
+    const cursor = new ContiguousCursor();
+    cursor.add(1, 3);
+    cursor.add(6, 8);
+    cursor.add(11, 12);
+    const restored = new ContiguousCursor(cursor.value, 10_000, cursor.pending);
+    expect(restored.pending).toEqual([
+      [6, 8],
+      [11, 12],
+    ]);
+    expect(restored.add(4, 5)).toBe(8);
+    expect(restored.add(9, 10)).toBe(12);
+  });
+
   it('refuses an empty range', () => {
     expect(() => new ContiguousCursor().add(5, 4)).toThrow(RangeError);
   });

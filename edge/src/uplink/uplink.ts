@@ -108,7 +108,8 @@ export class Uplink {
     const { site, gateway, boot } = this.#o;
     const lost = gatewayStateCodec.encode({ status: 'lost', site, gateway, boot });
     const options: IClientOptions = {
-      clientId: `gw-${site}-${gateway}`,
+      // The hub knows a gateway by its id: client id = username = gateway id.
+      clientId: gateway,
       clean: true,
       reconnectPeriod: this.#o.reconnectMs ?? 1000,
       connectTimeout: this.#o.connectTimeoutMs ?? 10_000,

@@ -1,0 +1,104 @@
+import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { EmbeddedBroker } from './broker/embedded-broker.js';
+import type { HubBus } from './broker/hub-bus.js';
+import type { HubConfig } from './config.js';
+import { HealthController } from './health/health.controller.js';
+import { IngestController } from './ingest/ingest.controller.js';
+import { KyselyIngestRepository } from './ingest/ingest.repository.js';
+import { IngestService } from './ingest/ingest.service.js';
+import { SqliteSeriesRepository } from './ingest/series.repository.js';
+import { TelemetryController } from './ingest/telemetry.controller.js';
+import { KyselyRegistryRepository } from './registry/registry.repository.js';
+import { type HubDatabase, openSqlite } from './storage/database.js';
+import {
+  DATABASE,
+  HUB_BUS,
+  HUB_CONFIG,
+  INGEST_REPOSITORY,
+  LOGGER,
+  METRICS,
+  REGISTRY_REPOSITORY,
+  SERIES_REPOSITORY,
+} from './tokens.js';
+
+/** Closes what the root providers opened, bus first (no new batches), then storage. */
+class Lifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(HUB_BUS) private readonly bus: HubBus,
+    @Inject(DATABASE) private readonly db: HubDatabase,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.bus.close();
+    await this.db.destroy();
+  }
+}
+
+/**
+ * The hub's root module. Infrastructure (config, logger, metrics, storage, broker) is provided
+ * here once; feature modules take what they need by token.
+ */
+@Module({})
+// biome-ignore lint/complexity/noStaticOnlyClass: a NestJS dynamic module is a class with a static forRoot
+export class AppModule {
+  static forRoot(config: HubConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [HealthController, TelemetryController],
+      providers: [
+        { provide: HUB_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        {
+          provide: METRICS,
+          useFactory: () => {
+            const registry = new Registry();
+            collectDefaultMetrics({ register: registry, prefix: 'aisle_hub_' });
+            return registry;
+          },
+        },
+        { provide: DATABASE, useFactory: () => openSqlite(config.dataDir) },
+        {
+          provide: REGISTRY_REPOSITORY,
+          inject: [DATABASE],
+          useFactory: (db: HubDatabase) => new KyselyRegistryRepository(db),
+        },
+        {
+          provide: INGEST_REPOSITORY,
+          inject: [DATABASE],
+          useFactory: (db: HubDatabase) => new KyselyIngestRepository(db),
+        },
+        {
+          provide: SERIES_REPOSITORY,
+          inject: [DATABASE],
+          useFactory: (db: HubDatabase) => new SqliteSeriesRepository(db),
+        },
+        {
+          provide: HUB_BUS,
+          inject: [REGISTRY_REPOSITORY, METRICS],
+          useFactory: async (registry: KyselyRegistryRepository, metrics: Registry) => {
+            const now = Date.now();
+            for (const g of config.gateways)
+              await registry.ensureGateway({
+                gateway: g.gateway,
+                site: g.site,
+                passwordHash: g.passwordHash,
+                createdAt: now,
+              });
+            return EmbeddedBroker.start({
+              host: config.broker.host,
+              port: config.broker.port,
+              maxPayloadBytes: config.broker.maxPayloadBytes,
+              registry,
+              metrics,
+            });
+          },
+        },
+        IngestService,
+        IngestController,
+        Lifecycle,
+      ],
+    };
+  }
+}

@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { applyEnvOverrides } from '@aisle/edge/config';
+import { Level, schemaProblems } from '@aisle/protocols';
+import { type Static, Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+
+/**
+ * The hub's configuration: an optional YAML or JSON file plus environment overrides
+ * `AISLE_HUB__<PATH>` (levels joined by `__`, e.g. `AISLE_HUB__HTTP__PORT=8080`), validated once at
+ * start with every bad field listed. Every bound the hub keeps has its value here.
+ */
+
+const Port = Type.Integer({ minimum: 0, maximum: 65_535 });
+
+const BootstrapGateway = Type.Object({
+  site: Level,
+  gateway: Level,
+  /** `scrypt$N$r$p$salt$hash`: secrets are never stored in the clear. */
+  passwordHash: Type.String({ pattern: '^scrypt\\$' }),
+});
+
+export const HubConfig = Type.Object({
+  /** Where the embedded SQLite database lives. */
+  dataDir: Type.String({ minLength: 1, default: './data/hub' }),
+  http: Type.Object({ host: Type.String({ default: '127.0.0.1' }), port: Port }, { default: { port: 8080 } }),
+  broker: Type.Object(
+    {
+      host: Type.String({ default: '127.0.0.1' }),
+      /** The embedded broker gateways connect to (MQTT over TCP). */
+      port: Type.Integer({ minimum: 0, maximum: 65_535, default: 1884 }),
+      /** Largest uplink message accepted (a batch). */
+      maxPayloadBytes: Type.Integer({ minimum: 1024, maximum: 268_435_455, default: 8 * 1024 * 1024 }),
+    },
+    { default: {} },
+  ),
+  ingest: Type.Object(
+    {
+      /** Item timestamps further than this in the future are clamped to the receive time and flagged. */
+      maxFutureSkewMs: Type.Integer({ minimum: 0, default: 300_000 }),
+      /** Disjoint ranges a gateway's cursor may hold above its contiguous prefix before it resyncs. */
+      maxPendingRanges: Type.Integer({ minimum: 1, default: 10_000 }),
+    },
+    { default: {} },
+  ),
+  /** Gateways created at start when absent (the demo; provisioning creates the rest). */
+  gateways: Type.Array(BootstrapGateway, { default: [] }),
+  log: Type.Object({ level: Type.String({ default: 'info' }) }, { default: {} }),
+});
+export type HubConfig = Static<typeof HubConfig>;
+
+const check = TypeCompiler.Compile(HubConfig);
+
+export class HubConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(source: string, problems: readonly string[]) {
+    super(`invalid hub config ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'HubConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Validates a parsed config after env overrides; lists every bad `path: problem (got value)`. */
+export function parseHubConfig(value: unknown, source = 'config', env: NodeJS.ProcessEnv = {}): HubConfig {
+  const raw = (typeof value === 'object' && value !== null ? structuredClone(value) : {}) as Record<string, unknown>;
+  applyEnvOverrides(raw, env, 'AISLE_HUB__');
+  const filled = Value.Default(HubConfig, raw);
+  const problems = schemaProblems(check, filled);
+  const config = filled as HubConfig;
+  if (problems.length === 0) {
+    const seen = new Set<string>();
+    for (const g of config.gateways) {
+      if (seen.has(g.gateway)) problems.push(`/gateways: gateway "${g.gateway}" is listed twice`);
+      seen.add(g.gateway);
+    }
+  }
+  if (problems.length > 0) throw new HubConfigError(source, problems);
+  return config;
+}
+
+/** Reads the file (YAML or JSON) when given, else only the environment. */
+export function loadHubConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): HubConfig {
+  if (path === undefined) return parseHubConfig({}, 'environment', env);
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new HubConfigError(path, [`not readable YAML or JSON: ${(error as Error).message}`]);
+  }
+  return parseHubConfig(parsed, path, env);
+}

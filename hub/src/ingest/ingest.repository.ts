@@ -1,0 +1,150 @@
+import { ContiguousCursor } from '@aisle/protocols';
+import type { HubDatabase } from '../storage/database.js';
+
+/** A latest-value row: moves only when `ts` is newer than what it holds. */
+export interface LatestRow {
+  readonly site: string;
+  readonly device: string;
+  readonly key: string;
+  readonly type: string;
+  readonly ts: number;
+  readonly item: string;
+}
+
+export interface GatewayStateRow {
+  readonly gateway: string;
+  readonly site: string;
+  readonly status: string;
+  readonly boot: number;
+  readonly state: string;
+  readonly updatedAt: number;
+}
+
+/** Ingest bookkeeping in the relational store: ack cursors, latest values, gateway states. */
+export interface IngestRepository {
+  /**
+   * Marks [firstSeq, lastSeq] of (gateway, epoch) stored and returns the new contiguous cursor,
+   * atomically (read, add, write in one transaction). Throws RangeError when more than
+   * `maxPending` disjoint ranges would wait above the cursor.
+   */
+  advanceCursor(
+    gateway: string,
+    epoch: string,
+    firstSeq: number,
+    lastSeq: number,
+    maxPending: number,
+    at: number,
+  ): Promise<number>;
+  cursor(gateway: string, epoch: string): Promise<number>;
+  /** Upserts each row unless the stored one has a `ts` at least as new; returns how many moved. */
+  upsertLatest(rows: readonly LatestRow[]): Promise<number>;
+  latest(site: string, type?: string): Promise<LatestRow[]>;
+  saveGatewayState(row: GatewayStateRow): Promise<void>;
+  gatewayStates(): Promise<GatewayStateRow[]>;
+}
+
+export class KyselyIngestRepository implements IngestRepository {
+  readonly #db: HubDatabase;
+  /** PostgreSQL: lock the cursor row while it moves (replicas share gateways). SQLite has one writer. */
+  readonly #lockRows: boolean;
+
+  constructor(db: HubDatabase, options: { lockRows?: boolean } = {}) {
+    this.#db = db;
+    this.#lockRows = options.lockRows ?? false;
+  }
+
+  async advanceCursor(
+    gateway: string,
+    epoch: string,
+    firstSeq: number,
+    lastSeq: number,
+    maxPending: number,
+    at: number,
+  ): Promise<number> {
+    return this.#db.transaction().execute(async (tx) => {
+      let select = tx
+        .selectFrom('uplink_cursors')
+        .select(['acked_seq', 'pending'])
+        .where('gateway', '=', gateway)
+        .where('epoch', '=', epoch);
+      if (this.#lockRows) select = select.forUpdate();
+      const row = await select.executeTakeFirst();
+      const pending = row === undefined ? [] : (JSON.parse(row.pending) as Array<[number, number]>);
+      const cursor = new ContiguousCursor(row === undefined ? 0 : Number(row.acked_seq), maxPending, pending);
+      const value = cursor.add(firstSeq, lastSeq);
+      const values = { acked_seq: value, pending: JSON.stringify(cursor.pending), updated_at: at };
+      await tx
+        .insertInto('uplink_cursors')
+        .values({ gateway, epoch, ...values })
+        .onConflict((c) => c.columns(['gateway', 'epoch']).doUpdateSet(values))
+        .execute();
+      return value;
+    });
+  }
+
+  async cursor(gateway: string, epoch: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom('uplink_cursors')
+      .select('acked_seq')
+      .where('gateway', '=', gateway)
+      .where('epoch', '=', epoch)
+      .executeTakeFirst();
+    return row === undefined ? 0 : Number(row.acked_seq);
+  }
+
+  async upsertLatest(rows: readonly LatestRow[]): Promise<number> {
+    let moved = 0;
+    for (const row of rows) {
+      const result = await this.#db
+        .insertInto('latest')
+        .values(row)
+        .onConflict((c) =>
+          c
+            .columns(['site', 'device', 'key'])
+            .doUpdateSet((eb) => ({
+              ts: eb.ref('excluded.ts'),
+              type: eb.ref('excluded.type'),
+              item: eb.ref('excluded.item'),
+            }))
+            .where('latest.ts', '<', (eb) => eb.ref('excluded.ts')),
+        )
+        .executeTakeFirst();
+      moved += Number(result.numInsertedOrUpdatedRows ?? 0);
+    }
+    return moved;
+  }
+
+  async latest(site: string, type?: string): Promise<LatestRow[]> {
+    let query = this.#db.selectFrom('latest').selectAll().where('site', '=', site);
+    if (type !== undefined) query = query.where('type', '=', type);
+    const rows = await query.orderBy('device').orderBy('key').execute();
+    return rows.map((r) => ({ ...r, ts: Number(r.ts) }));
+  }
+
+  async saveGatewayState(row: GatewayStateRow): Promise<void> {
+    const values = {
+      site: row.site,
+      status: row.status,
+      boot: row.boot,
+      state: row.state,
+      updated_at: row.updatedAt,
+    };
+    await this.#db
+      .insertInto('gateway_states')
+      .values({ gateway: row.gateway, ...values })
+      .onConflict((c) => c.column('gateway').doUpdateSet(values))
+      .execute();
+  }
+
+  async gatewayStates(): Promise<GatewayStateRow[]> {
+    const rows = await this.#db.selectFrom('gateway_states').selectAll().orderBy('gateway').execute();
+    return rows.map((r) => ({
+      gateway: r.gateway,
+      site: r.site,
+      status: r.status,
+      boot: Number(r.boot),
+      state: r.state,
+      updatedAt: Number(r.updated_at),
+    }));
+  }
+}

@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import type { HubBus } from './broker/hub-bus.js';
+import type { HubConfig } from './config.js';
+import { HUB_BUS } from './tokens.js';
+
+export interface RunningHub {
+  readonly app: INestApplication;
+  /** `http://host:port` of the REST API. */
+  readonly httpUrl: string;
+  /** `mqtt://host:port` gateways connect to. */
+  readonly brokerUrl: string;
+  close(): Promise<void>;
+}
+
+/** Starts the hub: storage migrated, broker listening, HTTP listening. */
+export async function startHub(config: HubConfig, logger: Logger): Promise<RunningHub> {
+  const app = await NestFactory.create(AppModule.forRoot(config, logger), { logger: false, abortOnError: false });
+  app.enableShutdownHooks();
+  await app.listen(config.http.port, config.http.host);
+  const address = app.getHttpServer().address() as { port: number };
+  const bus = app.get<HubBus>(HUB_BUS);
+  const httpUrl = `http://${config.http.host}:${address.port}`;
+  logger.info({ http: httpUrl, broker: bus.url }, 'hub started');
+  return { app, httpUrl, brokerUrl: bus.url, close: () => app.close() };
+}

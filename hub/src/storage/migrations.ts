@@ -1,0 +1,83 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+
+/**
+ * One set of migrations for every relational backend (SQLite and PostgreSQL): only Kysely's
+ * portable schema builder, `bigint` for epoch milliseconds (SQLite stores it as INTEGER).
+ * Append new migrations; never edit one that has shipped.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-ingest': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('gateways')
+        .addColumn('gateway', 'text', (c) => c.primaryKey())
+        .addColumn('site', 'text', (c) => c.notNull())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema
+        .createTable('uplink_cursors')
+        .addColumn('gateway', 'text', (c) => c.notNull())
+        .addColumn('epoch', 'text', (c) => c.notNull())
+        .addColumn('acked_seq', 'bigint', (c) => c.notNull())
+        .addColumn('pending', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('uplink_cursors_pk', ['gateway', 'epoch'])
+        .execute();
+      await db.schema
+        .createTable('gateway_states')
+        .addColumn('gateway', 'text', (c) => c.primaryKey())
+        .addColumn('site', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('boot', 'bigint', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('latest')
+        .addColumn('site', 'text', (c) => c.notNull())
+        .addColumn('device', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('ts', 'bigint', (c) => c.notNull())
+        .addColumn('item', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('latest_pk', ['site', 'device', 'key'])
+        .execute();
+      await db.schema.createIndex('latest_site_type').on('latest').columns(['site', 'type']).execute();
+      await db.schema
+        .createTable('series_items')
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('boot', 'bigint', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('site', 'text', (c) => c.notNull())
+        .addColumn('device', 'text', (c) => c.notNull())
+        .addColumn('gateway', 'text', (c) => c.notNull())
+        .addColumn('ts', 'bigint', (c) => c.notNull())
+        .addColumn('rx', 'bigint')
+        .addColumn('lane', 'text', (c) => c.notNull())
+        .addColumn('flags', 'text')
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('series_items_pk', ['origin', 'boot', 'seq'])
+        .execute();
+      await db.schema
+        .createIndex('series_items_site_type_ts')
+        .on('series_items')
+        .columns(['site', 'type', 'ts'])
+        .execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+/** Brings the schema up to date; throws with the failing migration's name and error. */
+export async function migrate(db: Kysely<unknown>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The hub's relational tables (one set of migrations for SQLite and PostgreSQL, in
+ * `migrations.ts`) and the SQLite time-series table. Times are epoch milliseconds.
+ */
+export interface Database {
+  gateways: {
+    gateway: string;
+    site: string;
+    password_hash: string;
+    created_at: number;
+    revoked_at: number | null;
+  };
+  /** The ack cursor of each (gateway, epoch): contiguous prefix plus the ranges stored above it. */
+  uplink_cursors: {
+    gateway: string;
+    epoch: string;
+    acked_seq: number;
+    /** JSON `[[first, last], …]`. */
+    pending: string;
+    updated_at: number;
+  };
+  gateway_states: {
+    gateway: string;
+    site: string;
+    status: string;
+    boot: number;
+    /** The retained state message as received (JSON). */
+    state: string;
+    updated_at: number;
+  };
+  /** Latest value per (site, device, key): moves only forward in `ts`, and only on live data. */
+  latest: {
+    site: string;
+    device: string;
+    /** `{type}` or `{type}:{subject}` (e.g. `shelf.level:lane-a01`). */
+    key: string;
+    type: string;
+    ts: number;
+    /** The item (JSON). */
+    item: string;
+  };
+  /** The embedded time series: every item once, keyed by its origin's (boot, seq). */
+  series_items: {
+    origin: string;
+    boot: number;
+    seq: number;
+    id: string;
+    type: string;
+    site: string;
+    device: string;
+    gateway: string;
+    ts: number;
+    rx: number | null;
+    /** `live` or `hist`: how it reached the hub. */
+    lane: string;
+    flags: string | null;
+    data: string;
+  };
+}
