@@ -1,6 +1,12 @@
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { KyselyAuditRepository } from './audit/audit.repository.js';
+import { AuthController } from './auth/auth.controller.js';
+import { AuthGuard } from './auth/auth.guard.js';
+import { AuthService } from './auth/auth.service.js';
+import { KyselyUsersRepository } from './auth/users.repository.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
 import type { HubBus } from './broker/hub-bus.js';
 import type { HubConfig } from './config.js';
@@ -13,6 +19,7 @@ import { TelemetryController } from './ingest/telemetry.controller.js';
 import { KyselyRegistryRepository } from './registry/registry.repository.js';
 import { type HubDatabase, openSqlite } from './storage/database.js';
 import {
+  AUDIT_REPOSITORY,
   DATABASE,
   HUB_BUS,
   HUB_CONFIG,
@@ -21,6 +28,7 @@ import {
   METRICS,
   REGISTRY_REPOSITORY,
   SERIES_REPOSITORY,
+  USERS_REPOSITORY,
 } from './tokens.js';
 
 /** Closes what the root providers opened, bus first (no new batches), then storage. */
@@ -46,7 +54,7 @@ export class AppModule {
   static forRoot(config: HubConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, TelemetryController],
+      controllers: [HealthController, AuthController, TelemetryController],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
@@ -95,6 +103,18 @@ export class AppModule {
             });
           },
         },
+        {
+          provide: USERS_REPOSITORY,
+          inject: [DATABASE],
+          useFactory: (db: HubDatabase) => new KyselyUsersRepository(db),
+        },
+        {
+          provide: AUDIT_REPOSITORY,
+          inject: [DATABASE],
+          useFactory: (db: HubDatabase) => new KyselyAuditRepository(db),
+        },
+        AuthService,
+        { provide: APP_GUARD, useClass: AuthGuard },
         IngestService,
         IngestController,
         Lifecycle,

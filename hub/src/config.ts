@@ -44,6 +44,27 @@ export const HubConfig = Type.Object({
     },
     { default: {} },
   ),
+  auth: Type.Object(
+    {
+      /** HMAC key of the JWTs (≥ 32 characters). Absent: a random key per start (tokens die with it). */
+      jwtSecret: Type.Optional(Type.String({ minLength: 32 })),
+      tokenTtlS: Type.Integer({ minimum: 60, maximum: 30 * 86_400, default: 8 * 3600 }),
+      /** Created at start when no admin exists (e.g. `AISLE_HUB__AUTH__ADMIN__PASSWORD`). */
+      admin: Type.Optional(
+        Type.Object({
+          username: Type.String({ pattern: '^[a-z0-9._-]{1,64}$', default: 'admin' }),
+          password: Type.String({ minLength: 8 }),
+        }),
+      ),
+      /** Logins (failed or not) per username per minute. */
+      loginAttemptsPerMinute: Type.Integer({ minimum: 1, default: 10 }),
+      /** Logins per client address per minute (higher: staff of a store may share one address). */
+      loginAttemptsPerAddressPerMinute: Type.Integer({ minimum: 1, default: 100 }),
+      /** REST requests per authenticated user per minute. */
+      requestsPerMinute: Type.Integer({ minimum: 1, default: 1200 }),
+    },
+    { default: {} },
+  ),
   /** Gateways created at start when absent (the demo; provisioning creates the rest). */
   gateways: Type.Array(BootstrapGateway, { default: [] }),
   log: Type.Object({ level: Type.String({ default: 'info' }) }, { default: {} }),

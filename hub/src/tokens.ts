@@ -7,3 +7,5 @@ export const LOGGER = Symbol('LOGGER');
 export const INGEST_REPOSITORY = Symbol('INGEST_REPOSITORY');
 export const SERIES_REPOSITORY = Symbol('SERIES_REPOSITORY');
 export const REGISTRY_REPOSITORY = Symbol('REGISTRY_REPOSITORY');
+export const USERS_REPOSITORY = Symbol('USERS_REPOSITORY');
+export const AUDIT_REPOSITORY = Symbol('AUDIT_REPOSITORY');

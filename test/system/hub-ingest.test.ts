@@ -34,6 +34,7 @@ describe('simulator → gateway → hub (embedded defaults)', async () => {
       http: { host: '127.0.0.1', port: 0 },
       broker: { host: '127.0.0.1', port: 0 },
       gateways: [{ site: 'store-a', gateway: 'gw-store-a', passwordHash: await hashPassword(gatewaySecret) }],
+      auth: { admin: { username: 'admin', password: 'admin-secret-1' } },
     }),
     pino({ level: 'silent' }),
   );
@@ -115,7 +116,18 @@ describe('simulator → gateway → hub (embedded defaults)', async () => {
     const state = (await (await fetch(`http://127.0.0.1:${gateway.api.port}/state`)).json()) as {
       lanes: Array<{ lane: string; units: number | null }>;
     };
-    const latest = (await (await fetch(`${hub.httpUrl}/api/sites/store-a/latest?type=shelf.level`)).json()) as Array<{
+    const login = (await (
+      await fetch(`${hub.httpUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: 'admin-secret-1' }),
+      })
+    ).json()) as { token: string };
+    const latest = (await (
+      await fetch(`${hub.httpUrl}/api/sites/store-a/latest?type=shelf.level`, {
+        headers: { authorization: `Bearer ${login.token}` },
+      })
+    ).json()) as Array<{
       key: string;
       item: { data: { lane: string; units: number } };
     }>;

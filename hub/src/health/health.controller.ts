@@ -1,10 +1,12 @@
 import { Controller, Get, Header, HttpException, HttpStatus, Inject } from '@nestjs/common';
 import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
+import { Public } from '../auth/auth.guard.js';
 import type { HubDatabase } from '../storage/database.js';
 import { DATABASE, METRICS } from '../tokens.js';
 
-/** `/health` (503 naming what fails) and `/metrics` (Prometheus text). */
+/** `/health` (503 naming what fails) and `/metrics` (Prometheus text), open to probes and scrapers. */
+@Public()
 @Controller()
 export class HealthController {
   constructor(

@@ -1,4 +1,6 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
+import { type AuthedRequest, SiteParam } from '../auth/auth.guard.js';
+import { canAccessSite } from '../auth/roles.js';
 import { INGEST_REPOSITORY } from '../tokens.js';
 import type { IngestRepository } from './ingest.repository.js';
 
@@ -7,6 +9,7 @@ import type { IngestRepository } from './ingest.repository.js';
 export class TelemetryController {
   constructor(@Inject(INGEST_REPOSITORY) private readonly ingest: IngestRepository) {}
 
+  @SiteParam('site')
   @Get('sites/:site/latest')
   async latest(@Param('site') site: string, @Query('type') type?: string) {
     const rows = await this.ingest.latest(site, type);
@@ -19,9 +22,10 @@ export class TelemetryController {
     }));
   }
 
+  /** The gateways of the sites the caller may see. */
   @Get('gateways')
-  async gateways() {
-    const rows = await this.ingest.gatewayStates();
+  async gateways(@Req() request: AuthedRequest) {
+    const rows = (await this.ingest.gatewayStates()).filter((r) => canAccessSite(request.principal, r.site));
     return rows.map((r) => ({
       gateway: r.gateway,
       site: r.site,

@@ -56,4 +56,21 @@ export interface Database {
     flags: string | null;
     data: string;
   };
+  users: {
+    username: string;
+    password_hash: string;
+    role: string;
+    /** JSON array of site ids (staff only). */
+    sites: string;
+    created_at: number;
+    disabled_at: number | null;
+  };
+  audit_log: {
+    at: number;
+    actor: string;
+    action: string;
+    target: string;
+    /** JSON. */
+    detail: string;
+  };
 }

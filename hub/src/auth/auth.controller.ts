@@ -1,0 +1,53 @@
+import { Body, Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Type } from '@sinclair/typebox';
+import type { Request } from 'express';
+import { type AuthedRequest, Public, Roles } from './auth.guard.js';
+import { AuthService } from './auth.service.js';
+import { bodyParser } from './body.js';
+import { ROLES } from './roles.js';
+
+const LoginBody = bodyParser(
+  Type.Object({
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+  }),
+);
+const UserBody = bodyParser(
+  Type.Object({
+    username: Type.String({ pattern: '^[a-z0-9._-]{1,64}$' }),
+    password: Type.String({ minLength: 8, maxLength: 256 }),
+    role: Type.Union(ROLES.map((r) => Type.Literal(r))),
+    sites: Type.Array(Type.String({ pattern: '^[a-z0-9-]{1,64}$' }), { default: [], maxItems: 1000 }),
+  }),
+);
+
+@Controller('api')
+export class AuthController {
+  constructor(@Inject(AuthService) private readonly auth: AuthService) {}
+
+  @Public()
+  @Post('auth/login')
+  @HttpCode(200)
+  async login(@Body() body: unknown, @Req() request: Request) {
+    const { username, password } = LoginBody(body);
+    const { token, principal } = await this.auth.login(username, password, request.ip ?? 'unknown');
+    return { token, user: principal };
+  }
+
+  @Get('auth/me')
+  me(@Req() request: AuthedRequest) {
+    return request.principal;
+  }
+
+  @Roles('admin')
+  @Post('users')
+  createUser(@Body() body: unknown, @Req() request: AuthedRequest) {
+    return this.auth.createUser(request.principal.username, UserBody(body));
+  }
+
+  @Roles('admin')
+  @Get('users')
+  users() {
+    return this.auth.listUsers();
+  }
+}
