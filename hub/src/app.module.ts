@@ -16,7 +16,9 @@ import { KyselyIngestRepository } from './ingest/ingest.repository.js';
 import { IngestService } from './ingest/ingest.service.js';
 import { SqliteSeriesRepository } from './ingest/series.repository.js';
 import { TelemetryController } from './ingest/telemetry.controller.js';
+import { RegistryController } from './registry/registry.controller.js';
 import { KyselyRegistryRepository } from './registry/registry.repository.js';
+import { RegistryService } from './registry/registry.service.js';
 import { type HubDatabase, openSqlite } from './storage/database.js';
 import {
   AUDIT_REPOSITORY,
@@ -54,7 +56,7 @@ export class AppModule {
   static forRoot(config: HubConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, AuthController, TelemetryController],
+      controllers: [HealthController, AuthController, TelemetryController, RegistryController],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
@@ -115,6 +117,7 @@ export class AppModule {
         },
         AuthService,
         { provide: APP_GUARD, useClass: AuthGuard },
+        RegistryService,
         IngestService,
         IngestController,
         Lifecycle,

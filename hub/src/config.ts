@@ -30,6 +30,8 @@ export const HubConfig = Type.Object({
       host: Type.String({ default: '127.0.0.1' }),
       /** The embedded broker gateways connect to (MQTT over TCP). */
       port: Type.Integer({ minimum: 0, maximum: 65_535, default: 1884 }),
+      /** The broker URL gateways are told to use (provisioning bundles); default: the listening address. */
+      publicUrl: Type.Optional(Type.String({ pattern: '^(mqtts?|wss?|tcp)://' })),
       /** Largest uplink message accepted (a batch). */
       maxPayloadBytes: Type.Integer({ minimum: 1024, maximum: 268_435_455, default: 8 * 1024 * 1024 }),
     },

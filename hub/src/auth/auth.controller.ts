@@ -50,4 +50,11 @@ export class AuthController {
   users() {
     return this.auth.listUsers();
   }
+
+  /** The most recent admin actions, newest first. */
+  @Roles('admin')
+  @Get('audit')
+  audit() {
+    return this.auth.recentAudit(200);
+  }
 }

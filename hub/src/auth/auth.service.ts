@@ -131,6 +131,10 @@ export class AuthService implements OnApplicationBootstrap {
     return { ...visible, disabledAt: null };
   }
 
+  recentAudit(limit: number) {
+    return this.audit.recent(limit);
+  }
+
   async listUsers(): Promise<Array<Omit<UserRecord, 'passwordHash'>>> {
     return (await this.users.users()).map(({ passwordHash: _, ...visible }) => visible);
   }

@@ -159,6 +159,15 @@ export class EmbeddedBroker implements HubBus {
     });
   }
 
+  disconnect(clientId: string): boolean {
+    // aedes keeps its connected clients by id; its typings do not declare the map.
+    const clients = (this.#aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
+    const client = clients[clientId];
+    if (client === undefined) return false;
+    client.close();
+    return true;
+  }
+
   async close(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));

@@ -95,6 +95,51 @@ MIGRATIONS['0002-auth'] = {
   },
 };
 
+MIGRATIONS['0003-registry'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('sites')
+      .addColumn('site', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('devices')
+      .addColumn('site', 'text', (c) => c.notNull())
+      .addColumn('device', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('gateway', 'text', (c) => c.notNull())
+      .addColumn('username', 'text', (c) => c.notNull())
+      .addColumn('password_hash', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('revoked_at', 'bigint')
+      .addPrimaryKeyConstraint('devices_pk', ['site', 'device'])
+      .execute();
+    await db.schema.createIndex('devices_gateway').on('devices').column('gateway').execute();
+    await db.schema
+      .createTable('skus')
+      .addColumn('sku', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('category', 'text')
+      .addColumn('case_pack', 'integer')
+      .execute();
+    await db.schema
+      .createTable('planograms')
+      .addColumn('site', 'text', (c) => c.primaryKey())
+      .addColumn('version', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      /** The lanes (JSON array of PlanogramLane). */
+      .addColumn('lanes', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('credential_versions')
+      .addColumn('gateway', 'text', (c) => c.primaryKey())
+      .addColumn('version', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Brings the schema up to date; throws with the failing migration's name and error. */

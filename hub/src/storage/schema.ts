@@ -73,4 +73,18 @@ export interface Database {
     /** JSON. */
     detail: string;
   };
+  sites: { site: string; name: string; kind: string; created_at: number };
+  devices: {
+    site: string;
+    device: string;
+    kind: string;
+    gateway: string;
+    username: string;
+    password_hash: string;
+    created_at: number;
+    revoked_at: number | null;
+  };
+  skus: { sku: string; name: string; category: string | null; case_pack: number | null };
+  planograms: { site: string; version: number; updated_at: number; lanes: string };
+  credential_versions: { gateway: string; version: number };
 }
