@@ -16,6 +16,7 @@ import { KyselyIngestRepository } from './ingest/ingest.repository.js';
 import { IngestService } from './ingest/ingest.service.js';
 import { SqliteSeriesRepository } from './ingest/series.repository.js';
 import { TelemetryController } from './ingest/telemetry.controller.js';
+import { RealtimeService } from './realtime/realtime.service.js';
 import { RegistryController } from './registry/registry.controller.js';
 import { KyselyRegistryRepository } from './registry/registry.repository.js';
 import { RegistryService } from './registry/registry.service.js';
@@ -118,6 +119,7 @@ export class AppModule {
         AuthService,
         { provide: APP_GUARD, useClass: AuthGuard },
         RegistryService,
+        RealtimeService,
         IngestService,
         IngestController,
         Lifecycle,

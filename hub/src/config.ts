@@ -67,6 +67,19 @@ export const HubConfig = Type.Object({
     },
     { default: {} },
   ),
+  realtime: Type.Object(
+    {
+      /** Deltas to each socket are sent at most this often; changes in between are merged. */
+      flushMs: Type.Integer({ minimum: 1, maximum: 60_000, default: 100 }),
+      /** A socket with more packets than this waiting to be written is slow: its deltas are coalesced. */
+      maxBufferedPackets: Type.Integer({ minimum: 1, default: 50 }),
+      /** Distinct keys waiting per socket; past it the oldest pending change is dropped (counted). */
+      maxPendingPerClient: Type.Integer({ minimum: 1, default: 20_000 }),
+      /** socket.io Redis adapter for several replicas (`REDIS_URL` sets it too). */
+      redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+    },
+    { default: {} },
+  ),
   /** Gateways created at start when absent (the demo; provisioning creates the rest). */
   gateways: Type.Array(BootstrapGateway, { default: [] }),
   log: Type.Object({ level: Type.String({ default: 'info' }) }, { default: {} }),
@@ -88,6 +101,10 @@ export class HubConfigError extends Error {
 /** Validates a parsed config after env overrides; lists every bad `path: problem (got value)`. */
 export function parseHubConfig(value: unknown, source = 'config', env: NodeJS.ProcessEnv = {}): HubConfig {
   const raw = (typeof value === 'object' && value !== null ? structuredClone(value) : {}) as Record<string, unknown>;
+  if (env.REDIS_URL !== undefined && env.REDIS_URL !== '') {
+    const realtime = (raw.realtime ?? {}) as Record<string, unknown>;
+    raw.realtime = { ...realtime, redisUrl: env.REDIS_URL };
+  }
   applyEnvOverrides(raw, env, 'AISLE_HUB__');
   const filled = Value.Default(HubConfig, raw);
   const problems = schemaProblems(check, filled);

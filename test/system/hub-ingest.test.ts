@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { io } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MqttFleet } from '../../device-sim/src/outputs/mqtt-fleet.js';
 import type { DeviceOutput } from '../../device-sim/src/outputs/output.js';
@@ -70,6 +71,27 @@ describe('simulator → gateway → hub (embedded defaults)', async () => {
     }),
     pino({ level: 'silent' }),
   );
+  // A store tablet watching live: logged in as the admin, subscribed to store-a's latest values.
+  const token = (
+    (await (
+      await fetch(`${hub.httpUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: 'admin-secret-1' }),
+      })
+    ).json()) as { token: string }
+  ).token;
+  const tablet = io(hub.httpUrl, { transports: ['websocket'], auth: { token } });
+  await new Promise<void>((resolve) => tablet.once('connect', () => resolve()));
+  await tablet.emitWithAck('subscribe', { site: 'store-a', channels: ['latest'] });
+  const live = new Map<string, number>();
+  tablet.on(
+    'delta',
+    (delta: { changes: Array<{ value: { type: string; item: { data: { lane: string; units: number } } } }> }) => {
+      for (const change of delta.changes)
+        if (change.value.type === 'shelf.level') live.set(change.value.item.data.lane, change.value.item.data.units);
+    },
+  );
   const fleet = new MqttFleet({ brokerUrl: `mqtt://127.0.0.1:${port}`, devices });
   await fleet.start();
   const sent: DeviceOutput[] = [];
@@ -82,6 +104,7 @@ describe('simulator → gateway → hub (embedded defaults)', async () => {
   const ingest = hub.app.get<IngestRepository>(INGEST_REPOSITORY);
 
   afterAll(async () => {
+    tablet.close();
     await fleet.close();
     await gateway.close();
     await hub.close();
@@ -116,16 +139,9 @@ describe('simulator → gateway → hub (embedded defaults)', async () => {
     const state = (await (await fetch(`http://127.0.0.1:${gateway.api.port}/state`)).json()) as {
       lanes: Array<{ lane: string; units: number | null }>;
     };
-    const login = (await (
-      await fetch(`${hub.httpUrl}/api/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'admin', password: 'admin-secret-1' }),
-      })
-    ).json()) as { token: string };
     const latest = (await (
       await fetch(`${hub.httpUrl}/api/sites/store-a/latest?type=shelf.level`, {
-        headers: { authorization: `Bearer ${login.token}` },
+        headers: { authorization: `Bearer ${token}` },
       })
     ).json()) as Array<{
       key: string;
@@ -135,6 +151,17 @@ describe('simulator → gateway → hub (embedded defaults)', async () => {
     const known = state.lanes.filter((l) => l.units !== null);
     expect(known.length).toBeGreaterThan(10);
     for (const lane of known) expect(byLane.get(lane.lane), lane.lane).toBe(lane.units);
+  });
+
+  it('streamed the same lane levels to a socket.io client as deltas', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 300)); // one flush interval and then some
+    const latest = (await (
+      await fetch(`${hub.httpUrl}/api/sites/store-a/latest?type=shelf.level`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).json()) as Array<{ item: { data: { lane: string; units: number } } }>;
+    expect(live.size).toBe(latest.length);
+    for (const l of latest) expect(live.get(l.item.data.lane), l.item.data.lane).toBe(l.item.data.units);
   });
 
   it('knows the gateway is online, and serves health and metrics', async () => {

@@ -36,8 +36,8 @@ export interface IngestRepository {
     at: number,
   ): Promise<number>;
   cursor(gateway: string, epoch: string): Promise<number>;
-  /** Upserts each row unless the stored one has a `ts` at least as new; returns how many moved. */
-  upsertLatest(rows: readonly LatestRow[]): Promise<number>;
+  /** Upserts each row unless the stored one has a `ts` at least as new; returns the rows that moved. */
+  upsertLatest(rows: readonly LatestRow[]): Promise<LatestRow[]>;
   latest(site: string, type?: string): Promise<LatestRow[]>;
   saveGatewayState(row: GatewayStateRow): Promise<void>;
   gatewayStates(): Promise<GatewayStateRow[]>;
@@ -62,6 +62,16 @@ export class KyselyIngestRepository implements IngestRepository {
     at: number,
   ): Promise<number> {
     return this.#db.transaction().execute(async (tx) => {
+      if (this.#lockRows) {
+        // FOR UPDATE locks only a row that exists: two transactions advancing a new cursor would
+        // both read "no row", and the later upsert would overwrite the earlier range. Create the row
+        // first; a concurrent insert waits for ours to commit, then its FOR UPDATE reads our row.
+        await tx
+          .insertInto('uplink_cursors')
+          .values({ gateway, epoch, acked_seq: 0, pending: '[]', updated_at: at })
+          .onConflict((c) => c.columns(['gateway', 'epoch']).doNothing())
+          .execute();
+      }
       let select = tx
         .selectFrom('uplink_cursors')
         .select(['acked_seq', 'pending'])
@@ -92,8 +102,8 @@ export class KyselyIngestRepository implements IngestRepository {
     return row === undefined ? 0 : Number(row.acked_seq);
   }
 
-  async upsertLatest(rows: readonly LatestRow[]): Promise<number> {
-    let moved = 0;
+  async upsertLatest(rows: readonly LatestRow[]): Promise<LatestRow[]> {
+    const moved: LatestRow[] = [];
     for (const row of rows) {
       const result = await this.#db
         .insertInto('latest')
@@ -108,8 +118,9 @@ export class KyselyIngestRepository implements IngestRepository {
             }))
             .where('latest.ts', '<', (eb) => eb.ref('excluded.ts')),
         )
+        .returning('key')
         .executeTakeFirst();
-      moved += Number(result.numInsertedOrUpdatedRows ?? 0);
+      if (result !== undefined) moved.push(row);
     }
     return moved;
   }

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { HubBus } from '../broker/hub-bus.js';
 import type { HubConfig } from '../config.js';
+import { RealtimeService } from '../realtime/realtime.service.js';
 import { HUB_BUS, HUB_CONFIG, INGEST_REPOSITORY, LOGGER, METRICS, SERIES_REPOSITORY } from '../tokens.js';
 import type { IngestRepository, LatestRow } from './ingest.repository.js';
 import type { SeriesItem, SeriesRepository } from './series.repository.js';
@@ -61,6 +62,7 @@ export class IngestService {
     @Inject(INGEST_REPOSITORY) private readonly ingest: IngestRepository,
     @Inject(HUB_BUS) private readonly bus: HubBus,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(RealtimeService) private readonly realtime: RealtimeService,
     @Inject(METRICS) metrics: Registry,
   ) {
     const registers = [metrics];
@@ -158,6 +160,9 @@ export class IngestService {
       state: payload.toString('utf8'),
       updatedAt: receivedAt,
     });
+    this.realtime.publish(site, [
+      { channel: 'gateways', key: gateway, value: { gateway, ...state, updatedAt: receivedAt } },
+    ]);
   }
 
   async #store(batch: Batch, lane: 'live' | 'hist', receivedAt: number): Promise<BatchOutcome> {
@@ -203,7 +208,14 @@ export class IngestService {
       }
     }
     const written = await this.series.write(rows);
-    if (latest.length > 0) await this.ingest.upsertLatest(latest);
+    // Within a batch, only the newest value per key can move "latest".
+    const newest = new Map<string, LatestRow>();
+    for (const row of latest) {
+      const id = `${row.site} ${row.device} ${row.key}`;
+      const held = newest.get(id);
+      if (held === undefined || row.ts > held.ts) newest.set(id, row);
+    }
+    const moved = newest.size === 0 ? [] : await this.ingest.upsertLatest([...newest.values()]);
     const cursor = await this.ingest.advanceCursor(
       batch.gateway,
       batch.epoch,
@@ -214,6 +226,18 @@ export class IngestService {
     );
     const ack: AckCursor = { v: 1, gateway: batch.gateway, epoch: batch.epoch, seq: cursor, at: Date.now() };
     await this.bus.publish(topics.down(batch.site, batch.gateway, 'ack'), JSON.stringify(ack), { qos: 1 });
+    for (const site of new Set(moved.map((m) => m.site))) {
+      this.realtime.publish(
+        site,
+        moved
+          .filter((m) => m.site === site)
+          .map((m) => ({
+            channel: 'latest' as const,
+            key: `${m.device} ${m.key}`,
+            value: { device: m.device, key: m.key, type: m.type, ts: m.ts, item: JSON.parse(m.item) as unknown },
+          })),
+      );
+    }
     this.#metrics.batches.inc({ lane });
     this.#metrics.items.inc({ lane }, written.inserted);
     this.#metrics.duplicates.inc(written.duplicates);

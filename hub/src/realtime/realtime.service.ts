@@ -1,0 +1,200 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { Server, type Socket } from 'socket.io';
+import { AuthService } from '../auth/auth.service.js';
+import { canAccessSite, type Principal } from '../auth/roles.js';
+import type { HubConfig } from '../config.js';
+import { HUB_CONFIG, LOGGER, METRICS } from '../tokens.js';
+
+/** One change a client may show: a latest value that moved, or a gateway's state. */
+export interface Delta {
+  readonly channel: 'latest' | 'gateways';
+  /** Unique within the channel and site: a later delta with the same key replaces an earlier one. */
+  readonly key: string;
+  readonly value: unknown;
+}
+
+const CHANNELS = ['latest', 'gateways'] as const;
+type Channel = (typeof CHANNELS)[number];
+
+interface ClientState {
+  readonly principal: Principal;
+  /** site → channels the client shows. */
+  readonly subscriptions: Map<string, Set<Channel>>;
+  /** `site channel key` → the newest change not yet sent. */
+  readonly pending: Map<string, { site: string; delta: Delta }>;
+}
+
+/**
+ * Realtime (ARCHITECTURE §4): socket.io on the hub's HTTP server. The handshake carries the JWT
+ * (`auth: { token }`); a client then subscribes to the sites and channels it shows (`subscribe`,
+ * answered with `{ ok }` or `{ ok: false, code }`), and receives `delta` events: changes since the
+ * last one, never snapshots (the initial state comes from REST). Deltas are sent per client every
+ * `flushMs`, merged by key in between; a client whose socket has more than `maxBufferedPackets`
+ * waiting is slow and keeps accumulating merged changes (counted as coalesced) until it drains.
+ * With several replicas, changes ingested on one are relayed to the others through the socket.io
+ * adapter (Redis), and each replica serves its own clients.
+ */
+@Injectable()
+export class RealtimeService implements OnApplicationBootstrap, OnApplicationShutdown {
+  #io: Server | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #clustered = false;
+  readonly #clients = new Map<Socket, ClientState>();
+  readonly #metrics: {
+    sent: Counter;
+    coalesced: Counter;
+    dropped: Counter;
+    refused: Counter<'reason'>;
+    clients: Gauge;
+  };
+
+  constructor(
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    @Inject(HttpAdapterHost) private readonly http: HttpAdapterHost,
+    @Inject(AuthService) private readonly auth: AuthService,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) metrics: Registry,
+  ) {
+    const registers = [metrics];
+    this.#metrics = {
+      sent: new Counter({ name: 'aisle_hub_realtime_deltas_sent_total', help: 'Changes sent to sockets', registers }),
+      coalesced: new Counter({
+        name: 'aisle_hub_realtime_coalesced_total',
+        help: 'Changes merged into a newer one before a (slow) socket got them',
+        registers,
+      }),
+      dropped: new Counter({
+        name: 'aisle_hub_realtime_dropped_total',
+        help: 'Pending changes dropped at maxPendingPerClient',
+        registers,
+      }),
+      refused: new Counter({
+        name: 'aisle_hub_realtime_refusals_total',
+        help: 'Handshakes and subscriptions refused, by reason',
+        labelNames: ['reason'],
+        registers,
+      }),
+      clients: new Gauge({ name: 'aisle_hub_realtime_clients', help: 'Connected sockets', registers }),
+    };
+  }
+
+  onApplicationBootstrap(): void {
+    const io = new Server(this.http.httpAdapter.getHttpServer(), { serveClient: false, cors: { origin: true } });
+    this.#io = io;
+    io.use((socket, next) => {
+      const token = (socket.handshake.auth as { token?: unknown }).token;
+      if (typeof token !== 'string') {
+        this.#metrics.refused.inc({ reason: 'no-token' });
+        return next(Object.assign(new Error('AUTH_REQUIRED'), { data: { code: 'AUTH_REQUIRED' } }));
+      }
+      this.auth.verify(token).then(
+        (principal) => {
+          socket.data.principal = principal;
+          next();
+        },
+        () => {
+          this.#metrics.refused.inc({ reason: 'token-invalid' });
+          next(Object.assign(new Error('AUTH_INVALID'), { data: { code: 'AUTH_INVALID' } }));
+        },
+      );
+    });
+    io.on('connection', (socket) => this.#connected(socket));
+    io.on('deltas', (site: string, deltas: Delta[]) => this.#enqueue(site, deltas));
+    this.#timer = setInterval(() => this.#flush(), this.config.realtime.flushMs);
+    this.#timer.unref();
+  }
+
+  /** Marks the server as one of several sharing an adapter (then changes are relayed to the others). */
+  clustered(): void {
+    this.#clustered = true;
+  }
+
+  get server(): Server | undefined {
+    return this.#io;
+  }
+
+  /** Changes of `site` ingested here: to this replica's clients, and relayed to the other replicas. */
+  publish(site: string, deltas: readonly Delta[]): void {
+    if (deltas.length === 0) return;
+    this.#enqueue(site, deltas);
+    if (this.#clustered) this.#io?.serverSideEmit('deltas', site, deltas);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.#timer);
+    await new Promise<void>((resolve) => (this.#io === undefined ? resolve() : this.#io.close(() => resolve())));
+  }
+
+  #connected(socket: Socket): void {
+    const state: ClientState = {
+      principal: socket.data.principal as Principal,
+      subscriptions: new Map(),
+      pending: new Map(),
+    };
+    this.#clients.set(socket, state);
+    this.#metrics.clients.set(this.#clients.size);
+    socket.on('subscribe', (request: unknown, reply?: (answer: unknown) => void) => {
+      const { site, channels } = (request ?? {}) as { site?: unknown; channels?: unknown };
+      const wanted = Array.isArray(channels) ? channels : CHANNELS;
+      if (typeof site !== 'string' || !wanted.every((c): c is Channel => CHANNELS.includes(c as Channel))) {
+        this.#metrics.refused.inc({ reason: 'bad-request' });
+        return reply?.({ ok: false, code: 'VALIDATION_FAILED' });
+      }
+      if (!canAccessSite(state.principal, site)) {
+        this.#metrics.refused.inc({ reason: 'site' });
+        return reply?.({ ok: false, code: 'FORBIDDEN_SITE' });
+      }
+      state.subscriptions.set(site, new Set(wanted));
+      reply?.({ ok: true, site, channels: wanted });
+    });
+    socket.on('unsubscribe', (request: unknown, reply?: (answer: unknown) => void) => {
+      const { site } = (request ?? {}) as { site?: unknown };
+      if (typeof site === 'string') state.subscriptions.delete(site);
+      reply?.({ ok: true });
+    });
+    socket.on('disconnect', () => {
+      this.#clients.delete(socket);
+      this.#metrics.clients.set(this.#clients.size);
+    });
+  }
+
+  #enqueue(site: string, deltas: readonly Delta[]): void {
+    for (const state of this.#clients.values()) {
+      const channels = state.subscriptions.get(site);
+      if (channels === undefined) continue;
+      for (const delta of deltas) {
+        if (!channels.has(delta.channel)) continue;
+        const key = `${site} ${delta.channel} ${delta.key}`;
+        if (state.pending.delete(key)) this.#metrics.coalesced.inc();
+        state.pending.set(key, { site, delta });
+        if (state.pending.size > this.config.realtime.maxPendingPerClient) {
+          const oldest = state.pending.keys().next().value;
+          if (oldest !== undefined) state.pending.delete(oldest);
+          this.#metrics.dropped.inc();
+        }
+      }
+    }
+  }
+
+  #flush(): void {
+    for (const [socket, state] of this.#clients) {
+      if (state.pending.size === 0) continue;
+      // A slow client: what it has not taken yet stays in its write buffer; keep merging instead.
+      // (engine.io keeps it in `writeBuffer`, which its typings mark private.)
+      const waiting = (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length;
+      if (waiting > this.config.realtime.maxBufferedPackets) continue;
+      const bySite = new Map<string, Delta[]>();
+      for (const { site, delta } of state.pending.values()) {
+        const list = bySite.get(site) ?? [];
+        list.push(delta);
+        bySite.set(site, list);
+      }
+      for (const [site, changes] of bySite) socket.emit('delta', { site, changes });
+      this.#metrics.sent.inc(state.pending.size);
+      state.pending.clear();
+    }
+  }
+}
