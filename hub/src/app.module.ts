@@ -8,6 +8,7 @@ import { AuthGuard } from './auth/auth.guard.js';
 import { AuthService } from './auth/auth.service.js';
 import { KyselyUsersRepository } from './auth/users.repository.js';
 import { EmbeddedBroker } from './broker/embedded-broker.js';
+import { ExternalHubBus } from './broker/external-bus.js';
 import type { HubBus } from './broker/hub-bus.js';
 import type { HubConfig } from './config.js';
 import { HealthController } from './health/health.controller.js';
@@ -97,6 +98,15 @@ export class AppModule {
                 passwordHash: g.passwordHash,
                 createdAt: now,
               });
+            const external = config.broker.external;
+            if (external !== undefined) {
+              return ExternalHubBus.start({
+                url: external.url,
+                group: external.group,
+                ...(external.username === undefined ? {} : { username: external.username }),
+                ...(external.password === undefined ? {} : { password: external.password }),
+              });
+            }
             return EmbeddedBroker.start({
               host: config.broker.host,
               port: config.broker.port,

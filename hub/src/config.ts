@@ -30,6 +30,18 @@ export const HubConfig = Type.Object({
       host: Type.String({ default: '127.0.0.1' }),
       /** The embedded broker gateways connect to (MQTT over TCP). */
       port: Type.Integer({ minimum: 0, maximum: 65_535, default: 1884 }),
+      /**
+       * Use this broker instead of embedding one (Mosquitto, EMQX…): uplinks are consumed through
+       * the shared subscription `$share/{group}/up/…`, so replicas split the load.
+       */
+      external: Type.Optional(
+        Type.Object({
+          url: Type.String({ pattern: '^(mqtts?|wss?|tcp)://' }),
+          username: Type.Optional(Type.String()),
+          password: Type.Optional(Type.String()),
+          group: Type.String({ pattern: '^[a-z0-9-]{1,64}$', default: 'hub' }),
+        }),
+      ),
       /** The broker URL gateways are told to use (provisioning bundles); default: the listening address. */
       publicUrl: Type.Optional(Type.String({ pattern: '^(mqtts?|wss?|tcp)://' })),
       /** Largest uplink message accepted (a batch). */

@@ -1,7 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { createAdapter } from '@socket.io/redis-adapter';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { createClient } from 'redis';
 import { Server, type Socket } from 'socket.io';
 import { AuthService } from '../auth/auth.service.js';
 import { canAccessSite, type Principal } from '../auth/roles.js';
@@ -41,7 +43,9 @@ interface ClientState {
 export class RealtimeService implements OnApplicationBootstrap, OnApplicationShutdown {
   #io: Server | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** Several replicas share an adapter: changes ingested here are relayed to the others. */
   #clustered = false;
+  #redis: Array<ReturnType<typeof createClient>> = [];
   readonly #clients = new Map<Socket, ClientState>();
   readonly #metrics: {
     sent: Counter;
@@ -81,9 +85,22 @@ export class RealtimeService implements OnApplicationBootstrap, OnApplicationShu
     };
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     const io = new Server(this.http.httpAdapter.getHttpServer(), { serveClient: false, cors: { origin: true } });
     this.#io = io;
+    const redisUrl = this.config.realtime.redisUrl;
+    if (redisUrl !== undefined) {
+      const publisher = createClient({ url: redisUrl });
+      const subscriber = publisher.duplicate();
+      await Promise.all([publisher.connect(), subscriber.connect()]);
+      io.adapter(createAdapter(publisher, subscriber));
+      this.#redis = [publisher, subscriber];
+      this.#clustered = true;
+      this.logger.info(
+        { redis: redisUrl.replace(/\/\/[^@]*@/, '//') },
+        'realtime: changes relayed between replicas through Redis',
+      );
+    }
     io.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown }).token;
       if (typeof token !== 'string') {
@@ -107,11 +124,6 @@ export class RealtimeService implements OnApplicationBootstrap, OnApplicationShu
     this.#timer.unref();
   }
 
-  /** Marks the server as one of several sharing an adapter (then changes are relayed to the others). */
-  clustered(): void {
-    this.#clustered = true;
-  }
-
   get server(): Server | undefined {
     return this.#io;
   }
@@ -126,6 +138,7 @@ export class RealtimeService implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.#timer);
     await new Promise<void>((resolve) => (this.#io === undefined ? resolve() : this.#io.close(() => resolve())));
+    await Promise.all(this.#redis.map((client) => client.quit().catch(() => undefined)));
   }
 
   #connected(socket: Socket): void {
