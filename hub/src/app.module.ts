@@ -17,6 +17,9 @@ import { KyselyIngestRepository } from './ingest/ingest.repository.js';
 import { IngestService } from './ingest/ingest.service.js';
 import { SqliteSeriesRepository } from './ingest/series.repository.js';
 import { TelemetryController } from './ingest/telemetry.controller.js';
+import { InventoryController } from './inventory/inventory.controller.js';
+import { PosController } from './pos/pos.controller.js';
+import { KyselyPosRepository } from './pos/pos.repository.js';
 import { RealtimeService } from './realtime/realtime.service.js';
 import { RegistryController } from './registry/registry.controller.js';
 import { KyselyRegistryRepository } from './registry/registry.repository.js';
@@ -30,6 +33,7 @@ import {
   INGEST_REPOSITORY,
   LOGGER,
   METRICS,
+  POS_REPOSITORY,
   REGISTRY_REPOSITORY,
   SERIES_REPOSITORY,
   USERS_REPOSITORY,
@@ -58,7 +62,14 @@ export class AppModule {
   static forRoot(config: HubConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, AuthController, TelemetryController, RegistryController],
+      controllers: [
+        HealthController,
+        AuthController,
+        TelemetryController,
+        RegistryController,
+        InventoryController,
+        PosController,
+      ],
       providers: [
         { provide: HUB_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
@@ -126,6 +137,7 @@ export class AppModule {
           inject: [DATABASE],
           useFactory: (db: HubDatabase) => new KyselyAuditRepository(db),
         },
+        { provide: POS_REPOSITORY, inject: [DATABASE], useFactory: (db: HubDatabase) => new KyselyPosRepository(db) },
         AuthService,
         { provide: APP_GUARD, useClass: AuthGuard },
         RegistryService,

@@ -153,6 +153,32 @@ describe('simulator → gateway → hub (embedded defaults)', async () => {
     for (const lane of known) expect(byLane.get(lane.lane), lane.lane).toBe(lane.units);
   });
 
+  it('derives inventory per lane and per SKU, and keeps every basket once as demand history', async () => {
+    const get = async (path: string) =>
+      (await (
+        await fetch(`${hub.httpUrl}${path}`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as Record<string, unknown>;
+    const inventory = (await get('/api/sites/store-a/inventory')) as {
+      lanes: Array<{ sku: string; units: number }>;
+      skus: Array<{ sku: string; units: number; lanes: number }>;
+    };
+    expect(inventory.lanes.length).toBeGreaterThan(10);
+    for (const sku of inventory.skus) {
+      const lanes = inventory.lanes.filter((l) => l.sku === sku.sku);
+      expect(sku.units).toBe(lanes.reduce((n, l) => n + l.units, 0));
+      expect(sku.lanes).toBe(lanes.length);
+    }
+    const sentBaskets = new Set(
+      sent
+        .filter((o) => o.kind === 'mqtt' && o.topic.endsWith('/basket'))
+        .map((o) => (JSON.parse(o.kind === 'mqtt' ? o.payload : '{}') as { data: { basket: string } }).data.basket),
+    );
+    const stored = (await get('/api/sites/store-a/baskets?limit=10000')) as unknown as Array<{ basket: string }>;
+    expect(sentBaskets.size).toBeGreaterThan(0);
+    expect(new Set(stored.map((b) => b.basket))).toEqual(sentBaskets);
+    expect(stored).toHaveLength(sentBaskets.size);
+  });
+
   it('streamed the same lane levels to a socket.io client as deltas', async () => {
     await new Promise((resolve) => setTimeout(resolve, 300)); // one flush interval and then some
     const latest = (await (

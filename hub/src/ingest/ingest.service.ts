@@ -5,6 +5,7 @@ import {
   CHANNEL_TYPES,
   gatewayStateCodec,
   type Item,
+  type PosBasket,
   type ReasonCode,
   topics,
 } from '@aisle/protocols';
@@ -13,8 +14,17 @@ import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { HubBus } from '../broker/hub-bus.js';
 import type { HubConfig } from '../config.js';
+import type { PosRepository } from '../pos/pos.repository.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
-import { HUB_BUS, HUB_CONFIG, INGEST_REPOSITORY, LOGGER, METRICS, SERIES_REPOSITORY } from '../tokens.js';
+import {
+  HUB_BUS,
+  HUB_CONFIG,
+  INGEST_REPOSITORY,
+  LOGGER,
+  METRICS,
+  POS_REPOSITORY,
+  SERIES_REPOSITORY,
+} from '../tokens.js';
 import type { IngestRepository, LatestRow } from './ingest.repository.js';
 import type { SeriesItem, SeriesRepository } from './series.repository.js';
 
@@ -63,6 +73,7 @@ export class IngestService {
     @Inject(HUB_BUS) private readonly bus: HubBus,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(RealtimeService) private readonly realtime: RealtimeService,
+    @Inject(POS_REPOSITORY) private readonly pos: PosRepository,
     @Inject(METRICS) metrics: Registry,
   ) {
     const registers = [metrics];
@@ -208,6 +219,12 @@ export class IngestService {
       }
     }
     const written = await this.series.write(rows);
+    const baskets = batch.items.flatMap((item) =>
+      item.type === 'pos.basket'
+        ? [{ ...(item.data as PosBasket), site: item.src.site, ts: item.ts, source: 'mqtt' as const }]
+        : [],
+    );
+    if (baskets.length > 0) await this.pos.store(baskets);
     // Within a batch, only the newest value per key can move "latest".
     const newest = new Map<string, LatestRow>();
     for (const row of latest) {

@@ -140,6 +140,26 @@ MIGRATIONS['0003-registry'] = {
   },
 };
 
+MIGRATIONS['0004-baskets'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('baskets')
+      .addColumn('site', 'text', (c) => c.notNull())
+      .addColumn('basket', 'text', (c) => c.notNull())
+      .addColumn('ts', 'bigint', (c) => c.notNull())
+      .addColumn('register', 'text', (c) => c.notNull())
+      .addColumn('customer', 'text')
+      /** JSON array of BasketLine. */
+      .addColumn('lines', 'text', (c) => c.notNull())
+      .addColumn('total_cents', 'bigint')
+      /** `mqtt` (through a gateway) or `rest` (the batch endpoint). */
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('baskets_pk', ['site', 'basket'])
+      .execute();
+    await db.schema.createIndex('baskets_site_ts').on('baskets').columns(['site', 'ts']).execute();
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Brings the schema up to date; throws with the failing migration's name and error. */

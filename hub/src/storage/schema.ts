@@ -87,4 +87,14 @@ export interface Database {
   skus: { sku: string; name: string; category: string | null; case_pack: number | null };
   planograms: { site: string; version: number; updated_at: number; lanes: string };
   credential_versions: { gateway: string; version: number };
+  baskets: {
+    site: string;
+    basket: string;
+    ts: number;
+    register: string;
+    customer: string | null;
+    lines: string;
+    total_cents: number | null;
+    source: string;
+  };
 }

@@ -1,0 +1,73 @@
+import type { PosBasket } from '@aisle/protocols';
+import type { HubDatabase } from '../storage/database.js';
+
+/** A basket as stored: the till's data, where and when, and how it reached the hub. */
+export interface BasketRecord extends PosBasket {
+  readonly site: string;
+  readonly ts: number;
+  readonly source: 'mqtt' | 'rest';
+}
+
+/** Demand history for forecasting and recommendation: each basket once per (site, basket id). */
+export interface PosRepository {
+  /** Stores baskets not yet held; returns how many were new. */
+  store(baskets: readonly BasketRecord[]): Promise<number>;
+  baskets(site: string, range: { from: number; to: number; limit: number }): Promise<BasketRecord[]>;
+}
+
+export class KyselyPosRepository implements PosRepository {
+  readonly #db: HubDatabase;
+
+  constructor(db: HubDatabase) {
+    this.#db = db;
+  }
+
+  async store(baskets: readonly BasketRecord[]): Promise<number> {
+    if (baskets.length === 0) return 0;
+    let inserted = 0;
+    await this.#db.transaction().execute(async (tx) => {
+      for (let i = 0; i < baskets.length; i += 500) {
+        const result = await tx
+          .insertInto('baskets')
+          .values(
+            baskets.slice(i, i + 500).map((b) => ({
+              site: b.site,
+              basket: b.basket,
+              ts: b.ts,
+              register: b.register,
+              customer: b.customer ?? null,
+              lines: JSON.stringify(b.lines),
+              total_cents: b.totalCents ?? null,
+              source: b.source,
+            })),
+          )
+          .onConflict((c) => c.columns(['site', 'basket']).doNothing())
+          .executeTakeFirst();
+        inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+      }
+    });
+    return inserted;
+  }
+
+  async baskets(site: string, range: { from: number; to: number; limit: number }): Promise<BasketRecord[]> {
+    const rows = await this.#db
+      .selectFrom('baskets')
+      .selectAll()
+      .where('site', '=', site)
+      .where('ts', '>=', range.from)
+      .where('ts', '<', range.to)
+      .orderBy('ts')
+      .limit(range.limit)
+      .execute();
+    return rows.map((r) => ({
+      site: r.site,
+      basket: r.basket,
+      ts: Number(r.ts),
+      register: r.register,
+      ...(r.customer === null ? {} : { customer: r.customer }),
+      lines: JSON.parse(r.lines) as PosBasket['lines'],
+      ...(r.total_cents === null ? {} : { totalCents: Number(r.total_cents) }),
+      source: r.source as BasketRecord['source'],
+    }));
+  }
+}
