@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Writes the generated contract documents under docs/api/ (AsyncAPI, reason codes, JSON Schemas).
-// Run through `npm run gen`, which builds @aisle/protocols first.
+// and the hub's OpenAPI document. Run through `npm run gen`, which builds protocols and hub first.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderContractDocs } from '@aisle/protocols/docs';
+import { renderOpenApi } from '../hub/dist/openapi.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { version } = JSON.parse(readFileSync(join(root, 'protocols/package.json'), 'utf8'));
@@ -20,4 +21,6 @@ for (const [path, text] of files) {
   mkdirSync(dirname(join(root, path)), { recursive: true });
   writeFileSync(join(root, path), text);
 }
-console.log(`wrote ${files.size} files under docs/api/`);
+const hubVersion = JSON.parse(readFileSync(join(root, 'hub/package.json'), 'utf8')).version;
+writeFileSync(join(root, 'docs/api/openapi.json'), await renderOpenApi(hubVersion));
+console.log(`wrote ${files.size + 1} files under docs/api/`);

@@ -1,11 +1,15 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import type { HubBus } from './broker/hub-bus.js';
 import type { HubConfig } from './config.js';
+import { describe } from './openapi.js';
 import { HUB_BUS } from './tokens.js';
+
+const HUB_VERSION = '0.1.0';
 
 export interface RunningHub {
   readonly app: INestApplication;
@@ -20,6 +24,10 @@ export interface RunningHub {
 export async function startHub(config: HubConfig, logger: Logger): Promise<RunningHub> {
   const app = await NestFactory.create(AppModule.forRoot(config, logger), { logger: false, abortOnError: false });
   app.enableShutdownHooks();
+  // The OpenAPI document and its browsable form, built from the same metadata as docs/api/openapi.json.
+  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, describe(HUB_VERSION)), {
+    jsonDocumentUrl: 'api/openapi.json',
+  });
   await app.listen(config.http.port, config.http.host);
   const address = app.getHttpServer().address() as { port: number };
   const bus = app.get<HubBus>(HUB_BUS);

@@ -1,4 +1,5 @@
 import { Controller, Get, Header, HttpException, HttpStatus, Inject } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
 import { Public } from '../auth/auth.guard.js';
@@ -6,6 +7,7 @@ import type { HubDatabase } from '../storage/database.js';
 import { DATABASE, METRICS } from '../tokens.js';
 
 /** `/health` (503 naming what fails) and `/metrics` (Prometheus text), open to probes and scrapers. */
+@ApiTags('operations')
 @Public()
 @Controller()
 export class HealthController {

@@ -1,10 +1,12 @@
 import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { type AuthedRequest, SiteParam } from '../auth/auth.guard.js';
 import { canAccessSite } from '../auth/roles.js';
 import { INGEST_REPOSITORY } from '../tokens.js';
 import type { IngestRepository } from './ingest.repository.js';
 
 /** Read side of ingest: latest values per site, gateway states. */
+@ApiTags('telemetry')
 @Controller('api')
 export class TelemetryController {
   constructor(@Inject(INGEST_REPOSITORY) private readonly ingest: IngestRepository) {}

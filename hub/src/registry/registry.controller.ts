@@ -1,9 +1,10 @@
 import { DeviceKind, Level, PlanogramLane, PlanogramSku } from '@aisle/protocols';
 import { Body, Controller, Get, Inject, Param, Post, Put, Req } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { Type } from '@sinclair/typebox';
 import { apiError } from '../auth/api-error.js';
 import { type AuthedRequest, Roles, SiteParam } from '../auth/auth.guard.js';
-import { bodyParser } from '../auth/body.js';
+import { ApiBodyOf, bodyParser } from '../auth/body.js';
 import { canAccessSite } from '../auth/roles.js';
 import { RegistryService } from './registry.service.js';
 
@@ -18,12 +19,13 @@ const GatewayBody = bodyParser(Type.Object({ gateway: Level }));
 const DeviceBody = bodyParser(Type.Object({ device: Level, kind: DeviceKind, gateway: Level }));
 const PlanogramBody = bodyParser(
   Type.Object({
-    skus: Type.Array(PlanogramSku, { maxItems: 100_000, default: [] }),
+    skus: Type.Optional(Type.Array(PlanogramSku, { maxItems: 100_000, default: [] })),
     lanes: Type.Array(PlanogramLane, { maxItems: 100_000 }),
   }),
 );
 
 /** Registry and provisioning. Changes are admin-only; reads follow the caller's site scope. */
+@ApiTags('registry')
 @Controller('api')
 export class RegistryController {
   constructor(@Inject(RegistryService) private readonly registry: RegistryService) {}
@@ -35,6 +37,7 @@ export class RegistryController {
 
   @Roles('admin')
   @Post('sites')
+  @ApiBodyOf(SiteBody)
   createSite(@Body() body: unknown, @Req() request: AuthedRequest) {
     return this.registry.createSite(request.principal.username, SiteBody(body));
   }
@@ -47,6 +50,7 @@ export class RegistryController {
 
   @Roles('admin')
   @Post('sites/:site/gateways')
+  @ApiBodyOf(GatewayBody)
   createGateway(@Param('site') site: string, @Body() body: unknown, @Req() request: AuthedRequest) {
     return this.registry.createGateway(request.principal.username, site, GatewayBody(body).gateway);
   }
@@ -71,6 +75,7 @@ export class RegistryController {
 
   @Roles('admin')
   @Post('sites/:site/devices')
+  @ApiBodyOf(DeviceBody)
   createDevice(@Param('site') site: string, @Body() body: unknown, @Req() request: AuthedRequest) {
     return this.registry.createDevice(request.principal.username, site, DeviceBody(body));
   }
@@ -91,7 +96,9 @@ export class RegistryController {
 
   @Roles('admin')
   @Put('sites/:site/planogram')
+  @ApiBodyOf(PlanogramBody)
   putPlanogram(@Param('site') site: string, @Body() body: unknown, @Req() request: AuthedRequest) {
-    return this.registry.putPlanogram(request.principal.username, site, PlanogramBody(body));
+    const { skus = [], lanes } = PlanogramBody(body);
+    return this.registry.putPlanogram(request.principal.username, site, { skus, lanes });
   }
 }
