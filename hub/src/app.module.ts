@@ -12,10 +12,11 @@ import { ExternalHubBus } from './broker/external-bus.js';
 import type { HubBus } from './broker/hub-bus.js';
 import type { HubConfig } from './config.js';
 import { HealthController } from './health/health.controller.js';
+import { InfluxSeriesRepository } from './ingest/influx-series.repository.js';
 import { IngestController } from './ingest/ingest.controller.js';
 import { KyselyIngestRepository } from './ingest/ingest.repository.js';
 import { IngestService } from './ingest/ingest.service.js';
-import { SqliteSeriesRepository } from './ingest/series.repository.js';
+import { KyselySeriesRepository } from './ingest/series.repository.js';
 import { TelemetryController } from './ingest/telemetry.controller.js';
 import { InventoryController } from './inventory/inventory.controller.js';
 import { PosController } from './pos/pos.controller.js';
@@ -25,6 +26,7 @@ import { RegistryController } from './registry/registry.controller.js';
 import { KyselyRegistryRepository } from './registry/registry.repository.js';
 import { RegistryService } from './registry/registry.service.js';
 import { type HubDatabase, openSqlite } from './storage/database.js';
+import { openPostgres } from './storage/postgres.js';
 import {
   AUDIT_REPOSITORY,
   DATABASE,
@@ -81,7 +83,17 @@ export class AppModule {
             return registry;
           },
         },
-        { provide: DATABASE, useFactory: () => openSqlite(config.dataDir) },
+        {
+          provide: DATABASE,
+          useFactory: () => {
+            const { relational } = config.storage;
+            if (relational.kind === 'sqlite' || relational.url === undefined) return openSqlite(config.dataDir);
+            return openPostgres(relational.url, {
+              maxConnections: relational.maxConnections,
+              onIdleConnectionError: (error) => logger.warn({ err: error }, 'postgres: idle connection lost'),
+            });
+          },
+        },
         {
           provide: REGISTRY_REPOSITORY,
           inject: [DATABASE],
@@ -90,12 +102,26 @@ export class AppModule {
         {
           provide: INGEST_REPOSITORY,
           inject: [DATABASE],
-          useFactory: (db: HubDatabase) => new KyselyIngestRepository(db),
+          // PostgreSQL serves several replicas: a cursor's row is locked while it moves.
+          useFactory: (db: HubDatabase) =>
+            new KyselyIngestRepository(db, { lockRows: config.storage.relational.kind === 'postgres' }),
         },
         {
           provide: SERIES_REPOSITORY,
           inject: [DATABASE],
-          useFactory: (db: HubDatabase) => new SqliteSeriesRepository(db),
+          useFactory: async (db: HubDatabase) => {
+            const { series } = config.storage;
+            if (series.kind === 'relational' || series.url === undefined) return new KyselySeriesRepository(db);
+            const influx = new InfluxSeriesRepository({
+              url: series.url,
+              database: series.database,
+              batchSize: series.batchSize,
+              rawRetention: series.rawRetention,
+              hourlyRetention: series.hourlyRetention,
+            });
+            await influx.ensureSchema();
+            return influx;
+          },
         },
         {
           provide: HUB_BUS,

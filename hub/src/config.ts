@@ -49,6 +49,37 @@ export const HubConfig = Type.Object({
     },
     { default: {} },
   ),
+  storage: Type.Object(
+    {
+      /** Registry, users, audit, cursors, latest values, baskets: SQLite in `dataDir`, or PostgreSQL. */
+      relational: Type.Object(
+        {
+          kind: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], { default: 'sqlite' }),
+          /** `postgres://user:password@host:port/database` (kind postgres). */
+          url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+          maxConnections: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+        },
+        { default: {} },
+      ),
+      /** Every item: a table of the relational store, or InfluxDB 1.x. */
+      series: Type.Object(
+        {
+          kind: Type.Union([Type.Literal('relational'), Type.Literal('influx')], { default: 'relational' }),
+          /** `http://[user:password@]host:port` (kind influx). */
+          url: Type.Optional(Type.String({ pattern: '^https?://' })),
+          database: Type.String({ pattern: '^[a-z0-9_]{1,64}$', default: 'aisle' }),
+          /** Points per write request. */
+          batchSize: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5000 }),
+          /** How long raw items are kept (InfluxQL duration; `INF` forever). */
+          rawRetention: Type.String({ pattern: '^(INF|[0-9]+[hdw])$', default: '30d' }),
+          /** How long the hourly aggregates are kept. */
+          hourlyRetention: Type.String({ pattern: '^(INF|[0-9]+[hdw])$', default: 'INF' }),
+        },
+        { default: {} },
+      ),
+    },
+    { default: {} },
+  ),
   ingest: Type.Object(
     {
       /** Item timestamps further than this in the future are clamped to the receive time and flagged. */
@@ -122,6 +153,11 @@ export function parseHubConfig(value: unknown, source = 'config', env: NodeJS.Pr
   const problems = schemaProblems(check, filled);
   const config = filled as HubConfig;
   if (problems.length === 0) {
+    const { relational, series } = config.storage;
+    if (relational.kind === 'postgres' && relational.url === undefined)
+      problems.push('/storage/relational/url: required when kind is postgres');
+    if (series.kind === 'influx' && series.url === undefined)
+      problems.push('/storage/series/url: required when kind is influx');
     const seen = new Set<string>();
     for (const g of config.gateways) {
       if (seen.has(g.gateway)) problems.push(`/gateways: gateway "${g.gateway}" is listed twice`);

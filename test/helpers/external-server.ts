@@ -6,14 +6,16 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 /**
- * Real servers for tests (Mosquitto today; PostgreSQL, InfluxDB, Redis as later issues need them),
- * started by the same `scripts/servers/*.sh` CI uses, on a free loopback port, data in a temp dir.
+ * Real servers for tests (Mosquitto, PostgreSQL, InfluxDB 1.x, Redis), started by the same
+ * `scripts/servers/*.sh` CI uses, on a free loopback port, data in a temp dir. `url` is what the
+ * script printed: `mqtt://127.0.0.1:P`, `postgres://postgres@127.0.0.1:P/postgres`,
+ * `http://127.0.0.1:P` (InfluxDB's HTTP API), `redis://127.0.0.1:P`.
  *
  * When a server cannot start here, the tests that need it skip with the reason, except under
  * `CI=true`, where a missing server fails the run: CI must never go green by skipping.
  */
 
-export type ServerName = 'mosquitto';
+export type ServerName = 'mosquitto' | 'postgres' | 'influxdb' | 'redis';
 
 export interface ExternalServer {
   readonly url: string;

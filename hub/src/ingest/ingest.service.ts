@@ -62,6 +62,7 @@ export class IngestService {
     items: Counter<'lane'>;
     duplicates: Counter;
     clamped: Counter;
+    expired: Counter;
     rejected: Counter<'reason'>;
     seconds: Histogram;
   };
@@ -93,6 +94,11 @@ export class IngestService {
       duplicates: new Counter({
         name: 'aisle_hub_duplicates_total',
         help: 'Items received again and stored once',
+        registers,
+      }),
+      expired: new Counter({
+        name: 'aisle_hub_items_expired_total',
+        help: 'Items older than the time series retention, not stored',
         registers,
       }),
       clamped: new Counter({
@@ -257,7 +263,9 @@ export class IngestService {
     }
     this.#metrics.batches.inc({ lane });
     this.#metrics.items.inc({ lane }, written.inserted);
-    this.#metrics.duplicates.inc(written.duplicates);
+    // InfluxDB cannot tell a redelivery from a first write: count duplicates only where known.
+    if (this.series.countsDuplicates) this.#metrics.duplicates.inc(written.duplicates);
+    if (written.expired > 0) this.#metrics.expired.inc(written.expired);
     this.#metrics.seconds.observe((Date.now() - receivedAt) / 1000);
     return { inserted: written.inserted, duplicates: written.duplicates, cursor };
   }

@@ -20,13 +20,30 @@ export interface SeriesItem {
 }
 
 export interface SeriesWrite {
+  /**
+   * Items stored by this write. A backend that cannot tell a redelivery from a first write
+   * (`countsDuplicates` false) counts every stored item here.
+   */
   readonly inserted: number;
-  /** Items already held (same origin, boot and seq): redeliveries, stored once. */
+  /**
+   * Items already held (same origin, boot and seq): redeliveries, stored once. Always 0 when the
+   * backend does not count duplicates.
+   */
   readonly duplicates: number;
+  /**
+   * Items refused because their `ts` is older than the store keeps (InfluxDB's retention policy):
+   * not an error, since a resend would be refused again. Always 0 for stores that keep everything.
+   */
+  readonly expired: number;
 }
 
 /** Time series of items (SQLite tables embedded; InfluxDB in production). Writes are idempotent. */
 export interface SeriesRepository {
+  /**
+   * Whether `write` can tell redeliveries apart (`duplicates`). Idempotency does not depend on it:
+   * an item written twice is held once either way.
+   */
+  readonly countsDuplicates: boolean;
   write(items: readonly SeriesItem[]): Promise<SeriesWrite>;
   count(filter: { site?: string; type?: string }): Promise<number>;
 }
@@ -34,7 +51,12 @@ export interface SeriesRepository {
 /** Rows per INSERT: 13 columns each, well under SQLite's 32,766 bound parameters. */
 const CHUNK = 500;
 
-export class SqliteSeriesRepository implements SeriesRepository {
+/**
+ * The embedded time series: one relational table keyed (origin, boot, seq). Only portable Kysely,
+ * so it runs on PostgreSQL too (the contract suite runs it there).
+ */
+export class KyselySeriesRepository implements SeriesRepository {
+  readonly countsDuplicates = true;
   readonly #db: HubDatabase;
 
   constructor(db: HubDatabase) {
@@ -42,7 +64,7 @@ export class SqliteSeriesRepository implements SeriesRepository {
   }
 
   async write(items: readonly SeriesItem[]): Promise<SeriesWrite> {
-    if (items.length === 0) return { inserted: 0, duplicates: 0 };
+    if (items.length === 0) return { inserted: 0, duplicates: 0, expired: 0 };
     const inserted = await this.#db.transaction().execute(async (tx) => {
       let n = 0;
       for (let i = 0; i < items.length; i += CHUNK) {
@@ -55,7 +77,7 @@ export class SqliteSeriesRepository implements SeriesRepository {
       }
       return n;
     });
-    return { inserted, duplicates: items.length - inserted };
+    return { inserted, duplicates: items.length - inserted, expired: 0 };
   }
 
   async count(filter: { site?: string; type?: string }): Promise<number> {
