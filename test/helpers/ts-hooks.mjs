@@ -24,6 +24,11 @@ export async function load(url, context, nextLoad) {
   if (!url.endsWith('.ts')) return nextLoad(url, context);
   const { transformWithOxc } = await import('vite');
   const path = fileURLToPath(url);
-  const { code } = await transformWithOxc(await readFile(path, 'utf8'), path, { lang: 'ts' });
+  // The hub's NestJS decorators are TypeScript's legacy ones, with design-time metadata (as in
+  // hub/tsconfig.json); plain code is unaffected.
+  const { code } = await transformWithOxc(await readFile(path, 'utf8'), path, {
+    lang: 'ts',
+    decorator: { legacy: true, emitDecoratorMetadata: true },
+  });
   return { format: 'module', source: code, shortCircuit: true };
 }
