@@ -1,7 +1,15 @@
 import { EventEmitter, once } from 'node:events';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Command, commandCodec, type GatewayState, IdGenerator, type Item, topics } from '@aisle/protocols';
+import {
+  type Command,
+  commandCodec,
+  type GatewayState,
+  IdGenerator,
+  type Item,
+  type Planogram,
+  topics,
+} from '@aisle/protocols';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { DeviceBus } from './broker/device-bus.js';
@@ -14,6 +22,7 @@ import { LocalApi } from './http/local-api.js';
 import { AppendBuffer } from './outbox/append-buffer.js';
 import { Outbox } from './outbox/outbox.js';
 import { Pipeline } from './pipeline/pipeline.js';
+import { Provisioning } from './provisioning.js';
 import { SerialInput } from './serial/serial-input.js';
 import { Uplink } from './uplink/uplink.js';
 
@@ -23,6 +32,17 @@ import { Uplink } from './uplink/uplink.js';
  */
 
 const SOFTWARE = 'aisle-edge 0.1.0';
+
+/** A pushed planogram's lanes as the pipeline takes them. */
+function lanesOf(planogram: Planogram): EdgeConfig['lanes'] {
+  return planogram.lanes.map((l) => ({
+    lane: l.lane,
+    device: l.device,
+    sku: l.sku,
+    unitGrams: l.unitGrams,
+    capacity: l.capacity,
+  }));
+}
 
 /** Outbox streams are topic-level ids: `shelf.weight` → `shelf-weight`. */
 export function streamOf(type: Item['type']): string {
@@ -106,12 +126,32 @@ export class Gateway {
       now,
     });
     const buffer = new AppendBuffer(outbox, { maxItems: 500, maxDelayMs: 20 });
+    // What the hub pushed before (devices, planogram) wins over the local config: it is newer.
+    let pipelineRef: Pipeline | undefined;
+    let registryRef: DeviceRegistry | undefined;
+    const provisioning = new Provisioning({
+      dataDir: config.dataDir,
+      site: config.site,
+      gateway: config.gateway,
+      logger,
+      metrics,
+      apply: {
+        credentials: (message) => {
+          if (registryRef === undefined) throw new Error('devices are managed by the external broker');
+          registryRef.setDevices(message.devices);
+        },
+        planogram: (message) => pipelineRef?.setLanes(lanesOf(message)),
+      },
+    });
+    const saved = provisioning.saved;
+    const lanes = saved.planogram === undefined ? config.lanes : lanesOf(saved.planogram);
+    const devices = saved.credentials?.devices ?? config.devices;
     let uplink: Uplink | undefined;
     /** The commit of the last item the pipeline emitted (commits happen in order). */
     let lastCommit: Promise<unknown> | undefined;
     const events = new EventEmitter();
     const pipeline = new Pipeline({
-      config,
+      config: { ...config, lanes },
       ids: new IdGenerator(),
       boot,
       metrics,
@@ -123,10 +163,12 @@ export class Gateway {
         );
       },
     });
+    pipelineRef = pipeline;
+    if (config.broker.external === undefined) registryRef = new DeviceRegistry(config.site, devices);
     const bus: DeviceBus =
-      config.broker.external === undefined
+      registryRef !== undefined
         ? await EdgeBroker.start({
-            devices: new DeviceRegistry(config.site, config.devices),
+            devices: registryRef,
             tcp: { host: config.broker.host, port: config.broker.port },
             ...(config.broker.wsPort === undefined
               ? {}
@@ -140,11 +182,11 @@ export class Gateway {
             clock: now,
           })
         : await ExternalBrokerSource.start({
-            url: config.broker.external.url,
+            url: config.broker.external?.url ?? '',
             site: config.site,
             clientId: `aisle-edge-${config.site}-${config.gateway}`,
-            ...(config.broker.external.username === undefined ? {} : { username: config.broker.external.username }),
-            ...(config.broker.external.password === undefined ? {} : { password: config.broker.external.password }),
+            ...(config.broker.external?.username === undefined ? {} : { username: config.broker.external.username }),
+            ...(config.broker.external?.password === undefined ? {} : { password: config.broker.external.password }),
             maxPayloadBytes: config.broker.maxPayloadBytes,
             registry: metrics,
             logger,
@@ -209,6 +251,7 @@ export class Gateway {
         now,
         onConnection: (connected) => logger.info({ connected }, 'uplink'),
         onAck: (seq) => events.emit('ack', seq),
+        onDownlink: (name, payload) => provisioning.receive(name, payload),
       });
       uplink.start();
     }

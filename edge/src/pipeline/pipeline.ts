@@ -265,4 +265,24 @@ export class Pipeline {
     this.rejects.add(code);
     this.#metrics?.rejected.inc({ reason: code });
   }
+
+  /**
+   * Replaces the planogram (the hub pushed a new version): lanes whose scale, SKU, unit weight and
+   * capacity are unchanged keep their state; changed and new lanes start afresh; removed ones go.
+   */
+  setLanes(lanes: EdgeConfig['lanes']): void {
+    const map = this.#context.lanes as Map<string, ShelfLaneState>;
+    const wanted = new Set(lanes.map((l) => l.lane));
+    for (const id of [...map.keys()]) if (!wanted.has(id)) map.delete(id);
+    for (const lane of lanes) {
+      const held = map.get(lane.lane)?.config;
+      const same =
+        held !== undefined &&
+        held.device === lane.device &&
+        held.sku === lane.sku &&
+        held.unitGrams === lane.unitGrams &&
+        held.capacity === lane.capacity;
+      if (!same) map.set(lane.lane, new ShelfLaneState(lane));
+    }
+  }
 }

@@ -57,6 +57,8 @@ export interface UplinkOptions {
   /** Connection changes and accepted acks, for logs, metrics and tests. */
   readonly onConnection?: (connected: boolean) => void;
   readonly onAck?: (seq: number) => void;
+  /** Other messages the hub sends on `down/{site}/{gateway}/{name}` (credentials, planogram, config). */
+  readonly onDownlink?: (name: string, payload: Buffer) => void;
 }
 
 export interface UplinkStats {
@@ -169,12 +171,18 @@ export class Uplink {
     this.#lastHeardAt = this.#now();
     this.#lastTick = this.#now();
     this.#histBudget = 0;
-    this.#client?.subscribe(topics.down(site, gateway, 'ack'), { qos: 1 }, () => this.#o.onConnection?.(true));
+    // The ack cursor, and whatever else the hub pushes (credentials, planogram, config: retained).
+    const filter = this.#o.onDownlink === undefined ? topics.down(site, gateway, 'ack') : `down/${site}/${gateway}/+`;
+    this.#client?.subscribe(filter, { qos: 1 }, () => this.#o.onConnection?.(true));
     this.#publishState();
   }
 
   #onMessage(topic: string, payload: Buffer): void {
-    if (topic !== topics.down(this.#o.site, this.#o.gateway, 'ack')) return;
+    if (topic !== topics.down(this.#o.site, this.#o.gateway, 'ack')) {
+      const name = topic.slice(topic.lastIndexOf('/') + 1);
+      this.#o.onDownlink?.(name, payload);
+      return;
+    }
     const decoded = ackCodec.decode(payload);
     if (!decoded.ok || decoded.value.gateway !== this.#o.gateway || decoded.value.epoch !== this.#o.outbox.epoch)
       return;
