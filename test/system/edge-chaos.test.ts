@@ -165,7 +165,8 @@ describe.skipIf(!available.ok)('edge gateway under kill -9, a stopped hub broker
         password: d.password,
         clean: true,
         reconnectPeriod: 100,
-        connectTimeout: 2000,
+        // Generous: twenty scrypt checks on a loaded 2-core machine can take seconds.
+        connectTimeout: 15_000,
         keepalive: 5,
       }),
     ),
