@@ -12,7 +12,8 @@ function* benches(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) yield* benches(path);
-    else if (entry.name.endsWith('.js') && path !== join(dist, 'harness.js')) yield path;
+    // `parts/` folders hold a benchmark's modules and child processes, not benchmarks.
+    else if (entry.name.endsWith('.js') && path !== join(dist, 'harness.js') && !path.includes('/parts/')) yield path;
   }
 }
 

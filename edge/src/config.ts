@@ -79,6 +79,8 @@ export const EdgeConfig = Type.Object({
       batchMaxBytes: Type.Integer({ minimum: 1024, maximum: 256 * 1024 * 1024, default: 512 * 1024 }),
       flushIntervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 500 }),
       histItemsPerSecond: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 2000 }),
+      /** Backlog batches sent and not yet acked by the hub, at most: keeps a drain off the heap. */
+      histWindowBatches: Type.Integer({ minimum: 1, maximum: 1000, default: 4 }),
       /** Resend from the hub's cursor when it has not moved for this long while data waits. */
       ackTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 10_000 }),
       /** Watchdog: reconnect when nothing at all was heard from the hub for this long while data waits. */

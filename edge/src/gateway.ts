@@ -242,6 +242,7 @@ export class Gateway {
         batchMaxBytes: config.uplink.batchMaxBytes,
         flushIntervalMs: config.uplink.flushIntervalMs,
         histItemsPerSecond: config.uplink.histItemsPerSecond,
+        histWindowBatches: config.uplink.histWindowBatches,
         ackTimeoutMs: config.uplink.ackTimeoutMs,
         stallTimeoutMs: config.uplink.stallTimeoutMs,
         keepaliveSec: config.uplink.keepaliveSec,

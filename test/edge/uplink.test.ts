@@ -220,3 +220,44 @@ describe('uplink to the hub', () => {
     expect(consumer.items.size).toBe(3671);
   });
 });
+
+describe('uplink backlog window', () => {
+  it('keeps at most histWindowBatches backlog batches unacked, however high the rate cap', async () => {
+    const broker = await startBroker();
+    const consumer = await AckingConsumer.start(`mqtt://127.0.0.1:${broker.port}`);
+    consumer.acking = false;
+    const outbox = new MemoryOutbox();
+    outbox.append(5000);
+    const uplink = new Uplink({
+      url: `mqtt://127.0.0.1:${broker.port}`,
+      site: 'store-a',
+      gateway: 'gw-window',
+      boot: 1,
+      outbox,
+      batchMaxItems: 200,
+      batchMaxBytes: 1 << 20,
+      flushIntervalMs: 20,
+      histItemsPerSecond: 1_000_000,
+      histWindowBatches: 2,
+      ackTimeoutMs: 60_000,
+      state: () => ({ status: 'lost', site: 'store-a', gateway: 'gw-window', boot: 1 }),
+    });
+    try {
+      uplink.start();
+      await consumer.until(() => consumer.items.size >= 400, 'the first two backlog batches');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Nothing acked: two batches of 200 out, the other 4,600 rows still on disk.
+      expect(consumer.items.size).toBe(400);
+      expect(consumer.batches.every((b) => b.lane === 'hist')).toBe(true);
+      consumer.acking = true;
+      outbox.append(1); // a live batch, which the hub stand-in answers with its cursor
+      uplink.flush();
+      await consumer.until(() => consumer.items.size === 5001, 'the whole backlog once acks flow', 30_000);
+      expect(consumer.duplicates).toBe(0);
+    } finally {
+      await uplink.close();
+      await consumer.close();
+      await broker.stop();
+    }
+  });
+});

@@ -39,6 +39,8 @@ export interface UplinkOptions {
   readonly batchMaxBytes: number;
   readonly flushIntervalMs: number;
   readonly histItemsPerSecond: number;
+  /** Backlog batches sent and not yet acked, at most (default 4). */
+  readonly histWindowBatches?: number;
   /** Resend from the cursor when nothing was acked for this long. */
   readonly ackTimeoutMs?: number;
   /**
@@ -154,6 +156,8 @@ export class Uplink {
 
   #onConnect(): void {
     this.#connected = true;
+    // Batches are written whole; Nagle would only hold the last segment of each back.
+    (this.#client?.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
     this.#stats.connects++;
     this.#waitingSince = 0;
     const { site, gateway } = this.#o;
@@ -235,16 +239,28 @@ export class Uplink {
       if (sent === undefined) break;
       this.#sentLive = sent;
     }
-    // Then the backlog, at a bounded rate (token bucket, at most one second of budget).
+    // Then the backlog. `histItemsPerSecond` is a ceiling (a token bucket holding at most one second,
+    // and at least one batch); and at most `histWindowBatches` batches may be sent and not yet acked,
+    // so the backlog stays on disk rather than in the heap or the socket, live batches never queue
+    // behind it, and one tick does a bounded amount of work. Batches are full unless the budget is
+    // below one batch per second or the backlog's end is near.
+    const batch = this.#o.batchMaxItems;
     this.#histBudget = Math.min(
-      this.#o.histItemsPerSecond,
+      Math.max(batch, this.#o.histItemsPerSecond),
       this.#histBudget + ((now - this.#lastTick) / 1000) * this.#o.histItemsPerSecond,
     );
     this.#lastTick = now;
-    while (this.#sentHist < this.#backlogUpTo && this.#histBudget >= 1) {
-      const max = Math.min(this.#o.batchMaxItems, Math.floor(this.#histBudget));
+    const window = (this.#o.histWindowBatches ?? 4) * batch;
+    while (this.#sentHist < this.#backlogUpTo && this.#sentHist - acked < window) {
+      const worth = Math.min(batch, this.#o.histItemsPerSecond, this.#backlogUpTo - this.#sentHist);
+      if (this.#histBudget < worth) break;
       const before = this.#sentHist;
-      const sent = this.#sendBatch('hist', this.#sentHist, this.#backlogUpTo, max);
+      const sent = this.#sendBatch(
+        'hist',
+        this.#sentHist,
+        this.#backlogUpTo,
+        Math.min(batch, Math.floor(this.#histBudget)),
+      );
       if (sent === undefined) break;
       this.#histBudget -= Math.max(1, sent - before);
       this.#sentHist = sent;

@@ -110,6 +110,8 @@ export class EmbeddedBroker implements HubBus {
     const server = createServer(aedes.handle);
     const sockets = new Set<Socket>();
     server.on('connection', (socket) => {
+      // Acks and pushes are small and latency-bound: no Nagle.
+      socket.setNoDelay(true);
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
     });
