@@ -88,7 +88,7 @@ const WINDOW_MS = 8_000;
 const DRAIN_LIMIT_MS = 90_000;
 const ANCHOR_BATCHES = 120;
 const ANCHOR_WINDOW = 32;
-const RUN_LIMIT_MS = 175_000;
+const RUN_LIMIT_MS = 360_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
