@@ -1,177 +1,396 @@
 #!/usr/bin/env node
-// `npm start`: runs what aisle has today, with embedded defaults and no servers to install.
-// Today: the demo world of the simulator (2 stores × 200 lanes, a DC, 3 vans) publishing over MQTT
-// into an embedded broker, watched live; its serial devices feeding the edge gateway's serial
-// decoder; and the hub's contract check. Each later component joins this demo.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// `npm start`: all of aisle on this machine, on embedded defaults, with nothing else to install:
+// the hub (SQLite, embedded broker, REST + socket.io), one gateway per store and per van of
+// scenarios/demo.yaml (each with its own broker, outbox and local API), and the simulator driving
+// every device of that world into its site's gateway, a simulated day at 30×. It prints the URLs
+// and the demo logins, keeps one status line, and on Ctrl-C stops the simulator, then the
+// gateways, then the hub, and removes its temporary data.
+//
+// Environment: AISLE_DEMO_SPEED (simulated seconds per second, default 30), AISLE_DEMO_MINUTES
+// (simulated minutes, default 1440), AISLE_DEMO_PORT (the hub's HTTP port, default 8080; 0 puts
+// every process on a free port). Ports taken by something else are replaced by free ones.
+//
+// Why 30×: the demo world's 400 shelf lanes report every 10 simulated seconds, so at 30× the
+// devices send ~1,200 messages/s. Measured on the project's 2-core VM (busy with other work), the
+// whole stack then takes about half a core and the hub stores everything as it comes; at 60× the
+// hub falls behind (~1,650 of 2,400 items/s) and the backlog grows for as long as it runs.
+import { spawnSync } from 'node:child_process';
+import { randomBytes, scrypt } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { newId, parseTopic, topics } from '@aisle/protocols';
-import { Aedes } from 'aedes';
-import mqtt from 'mqtt';
+import { delimiter, join, relative } from 'node:path';
+import { DemoProcesses } from './demo/processes.js';
 
 const root = join(import.meta.dirname, '..');
-const bin = (pkg) => join(root, pkg, 'dist/main.js');
-const SIM_MINUTES = Number(process.env.AISLE_DEMO_MINUTES ?? 60);
-const SPEED = Number(process.env.AISLE_DEMO_SPEED ?? 120);
+/**
+ * Where each program runs from: the build in dist/ (`npm start` builds first), or, when this script
+ * runs with `--conditions=aisle-source` and the TypeScript hooks as the tests run it (see
+ * test/helpers/ts-hooks.mjs), the sources, every process with the same node flags.
+ */
+const fromSource = process.execArgv.some((flag) => flag.endsWith('aisle-source'));
+const bin = (pkg) => join(root, pkg, fromSource ? 'src/main.ts' : 'dist/main.js');
+const node = (pkg, ...args) => [...(fromSource ? process.execArgv : []), bin(pkg), ...args];
+const SCENARIO = join(root, 'scenarios/demo.yaml');
+/** The ports a newcomer can remember; any that is taken is replaced by a free one. */
+const DEMO_PORTS = { hubMqtt: 1884, gatewayMqtt: 1901, gatewayHttp: 9101 };
+const LOGINS = [
+  { username: 'admin', password: 'aisle-demo-admin', role: 'admin', sites: [], note: 'every site; users, registry' },
+  { username: 'staff-a', password: 'aisle-demo-staff', role: 'staff', sites: ['store-a'], note: 'store-a only' },
+  { username: 'planner', password: 'aisle-demo-planner', role: 'planner', sites: [], note: 'every site' },
+];
+const [ADMIN] = LOGINS;
+/** How long each process may take to start, and to stop after SIGTERM before it is killed. */
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 10_000;
 
-/** Runs `node <script> args`, optionally feeding stdin; resolves with stdout, rejects on failure. */
-function run(script, args, stdin) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => {
-      out += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 || code === 1 ? resolve({ code, out }) : reject(new Error(`${script} exited ${code}`)),
-    );
-    if (stdin === undefined) child.stdin.end();
-    else stdin.pipe(child.stdin);
-  });
-}
-
-async function liveStoreDemo() {
-  const broker = await Aedes.createBroker();
-  const server = createServer(broker.handle);
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `mqtt://127.0.0.1:${server.address().port}`;
-  const watcher = await mqtt.connectAsync(url, { clientId: 'demo-watcher' });
-  const counts = {};
-  const lanes = new Map();
-  let baskets = 0;
-  let basketUnits = 0;
-  let lost = 0;
-  const vans = new Map();
-  watcher.on('message', (topic, payload) => {
-    const t = parseTopic(topic);
-    if (!t.ok) return;
-    const key = t.value.kind === 'dt' ? t.value.channel : t.value.kind;
-    counts[key] = (counts[key] ?? 0) + 1;
-    if (t.value.kind === 'state' && payload.toString().includes('"lost"')) lost++;
-    if (t.value.kind !== 'dt') return;
-    const item = JSON.parse(payload.toString());
-    if (item.type === 'shelf.weight' && item.data.stable)
-      lanes.set(`${item.src.site}/${item.data.lane}`, item.data.grams);
-    if (item.type === 'pos.basket') {
-      baskets++;
-      basketUnits += item.data.lines.reduce((s, l) => s + l.qty, 0);
-    }
-    if (item.type === 'gps.fix')
-      vans.set(item.src.site, item.data.speedMps > 0.5 ? `${(item.data.speedMps * 3.6).toFixed(0)} km/h` : 'stopped');
-  });
-  await watcher.subscribeAsync(['dt/#', 'state/#'], { qos: 0 });
-  console.log(`1. the demo world (scenarios/demo.yaml) publishing to an embedded MQTT broker at ${url}`);
-  console.log(
-    `   ${SIM_MINUTES} simulated minutes at ${SPEED}× (one client per device, each with its own credentials and last will)\n`,
+/**
+ * A secret as the hub and the gateways store it: `scrypt$N$r$p$salt$key` (the protocols'
+ * `DeviceCredential.passwordHash`), at N=2^10 where `hashPassword` uses 2^14. That cost is there to
+ * slow the brute-forcing of leaked hashes of human-chosen passwords; the demo's secrets are random
+ * (gateways 144 bits, devices 64), and at full cost their 74 hashes and the gateways' 66 checks
+ * take ~10 s of a 2-core machine's start.
+ */
+function hashSecret(secret) {
+  const cost = { N: 1024, r: 8, p: 1 };
+  const salt = randomBytes(16);
+  return new Promise((resolve, reject) =>
+    scrypt(secret, salt, 32, cost, (error, key) =>
+      error
+        ? reject(error)
+        : resolve(`scrypt$${cost.N}$${cost.r}$${cost.p}$${salt.toString('base64')}$${key.toString('base64')}`),
+    ),
   );
-  let ticks = 0;
-  const ticker = setInterval(() => {
-    const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    const line = `${total} messages  ${baskets} baskets (${basketUnits} units)  ${lanes.size} lanes weighed  vans on MQTT: ${[...vans].map(([id, state]) => `${id} ${state}`).join(', ') || 'none reporting'}`;
-    // A live line on a terminal; a line every 5 s when piped.
-    if (process.stdout.isTTY) process.stdout.write(`\r   ${line}     `);
-    else if (++ticks % 5 === 0) process.stdout.write(`   ${line}\n`);
-  }, 1000);
-  try {
-    const { out } = await run(bin('device-sim'), [
-      'run',
-      '--scenario',
-      join(root, 'scenarios/demo.yaml'),
-      '--broker',
-      url,
-      '--speed',
-      String(SPEED),
-      '--duration',
-      `${SIM_MINUTES}m`,
-      '--quiet',
-    ]);
-    const summary = JSON.parse(out.trim().split('\n').pop());
-    clearInterval(ticker);
-    process.stdout.write('\n');
-    console.log(`   by channel: ${JSON.stringify(counts)}; devices reported lost (LWT): ${lost}`);
-    console.log(
-      `   simulator: ${summary.devices} devices, ${summary.outputs} outputs; MQTT published ${summary.mqtt.published.qos0 + summary.mqtt.published.qos1}, dropped ${JSON.stringify(summary.mqtt.dropped)}`,
-    );
-  } finally {
-    clearInterval(ticker);
-    await watcher.endAsync();
-    await new Promise((resolve) => broker.close(resolve));
-    await new Promise((resolve) => server.close(resolve));
-  }
 }
 
-async function serialDemo() {
-  const frames = 600;
-  const sim = spawn(
-    process.execPath,
-    [bin('device-sim'), 'frames', '--count', String(frames), '--seed', '7', '--garbage', '0.1', '--truncate', '0.05'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
+/**
+ * Where the demo keeps its data: in memory (/dev/shm) when there is room for a simulated day, else
+ * the temp dir. The data dies with the demo anyway, and on this project's 2-core VM the fsync of
+ * every SQLite commit (hub ingest, gateway outboxes) on disk caps the hub at ~250 stored items/s,
+ * less than the devices make at 10×. The hub takes ~380 bytes per item: ~1.3 GB for a day at 30×.
+ */
+function dataRoot() {
+  const MEMORY_BYTES = 2 * 1024 ** 3;
+  try {
+    const { bavail, bsize } = statfsSync('/dev/shm');
+    if (bavail * bsize >= MEMORY_BYTES) return '/dev/shm';
+  } catch {
+    // No /dev/shm here.
+  }
+  return tmpdir();
+}
+
+/** The environment, checked once: every bad `NAME=value` is listed. */
+function readEnv() {
+  const bad = [];
+  const number = (name, fallback, ok, what) => {
+    const raw = process.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!ok(value)) bad.push(`${name}=${raw} (${what})`);
+    return value;
+  };
+  const speed = number('AISLE_DEMO_SPEED', 30, (v) => v > 0 && v <= 100_000, 'a positive number');
+  const minutes = number('AISLE_DEMO_MINUTES', 1440, (v) => v > 0 && v <= 525_600, 'minutes, at most a year');
+  const port = number('AISLE_DEMO_PORT', 8080, (v) => Number.isInteger(v) && v >= 0 && v <= 65_535, 'a TCP port');
+  if (bad.length > 0) {
+    console.error(`aisle demo: invalid environment: ${bad.join('; ')}`);
+    process.exit(2);
+  }
+  return { speed, minutes, port };
+}
+
+/** A server listening on `port` of loopback, or undefined when the port is taken. */
+function listenOn(port) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/**
+ * One port per entry of `preferred`: that port when it is free on loopback, else (or for 0) a free
+ * one. All are held until all are chosen, so they differ; the processes bind them right after.
+ */
+async function reservePorts(preferred) {
+  const servers = [];
+  for (const port of preferred) servers.push((port !== 0 && (await listenOn(port))) || (await listenOn(0)));
+  const ports = servers.map((server) => server.address().port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+const children = new DemoProcesses({ cwd: root, onCrash: crashed });
+let statusTimer;
+let tempDir;
+const clearLine = () => process.stdout.isTTY && process.stdout.write('\r\x1b[K');
+
+/** Stops the simulator, then the gateways, then the hub; removes the data; exits with `code`. */
+async function shutdown(code) {
+  if (children.stopping) return;
+  children.stopping = true;
+  clearInterval(statusTimer);
+  clearLine();
+  const byRole = (test) => children.all.filter((p) => test(p.name));
+  const steps = [
+    ['simulator', byRole((n) => n === 'simulator')],
+    ['gateways', byRole((n) => n.startsWith('gw-'))],
+    ['hub', byRole((n) => n === 'hub')],
+  ];
+  const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+  const started = Date.now();
+  process.stdout.write('stopping:');
+  for (const [what, step] of steps) {
+    if (step.length === 0) continue;
+    const stepStarted = Date.now();
+    const stopped = await Promise.all(
+      step.map(async (p) => ({ name: p.name, killed: await children.stop(p, STOP_TIMEOUT_MS) })),
+    );
+    const killed = stopped.filter((p) => p.killed).map((p) => p.name);
+    const note = killed.length === 0 ? '' : `, killed after ${STOP_TIMEOUT_MS / 1000} s: ${killed.join(', ')}`;
+    process.stdout.write(` ${what} (${seconds(stepStarted)}${note})`);
+  }
+  if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+  console.log(`; all stopped in ${seconds(started)}.`);
+  process.exit(code);
+}
+
+function crashed(proc) {
+  clearLine();
+  const how = proc.exit.signal === null ? `with code ${proc.exit.code}` : `on ${proc.exit.signal}`;
+  console.error(`\n${proc.name} (pid ${proc.pid}) exited ${how}; its last output:`);
+  for (const line of proc.tail) console.error(`  | ${line}`);
+  void shutdown(1);
+}
+
+/** Ctrl-C, or a terminal closing: stop in order. A second one while stopping kills what is left. */
+function onSignal() {
+  if (!children.stopping) return void shutdown(0);
+  children.killAll();
+  if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+  process.exit(130);
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, onSignal);
+// Whatever way this script ends, nothing it started outlives it, nor its data.
+process.on('exit', () => {
+  children.killAll();
+  if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+});
+// Output may lead nowhere by then (a closed terminal, a reader gone): stopping must go on.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
+/** `node <bin> <args>` to completion: its stdout, or an error with its stderr. */
+function runToEnd(args) {
+  const result = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr || result.error}`);
+  return result.stdout;
+}
+
+/** A GET, or a POST of `body`, to the hub; the parsed answer (text for /metrics), or an error naming the status. */
+async function api(hubUrl, path, { token, body } = {}) {
+  const method = body === undefined ? 'GET' : 'POST';
+  const response = await fetch(`${hubUrl}${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
     },
-  );
-  const { out } = await run(bin('edge'), ['serial-decode'], sim.stdout);
-  const lines = out
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  const summary = lines.pop().summary;
-  const kinds = {};
-  for (const s of lines) kinds[s.kind] = (kinds[s.kind] ?? 0) + 1;
-  console.log(
-    `2. a scale and a van GPS on noisy serial lines → the edge's serial decoder: ${frames} frames, 10% with garbage, 5% cut short`,
-  );
-  console.log(
-    `   decoded ${summary.sentences} sentences ${JSON.stringify(kinds)}; rejected by reason: ${JSON.stringify(summary.rejects)}`,
-  );
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return path === '/metrics' ? text : JSON.parse(text);
 }
 
-async function contractDemo() {
-  const now = Date.now();
-  const reading = (seq, grams) => ({
-    id: newId(now),
-    type: 'shelf.weight',
-    src: { site: 'store-a', device: 'scale-1', gateway: 'gw-a' },
-    boot: 1,
-    seq,
-    ts: now,
-    rx: now,
-    tq: 'ntp',
-    oseq: seq,
-    data: { lane: 'lane-a1', grams, stable: true },
+const siteName = (site) =>
+  ({ store: 'Store', van: 'Van', dc: 'Distribution centre' })[site.kind] +
+  ` ${site.site.replace(/^[a-z]+-/, '').toUpperCase()}`;
+
+async function main() {
+  const env = readEnv();
+  const missing = ['hub', 'edge', 'device-sim'].map(bin).filter((path) => !existsSync(path));
+  if (missing.length > 0)
+    throw new Error(`not built: ${missing.join(', ')} (npm start builds first; or npm run build)`);
+  const t0 = Date.now();
+  const anyPort = env.port === 0;
+  tempDir = mkdtempSync(join(dataRoot(), 'aisle-demo-'));
+  const socat = (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, 'socat')));
+  const worldArgs = ['--scenario', SCENARIO, ...(socat ? ['--serial-dir', join(tempDir, 'serial')] : ['--mqtt-only'])];
+  const inventory = JSON.parse(runToEnd(node('device-sim', 'sites', ...worldArgs)));
+  const gatewaySites = inventory.sites.filter((s) => s.kind !== 'dc' && (s.devices.length > 0 || s.serial.length > 0));
+
+  const n = gatewaySites.length;
+  const demoPorts = [
+    env.port,
+    DEMO_PORTS.hubMqtt,
+    ...gatewaySites.map((_, i) => DEMO_PORTS.gatewayMqtt + i),
+    ...gatewaySites.map((_, i) => DEMO_PORTS.gatewayHttp + i),
+  ];
+  const ports = await reservePorts(anyPort ? demoPorts.map(() => 0) : demoPorts);
+  const hubBroker = `mqtt://127.0.0.1:${ports[1]}`;
+  const gateways = gatewaySites.map((site, i) => ({
+    site,
+    gateway: `gw-${site.site}`,
+    password: randomBytes(18).toString('base64url'),
+    mqttPort: ports[2 + i],
+    httpPort: ports[2 + n + i],
+  }));
+  for (const g of gateways) g.passwordHash = await hashSecret(g.password);
+
+  // The hub knows each gateway (its credentials) from the start; its admin comes from the config.
+  const hubConfig = join(tempDir, 'hub.json');
+  writeFileSync(
+    hubConfig,
+    JSON.stringify({
+      dataDir: join(tempDir, 'hub'),
+      http: { host: '127.0.0.1', port: ports[0] },
+      broker: { host: '127.0.0.1', port: ports[1] },
+      auth: { admin: { username: ADMIN.username, password: ADMIN.password } },
+      gateways: gateways.map((g) => ({ site: g.site.site, gateway: g.gateway, passwordHash: g.passwordHash })),
+    }),
+  );
+  const hub = children.start('hub', node('hub', 'serve', '--config', hubConfig));
+  const hubStarted = children.waitForLog(hub, (e) => e.msg === 'hub started', 'hub started', START_TIMEOUT_MS);
+
+  // Meanwhile the gateways: they need no hub to start (their uplinks retry until it listens), only
+  // their devices' credentials. A device may publish its report rate times the speed; the
+  // per-device rate limit must allow it.
+  const publishesPerSecond = Math.max(50, Math.ceil(2 * env.speed));
+  const gatewaysStarted = gateways.map(async (g) => {
+    const devices = await Promise.all(
+      g.site.devices.map(async ({ device, kind, username, password }) => ({
+        device,
+        kind,
+        username,
+        passwordHash: await hashSecret(password),
+      })),
+    );
+    const config = join(tempDir, `${g.gateway}.json`);
+    writeFileSync(
+      config,
+      JSON.stringify({
+        site: g.site.site,
+        gateway: g.gateway,
+        dataDir: join(tempDir, g.gateway),
+        broker: { host: '127.0.0.1', port: g.mqttPort, publishesPerSecond, publishBurst: 4 * publishesPerSecond },
+        devices,
+        serial: g.site.serial.map((s) => ({ path: s.path, protocol: s.protocol, device: s.device })),
+        lanes: g.site.lanes,
+        uplink: { url: hubBroker, username: g.gateway, password: g.password },
+        http: { host: '127.0.0.1', port: g.httpPort },
+      }),
+    );
+    const proc = children.start(g.gateway, node('edge', '--config', config));
+    await children.waitForLog(proc, (e) => e.msg === 'gateway started', 'gateway started', START_TIMEOUT_MS);
   });
-  const batch = (items) => ({
-    v: 1,
-    site: 'store-a',
-    gateway: 'gw-a',
-    epoch: newId(now),
-    boot: 1,
-    lane: 'live',
-    firstSeq: 1,
-    lastSeq: items.length,
-    sentAt: now,
-    items,
+
+  // Then the simulator, each site's devices on its gateway's broker.
+  const PROGRESS = /([\d.]+)%\s+simulated (\S+)\s+(\d+) messages/;
+  const simStarted = Promise.all(gatewaysStarted).then(() => {
+    const sim = children.start(
+      'simulator',
+      node(
+        'device-sim',
+        'run',
+        ...worldArgs,
+        ...gateways.flatMap((g) => ['--broker', `${g.site.site}=mqtt://127.0.0.1:${g.mqttPort}`]),
+        '--speed',
+        String(env.speed),
+        '--duration',
+        `${env.minutes}m`,
+      ),
+      { mayFinish: true },
+    );
+    const running = (e) => typeof e.text === 'string' && PROGRESS.test(e.text);
+    return children.waitForLog(sim, running, 'first progress', START_TIMEOUT_MS).then(() => sim);
   });
-  const dir = mkdtempSync(join(tmpdir(), 'aisle-demo-'));
-  try {
-    const good = join(dir, 'good.json');
-    const bad = join(dir, 'bad.json');
-    writeFileSync(good, JSON.stringify(batch([reading(1, 9891.7), reading(2, 9479.2), reading(3, 9478.9)])));
-    writeFileSync(bad, JSON.stringify(batch([reading(1, 9891.7), reading(2, '9479 g'), reading(3, 9478.9)])));
-    console.log(`3. the hub's contract check on a batch for ${topics.up('store-a', 'gw-a', 'batch')}:`);
-    console.log(`   well-formed → ${(await run(bin('hub'), ['validate', 'batch', good])).out.trim()}`);
-    console.log(`   grams "9479 g" → ${(await run(bin('hub'), ['validate', 'batch', bad])).out.trim()}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  simStarted.catch(() => undefined); // awaited below; a failure before then is reported once, there
+
+  // And, once the hub is up, the sites and the demo users, through the REST API as an admin would.
+  const { http: hubUrl } = await hubStarted;
+  const login = async (user) =>
+    (await api(hubUrl, '/api/auth/login', { body: { username: user.username, password: user.password } })).token;
+  let token = await login(ADMIN);
+  for (const site of inventory.sites)
+    await api(hubUrl, '/api/sites', { token, body: { site: site.site, name: siteName(site), kind: site.kind } });
+  for (const { username, password, role, sites } of LOGINS.slice(1))
+    await api(hubUrl, '/api/users', { token, body: { username, password, role, sites } });
+
+  const sim = await simStarted;
+  const progress = { text: 'simulator started' };
+  sim.onLine = (line) => {
+    const m = PROGRESS.exec(line);
+    if (m !== null)
+      progress.text = `simulated ${m[2]} (${m[1]}%), ${Number(m[3]).toLocaleString('en')} device messages`;
+    else if (line.startsWith('{')) progress.text = 'simulation finished';
+  };
+
+  const devices = gatewaySites.reduce((n, s) => n + s.devices.length + s.serial.length, 0);
+  const serialCount = gatewaySites.reduce((n, s) => n + s.serial.length, 0);
+  const pad = (text, width) => text.padEnd(width);
+  const out = [
+    '',
+    `aisle is running (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    '',
+    `  hub API      ${hubUrl}   REST and socket.io`,
+    `  hub health   ${hubUrl}/health   ${hubUrl}/metrics`,
+    `  hub broker   ${hubBroker}   where the gateways uplink`,
+    ...gateways.map(
+      (g) =>
+        `  ${pad(g.gateway, 12)} http://127.0.0.1:${g.httpPort}   local API (/state /health /metrics); devices on mqtt://127.0.0.1:${g.mqttPort}`,
+    ),
+    `  simulator    ${relative(root, SCENARIO)}: ${devices} devices, ${serialCount} of them on serial lines;` +
+      ` ${env.minutes} simulated minutes at ${env.speed}×`,
+    ...(socat ? [] : ['               socat not found: the serial scales and GPS publish over MQTT instead']),
+    `  data         ${tempDir} (removed on exit)`,
+    `  processes    ${children.all.map((p) => `${p.name} ${p.pid}`).join(', ')}`,
+    '',
+    '  demo logins (username / password)',
+    ...LOGINS.map((u) => `    ${pad(`${u.username} / ${u.password}`, 32)} (${u.role}: ${u.note})`),
+    '',
+    '  try it:',
+    `    TOKEN=$(curl -s ${hubUrl}/api/auth/login -H 'content-type: application/json' \\`,
+    `      -d '{"username":"${ADMIN.username}","password":"${ADMIN.password}"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).token')`,
+    `    curl -s -H "authorization: Bearer $TOKEN" '${hubUrl}/api/sites/store-a/latest?type=shelf.level'`,
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ];
+  console.log(out.join('\n'));
+
+  // One status line: items stored at the hub (its /metrics), gateways online (its /api/gateways).
+  let ticks = 0;
+  const status = async () => {
+    let line;
+    try {
+      const metrics = await api(hubUrl, '/metrics');
+      const items = [...metrics.matchAll(/^aisle_hub_items_total\{[^}]*\} (\d+)/gm)].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
+      const states = await api(hubUrl, '/api/gateways', { token }).catch(async () => {
+        token = await login(ADMIN);
+        return api(hubUrl, '/api/gateways', { token });
+      });
+      const online = states.filter((s) => s.status === 'online').length;
+      line = `${progress.text} · ${items.toLocaleString('en')} items stored at the hub · gateways online ${online}/${gateways.length}`;
+    } catch (error) {
+      line = `hub not answering: ${error.message}`;
+    }
+    if (children.stopping) return;
+    // A live line on a terminal, cut to its width (a wrapped line is not rewritten by \r); a line
+    // every 10 s when piped.
+    const width = process.stdout.columns || 80;
+    if (process.stdout.isTTY) process.stdout.write(`\r\x1b[K${`  ${line}`.slice(0, width - 1)}`);
+    else if (ticks++ % 5 === 0) console.log(`  ${line}`);
+  };
+  statusTimer = setInterval(status, 2000);
 }
 
-console.log('aisle demo: what runs today (each component joins as it lands; see docs/architecture.md)\n');
-await liveStoreDemo();
-console.log('');
-await serialDemo();
-console.log('');
-await contractDemo();
+main().catch((error) => {
+  // A crashed process is reported by `crashed`, with its last output.
+  if (children.stopping || children.failing) return;
+  console.error(`aisle demo: ${error.message}`);
+  void shutdown(1);
+});

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { Rng } from './rng.js';
-import { type RunCommandOptions, runCommand } from './run-command.js';
+import { parseBrokerArgs, type RunCommandOptions, runCommand } from './run-command.js';
 import { parseDuration } from './runner.js';
 import { serialFeed } from './serial-feed.js';
+import { sitesCommand } from './sites-command.js';
 
 const USAGE = `aisle-sim: simulated stores, shoppers, shelves and vans
 
@@ -15,11 +16,18 @@ Usage:
       --speed S           simulated seconds per real second (60 = an hour a minute), or "max"
                           (default max)
       --broker URL        publish MQTT with one client per device (mqtt://host:port)
+      --broker SITE=URL   the devices of SITE connect to URL instead (its gateway's broker);
+                          repeat per site. Sites with no broker are not connected (the summary's
+                          mqtt.unrouted names them)
       --serial-dir DIR    open a pty pair per serial line under DIR (needs socat); the gateway
-                          opens DIR/<site>.<line>-host
+                          opens DIR/<site>--<device>-host
+      --mqtt-only         put serial devices on MQTT instead (no socat needed)
       --out FILE          write every device output as a JSON line (the exact message stream)
       --truth FILE        write ground truth (stock per lane, sales, crossings, van positions)
       --quiet             no progress line
+  aisle-sim sites --scenario FILE [--seed N] [--mqtt-only] [--serial-dir DIR]
+      Print, as JSON, what a gateway needs per site: MQTT devices with their credentials, lanes,
+      serial lines (with their pty path under DIR).
   aisle-sim frames [--count N] [--seed S] [--garbage P] [--truncate P]
       Print N serial-line frames (shelf scale $AISW, van GPS $GPRMC/$GPGGA) to stdout.
   aisle-sim --help | --version
@@ -39,7 +47,8 @@ async function main(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       duration: { type: 'string', default: '1h' },
       speed: { type: 'string', default: 'max' },
-      broker: { type: 'string' },
+      broker: { type: 'string', multiple: true },
+      'mqtt-only': { type: 'boolean', default: false },
       'serial-dir': { type: 'string' },
       out: { type: 'string' },
       truth: { type: 'string' },
@@ -61,28 +70,39 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = positionals[0];
   if (command === 'frames') return frames(values);
-  if (command !== 'run') return fail(command === undefined ? 'no command' : `unknown command "${command}"`);
+  if (command !== 'run' && command !== 'sites')
+    return fail(command === undefined ? 'no command' : `unknown command "${command}"`);
   const bad: string[] = [];
   if (values.scenario === undefined) bad.push('--scenario is required');
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 4_294_967_295))
+    bad.push(`seed=${values.seed}`);
+  const world = {
+    scenarioPath: values.scenario as string,
+    mqttOnly: values['mqtt-only'],
+    ...(seed === undefined ? {} : { seed }),
+    ...(values['serial-dir'] === undefined ? {} : { serialDir: values['serial-dir'] }),
+  };
+  if (command === 'sites') {
+    if (bad.length > 0) return fail(`invalid options: ${bad.join('; ')}`);
+    process.stdout.write(`${JSON.stringify(await sitesCommand(world))}\n`);
+    return 0;
+  }
   const durationMs = parseDuration(values.duration);
   if (durationMs === undefined || durationMs <= 0)
     bad.push(`duration=${values.duration} (use e.g. 90s, 15m, 2h, 3d, 8w)`);
   const speed = values.speed === 'max' ? 'max' : Number(values.speed);
   if (speed !== 'max' && !(speed > 0)) bad.push(`speed=${values.speed} (a positive number or "max")`);
-  const seed = values.seed === undefined ? undefined : Number(values.seed);
-  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 4_294_967_295))
-    bad.push(`seed=${values.seed}`);
-  if (values.broker !== undefined && !/^(mqtts?|wss?|tcp):\/\//.test(values.broker))
-    bad.push(`broker=${values.broker} (mqtt://host:port)`);
+  const brokers = parseBrokerArgs(values.broker ?? []);
+  bad.push(...brokers.problems);
   if (bad.length > 0) return fail(`invalid options: ${bad.join('; ')}`);
   const options: RunCommandOptions = {
-    scenarioPath: values.scenario as string,
+    ...world,
     durationMs: durationMs as number,
     speed,
     progress: !values.quiet,
-    ...(seed === undefined ? {} : { seed }),
-    ...(values.broker === undefined ? {} : { brokerUrl: values.broker }),
-    ...(values['serial-dir'] === undefined ? {} : { serialDir: values['serial-dir'] }),
+    siteBrokers: brokers.siteBrokers,
+    ...(brokers.brokerUrl === undefined ? {} : { brokerUrl: brokers.brokerUrl }),
     ...(values.out === undefined ? {} : { outPath: values.out }),
     ...(values.truth === undefined ? {} : { truthPath: values.truth }),
   };

@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { isValidLevel } from '@aisle/protocols';
 import { JsonLinesFile } from './outputs/jsonl-sink.js';
 import { MqttFleet } from './outputs/mqtt-fleet.js';
 import type { DeviceOutput } from './outputs/output.js';
@@ -39,12 +40,21 @@ export async function replayOptions(scenario: Scenario, baseDir: string, truth: 
   return options;
 }
 
-export interface RunCommandOptions {
+/** Which scenario, which seed, and whether its serial devices move to MQTT. */
+export interface WorldSource {
   readonly scenarioPath: string;
   readonly seed?: number;
+  /** Every device on MQTT: no serial scales, no GPS over serial (for machines without socat). */
+  readonly mqttOnly?: boolean;
+}
+
+export interface RunCommandOptions extends WorldSource {
   readonly durationMs: number;
   readonly speed: number | 'max';
+  /** The broker of every site not in `siteBrokers`. */
   readonly brokerUrl?: string;
+  /** The broker of a site's devices (its gateway's). Sites with no broker here or in `brokerUrl` are not connected. */
+  readonly siteBrokers?: ReadonlyMap<string, string>;
   readonly serialDir?: string;
   readonly outPath?: string;
   readonly truthPath?: string;
@@ -56,6 +66,68 @@ export function ptyLineId(line: string): string {
   return line.replace('/', '--');
 }
 
+/** Where the gateway opens a serial line `--serial-dir DIR` creates: `DIR/<site>--<device>-host`. */
+export function ptyHostPath(serialDir: string, line: string): string {
+  return resolve(serialDir, `${ptyLineId(line)}-host`);
+}
+
+export interface BrokerArgs {
+  readonly brokerUrl?: string;
+  readonly siteBrokers: ReadonlyMap<string, string>;
+  /** Every bad value, as `broker=value (why)`. */
+  readonly problems: readonly string[];
+}
+
+const BROKER_URL = /^(mqtt|tcp):\/\/[^/\s]+/;
+
+/**
+ * The `--broker` values: `URL` for every site, `SITE=URL` for one site's devices (each site's
+ * gateway). A site's own broker wins over the plain one.
+ */
+export function parseBrokerArgs(values: readonly string[]): BrokerArgs {
+  const problems: string[] = [];
+  const siteBrokers = new Map<string, string>();
+  let brokerUrl: string | undefined;
+  for (const value of values) {
+    // A URL has `:` before any `=`; a site id has neither.
+    const mapped = /^([^=:/]+)=(.*)$/.exec(value);
+    const site = mapped?.[1];
+    const url = mapped === null ? value : (mapped[2] ?? '');
+    if (!BROKER_URL.test(url)) problems.push(`broker=${value} (URL is mqtt://host:port)`);
+    else if (site !== undefined && !isValidLevel(site))
+      problems.push(`broker=${value} (site "${site}" is not a site id)`);
+    else if (site !== undefined && siteBrokers.has(site)) problems.push(`broker=${value} (site ${site} given twice)`);
+    else if (site === undefined && brokerUrl !== undefined) problems.push(`broker=${value} (one URL for all sites)`);
+    else if (site === undefined) brokerUrl = url;
+    else siteBrokers.set(site, url);
+  }
+  return { ...(brokerUrl === undefined ? {} : { brokerUrl }), siteBrokers, problems };
+}
+
+/** The scenario with every serial device on MQTT instead. */
+function onMqttOnly(scenario: Scenario): Scenario {
+  return {
+    ...scenario,
+    stores: scenario.stores.map((s) => ({ ...s, serialScales: 0 })),
+    vans: scenario.vans.map((v) => ({ ...v, gpsOverSerial: false })),
+  };
+}
+
+/** The scenario (seed overridden, serial moved to MQTT if asked) and the world it describes. */
+export async function loadWorld(source: WorldSource, truth: TruthRecorder = discardTruth) {
+  const loaded = loadScenario(source.scenarioPath);
+  const seeded = source.seed === undefined ? loaded : { ...loaded, seed: source.seed };
+  const scenario = source.mqttOnly === true ? onMqttOnly(seeded) : seeded;
+  const world = new World(scenario, await replayOptions(scenario, dirname(source.scenarioPath), truth));
+  return { scenario, world };
+}
+
+/** The devices that publish over MQTT (not on a serial line). */
+export function mqttDevices(world: World) {
+  const serial = new Set(world.serialLines);
+  return world.devices.filter((d) => !serial.has(`${d.site}/${d.device}`));
+}
+
 function formatDuration(ms: number): string {
   const h = Math.floor(ms / 3_600_000);
   const m = Math.floor((ms % 3_600_000) / 60_000);
@@ -63,22 +135,35 @@ function formatDuration(ms: number): string {
 }
 
 export async function runCommand(options: RunCommandOptions, signal?: AbortSignal) {
-  const scenario = loadScenario(options.scenarioPath);
-  const seeded = options.seed === undefined ? scenario : { ...scenario, seed: options.seed };
   const truthFile = options.truthPath === undefined ? undefined : new JsonLinesFile(options.truthPath);
-  const worldOptions = await replayOptions(seeded, dirname(options.scenarioPath), truthFile ?? discardTruth);
-  const world = new World(seeded, worldOptions);
+  const { scenario: seeded, world } = await loadWorld(options, truthFile ?? discardTruth);
+  const devices = mqttDevices(world);
+  const siteBrokers = options.siteBrokers ?? new Map<string, string>();
+  const sites = new Set(devices.map((d) => d.site));
+  const unknown = [...siteBrokers.keys()].filter((site) => !sites.has(site));
+  if (unknown.length > 0) {
+    await truthFile?.close();
+    throw new Error(
+      `--broker for ${unknown.join(', ')}: no MQTT devices there (sites with some: ${[...sites].join(', ')})`,
+    );
+  }
   const out = options.outPath === undefined ? undefined : new JsonLinesFile(options.outPath);
   const fleet =
-    options.brokerUrl === undefined
+    options.brokerUrl === undefined && siteBrokers.size === 0
       ? undefined
       : new MqttFleet({
-          brokerUrl: options.brokerUrl,
-          devices: world.devices.filter((d) => !world.serialLines.includes(`${d.site}/${d.device}`)),
+          brokerFor: (site) => siteBrokers.get(site) ?? options.brokerUrl,
+          devices,
           // Commands from the gateway reach the simulated device (tare, calibrate, config).
           onCommand: (site, device, command) => world.command(site, device, command),
         });
   await fleet?.start();
+  const unrouted = fleet?.stats().unrouted;
+  if (options.progress && unrouted !== undefined && unrouted.devices > 0) {
+    process.stderr.write(
+      `no broker for ${unrouted.sites.join(', ')}: their ${unrouted.devices} MQTT devices are not connected\n`,
+    );
+  }
   const serial =
     options.serialDir === undefined
       ? undefined

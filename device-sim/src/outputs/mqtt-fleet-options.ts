@@ -23,8 +23,17 @@ export class MqttFleetError extends Error {
 }
 
 export interface MqttFleetOptions {
-  /** `mqtt://host:port` (or `tcp://`); plain TCP, like devices on a store's LAN. */
-  readonly brokerUrl: string;
+  /**
+   * The broker every device connects to: `mqtt://host:port` (or `tcp://`), plain TCP like devices
+   * on a store's LAN. Give this or `brokerFor`.
+   */
+  readonly brokerUrl?: string;
+  /**
+   * The broker of each site's devices (its gateway's), for a fleet that spans sites. A site it
+   * returns `undefined` for is not connected: its devices' outputs are dropped as `unrouted`.
+   * Called once per site, at construction. Give this or `brokerUrl`.
+   */
+  readonly brokerFor?: (site: string) => string | undefined;
   readonly devices: readonly DeviceIdentity[];
   /** Connections opened at once by `start()`. Default 200. */
   readonly connectConcurrency?: number;
@@ -60,9 +69,12 @@ export type DropReason =
   /** Written after `close()` began, or still queued when it did. */
   | 'closed'
   /** Not an MQTT output (a serial frame sent to the MQTT sink). */
-  | 'not-mqtt';
+  | 'not-mqtt'
+  /** The device's site has no broker (`brokerFor` returned `undefined`): it was never connected. */
+  | 'unrouted';
 
 export interface MqttFleetStats {
+  /** Devices with a broker: the fleet's clients (see `unrouted` for the others). */
   readonly devices: number;
   /** Devices with a live, acknowledged connection now. */
   readonly connected: number;
@@ -79,13 +91,58 @@ export interface MqttFleetStats {
   readonly disconnects: number;
   /** Commands received on the devices' `cmd/…` topics, and those refused by the contract. */
   readonly commands: { readonly received: number; readonly refused: number };
+  /** Devices not connected because their site has no broker, and those sites (sorted). */
+  readonly unrouted: { readonly devices: number; readonly sites: readonly string[] };
+}
+
+/** The options with their defaults filled in (everything but the devices and where they connect). */
+export type ResolvedFleetOptions = Required<
+  Omit<MqttFleetOptions, 'devices' | 'brokerUrl' | 'brokerFor' | 'onCommand'>
+>;
+
+/** Where a device's connection goes. */
+export interface BrokerEndpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** A broker URL's host and port (1883 by default), or `undefined` unless it is `mqtt:`/`tcp:` with a host. */
+function endpointOf(url: string): BrokerEndpoint | undefined {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed === undefined || (parsed.protocol !== 'mqtt:' && parsed.protocol !== 'tcp:') || parsed.hostname === '') {
+    return undefined;
+  }
+  return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: parsed.port === '' ? 1883 : Number(parsed.port) };
+}
+
+/**
+ * Where each site's devices connect (`undefined`: nowhere), from `brokerUrl` or `brokerFor`, asked
+ * once per site. Every bad URL, and giving both or neither option, is added to `bad`.
+ */
+export function brokerRoutes(options: MqttFleetOptions, bad: string[]): (site: string) => BrokerEndpoint | undefined {
+  const { brokerUrl, brokerFor } = options;
+  if ((brokerUrl === undefined) === (brokerFor === undefined)) {
+    bad.unshift(`brokerUrl/brokerFor=${brokerUrl === undefined ? 'neither' : 'both'} (give one)`);
+    return () => undefined;
+  }
+  if (brokerUrl !== undefined) {
+    const endpoint = endpointOf(brokerUrl);
+    if (endpoint === undefined) bad.unshift(`brokerUrl=${brokerUrl}`);
+    return () => endpoint;
+  }
+  const bySite = new Map<string, BrokerEndpoint | undefined>();
+  return (site) => {
+    if (bySite.has(site)) return bySite.get(site);
+    const url = brokerFor?.(site);
+    const endpoint = url === undefined ? undefined : endpointOf(url);
+    if (url !== undefined && endpoint === undefined) bad.push(`brokerFor(${site})=${url}`);
+    bySite.set(site, endpoint);
+    return endpoint;
+  };
 }
 
 /** Every option out of range, as `field=value`. */
-export function badOptions(
-  options: MqttFleetOptions,
-  resolved: Required<Omit<MqttFleetOptions, 'devices' | 'brokerUrl' | 'onCommand'>>,
-): string[] {
+export function badOptions(options: MqttFleetOptions, resolved: ResolvedFleetOptions): string[] {
   const checks: [string, number, number, number][] = [
     ['connectConcurrency', resolved.connectConcurrency, 1, 100_000],
     ['keepaliveS', resolved.keepaliveS, 0, 65_535],

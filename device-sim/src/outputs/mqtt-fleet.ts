@@ -9,12 +9,15 @@ import {
 } from '@aisle/protocols';
 import { type IClientOptions, type IClientPublishOptions, MqttClient } from 'mqtt';
 import {
+  type BrokerEndpoint,
   badOptions,
+  brokerRoutes,
   type DeviceFailure,
   type DropReason,
   MqttFleetError,
   type MqttFleetOptions,
   type MqttFleetStats,
+  type ResolvedFleetOptions,
 } from './mqtt-fleet-options.js';
 import { publishFrameQos0 } from './mqtt-frame.js';
 
@@ -26,7 +29,8 @@ export type { DeviceIdentity, DeviceOutput } from './output.js';
 
 /**
  * The simulator's MQTT output: a fleet of simulated devices, each its own MQTT client with its own
- * credentials, last will and connection, the way real devices reach a site broker.
+ * credentials, last will and connection, the way real devices reach a site broker. One broker for
+ * all (`brokerUrl`), or one per site (`brokerFor`: each site's devices on its own gateway).
  *
  * Built for thousands of clients in one process. mqtt.js runs each device's session (CONNECT,
  * CONNACK, keepalive, reconnect, QoS 1 and its PUBACKs). Around it:
@@ -53,6 +57,7 @@ type LinkStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'failed
 /** One device's side of the fleet: its client, its connection status and its offline queue. */
 interface DeviceLink {
   readonly identity: DeviceIdentity;
+  readonly broker: BrokerEndpoint;
   readonly stateTopic: string;
   client: MqttClient | undefined;
   status: LinkStatus;
@@ -82,12 +87,13 @@ export class MqttFleet implements OutputSink {
     this.#corked = [];
     for (const socket of corked) socket.uncork();
   };
-  readonly #options: Required<Omit<MqttFleetOptions, 'devices' | 'brokerUrl' | 'onCommand'>>;
+  /** Devices (`site/device`) whose site has no broker, never connected; and those sites. */
+  readonly #unrouted = new Set<string>();
+  readonly #unroutedSites = new Set<string>();
+  readonly #options: ResolvedFleetOptions;
   readonly #onCommand: MqttFleetOptions['onCommand'];
   #commandsReceived = 0;
   #commandsRefused = 0;
-  readonly #host: string;
-  readonly #port: number;
   #phase: 'new' | 'started' | 'closed' = 'new';
   #closing: Promise<void> | undefined;
   #connected = 0;
@@ -103,6 +109,7 @@ export class MqttFleet implements OutputSink {
     'device-failed': 0,
     closed: 0,
     'not-mqtt': 0,
+    unrouted: 0,
   };
   // mqtt.js calls back with `null` on PUBACK, an Error when the publish failed.
   readonly #onQos1Done = (error?: Error | null): void => {
@@ -121,18 +128,21 @@ export class MqttFleet implements OutputSink {
       now: options.now ?? Date.now,
     };
     const bad = badOptions(options, this.#options);
-    const url = URL.canParse(options.brokerUrl) ? new URL(options.brokerUrl) : undefined;
-    if (url === undefined || (url.protocol !== 'mqtt:' && url.protocol !== 'tcp:') || url.hostname === '') {
-      bad.unshift(`brokerUrl=${options.brokerUrl}`);
-    }
+    const brokerOf = brokerRoutes(options, bad);
     for (const identity of options.devices) {
+      const key = deviceKey(identity);
+      const broker = isValidLevel(identity.site) ? brokerOf(identity.site) : undefined;
       if (!isValidLevel(identity.site) || !isValidLevel(identity.device)) {
         bad.push(`devices[${identity.device}].site/device=${identity.site}/${identity.device}`);
-      } else if (this.#links.has(deviceKey(identity))) {
-        bad.push(`devices[${deviceKey(identity)}]=duplicate`);
+      } else if (this.#links.has(key) || this.#unrouted.has(key)) {
+        bad.push(`devices[${key}]=duplicate`);
+      } else if (broker === undefined) {
+        this.#unrouted.add(key);
+        this.#unroutedSites.add(identity.site);
       } else {
-        this.#links.set(deviceKey(identity), {
+        this.#links.set(key, {
           identity,
+          broker,
           stateTopic: topics.state(identity.site, identity.device),
           client: undefined,
           status: 'idle',
@@ -143,10 +153,6 @@ export class MqttFleet implements OutputSink {
       }
     }
     if (bad.length > 0) throw new MqttFleetError('FLEET_CONFIG_INVALID', `invalid fleet options: ${bad.join(', ')}`);
-    // Checked above: a URL with an mqtt:/tcp: protocol and a host.
-    const broker = url as URL;
-    this.#host = broker.hostname.replace(/^\[|\]$/g, '');
-    this.#port = broker.port === '' ? 1883 : Number(broker.port);
   }
 
   /**
@@ -189,7 +195,7 @@ export class MqttFleet implements OutputSink {
     }
     const link = this.#links.get(output.device);
     if (link === undefined) {
-      this.#dropped['unknown-device']++;
+      this.#dropped[this.#unrouted.has(output.device) ? 'unrouted' : 'unknown-device']++;
       return;
     }
     switch (link.status) {
@@ -245,6 +251,7 @@ export class MqttFleet implements OutputSink {
       reconnects: this.#reconnects,
       disconnects: this.#disconnects,
       commands: { received: this.#commandsReceived, refused: this.#commandsRefused },
+      unrouted: { devices: this.#unrouted.size, sites: [...this.#unroutedSites].sort() },
     };
   }
 
@@ -306,8 +313,7 @@ export class MqttFleet implements OutputSink {
       resubscribe: false,
       log: noop,
     };
-    const host = this.#host;
-    const port = this.#port;
+    const { host, port } = link.broker;
     const client = new MqttClient(() => createConnection({ host, port, noDelay: true }), options);
     client.on('connect', () => this.#onConnect(link));
     client.on('close', () => {

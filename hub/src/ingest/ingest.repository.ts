@@ -103,9 +103,14 @@ export class KyselyIngestRepository implements IngestRepository {
   }
 
   async upsertLatest(rows: readonly LatestRow[]): Promise<LatestRow[]> {
+    // One transaction for the batch's rows: one commit (one fsync) instead of one per row.
+    return this.#db.transaction().execute((tx) => this.#upsertLatest(tx, rows));
+  }
+
+  async #upsertLatest(db: HubDatabase, rows: readonly LatestRow[]): Promise<LatestRow[]> {
     const moved: LatestRow[] = [];
     for (const row of rows) {
-      const result = await this.#db
+      const result = await db
         .insertInto('latest')
         .values(row)
         .onConflict((c) =>
