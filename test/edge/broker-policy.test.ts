@@ -147,4 +147,29 @@ describe('MQTT frame guard', () => {
     );
     expect(Buffer.concat(written)).toEqual(Buffer.from([0x20, 0x02, 0, 0]));
   });
+
+  it('hands the transport what aedes wrote in one tick as one write, in order (one system call for many PUBACKs)', async () => {
+    const writes: Buffer[][] = [];
+    const inner = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, callback) {
+        writes.push([chunk]);
+        callback();
+      },
+      writev(chunks, callback) {
+        writes.push(chunks.map(({ chunk }) => chunk as Buffer));
+        callback();
+      },
+    });
+    const guard = new MqttFrameGuard(inner, 300, () => {});
+    const pubacks = [1, 2, 3].map((id) => Buffer.from([0x40, 0x02, 0, id]));
+    // mqtt-packet corks the stream for the rest of the tick around each packet it writes.
+    for (const puback of pubacks) {
+      guard.cork();
+      guard.write(puback);
+      process.nextTick(() => guard.uncork());
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual([pubacks]);
+  });
 });

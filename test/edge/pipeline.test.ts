@@ -131,3 +131,41 @@ describe('edge pipeline over three simulated hours with duplicates, unsynced clo
     expect(lost[0]?.subject).toEqual({ kind: 'device', id: 'door-1' });
   });
 });
+
+describe('edge pipeline stamping a device reading', () => {
+  const stamped: Item[] = [];
+  const gateway = new Pipeline({
+    config: parseConfig({ site: 'store-a', gateway: 'gw-a' }),
+    emit: (item) => stamped.push(item),
+    ids: new IdGenerator(),
+    boot: 1,
+  });
+  const rxMs = Date.UTC(2026, 11, 1, 9, 0, 0);
+  const reading = (seq: number, extra: Record<string, unknown> = {}) => ({
+    id: `01936b2e-0000-7abc-8def-${String(seq).padStart(12, '0')}`,
+    type: 'shelf.weight',
+    src: { site: 'store-a', device: 'scale-9' },
+    boot: 1,
+    seq,
+    ts: rxMs - 40,
+    tq: 'ntp',
+    data: { lane: 'a01', grams: 812.5, stable: true },
+    ...extra,
+  });
+
+  it('keeps the device JSON as sent, with rx and the gateway appended (what the outbox stores)', () => {
+    const sent = reading(10);
+    gateway.ingest(topics.dt('store-a', 'scale-9', 'weight'), JSON.stringify(sent), rxMs);
+    expect(JSON.stringify(stamped.at(-1))).toBe(
+      JSON.stringify({ ...sent, src: { ...sent.src, gateway: 'gw-a' }, rx: rxMs }),
+    );
+  });
+
+  it('clamps a future timestamp and flags a late reading, keeping the flags it came with once each', () => {
+    const late = reading(9, { ts: rxMs + 3_600_000, flags: ['duplicate-source-seq', 'duplicate-source-seq'] });
+    gateway.ingest(topics.dt('store-a', 'scale-9', 'weight'), JSON.stringify(late), rxMs);
+    const item = stamped.at(-1);
+    expect(item?.ts).toBe(rxMs);
+    expect(item?.flags).toEqual(['duplicate-source-seq', 'ts-clamped', 'out-of-order']);
+  });
+});

@@ -28,9 +28,23 @@ import type { VerifiedPasswordCache } from './verified-password-cache.js';
 
 export const SERVICE_USERNAME = '$service';
 
-type Principal =
-  | { readonly kind: 'device'; readonly device: string; readonly username: string; readonly passwordHash: string }
-  | { readonly kind: 'service' };
+interface DevicePrincipal {
+  readonly kind: 'device';
+  readonly device: string;
+  readonly username: string;
+  readonly passwordHash: string;
+  /**
+   * Topics this session may publish on, as the ACL judged them (a pure function of site, device
+   * and topic, so the answer never changes for a session). A device publishes on a handful of
+   * topics; parsing the topic of every publish cost about 0.5 µs per reading.
+   */
+  readonly allowed: Map<string, DevicePublishKind>;
+}
+
+type Principal = DevicePrincipal | { readonly kind: 'service' };
+
+/** Topics remembered per session at most; past that, the ACL is asked every time. */
+const ALLOWED_TOPICS_PER_SESSION = 64;
 
 interface Will {
   readonly topic: string;
@@ -81,11 +95,6 @@ function sameSecret(given: Buffer, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-function kindOf(topic: string): DevicePublishKind {
-  if (topic.startsWith('dt/')) return 'dt';
-  return topic.startsWith('evt/') ? 'evt' : 'state';
-}
-
 export class BrokerPolicy {
   readonly #o: BrokerPolicyOptions;
   readonly #site: string;
@@ -111,18 +120,35 @@ export class BrokerPolicy {
       },
       authenticate: (client, username, password, done) => this.#authenticate(client, username, password, done),
       authorizePublish: (client, packet, callback) => {
-        const refusal = this.#publishRefusal(client, packet.topic, byteLength(packet.payload));
-        if (refusal !== undefined) return callback(refusal);
+        // aedes passes no client only for wills left by an earlier run in shared persistence: nobody vouches for them.
         const principal = client === null ? undefined : this.#principals.get(client);
-        if (this.#stopped || principal?.kind !== 'device') return callback(null);
+        const topic = packet.topic;
+        const payloadBytes = byteLength(packet.payload);
+        if (client === null || principal === undefined) {
+          return callback(
+            this.#refusePublish(client, topic, payloadBytes, 'unknown-client', 'publish from no known client'),
+          );
+        }
+        if (principal.kind === 'service') {
+          return callback(topic.startsWith('$SYS') ? new Error('$SYS topics are reserved') : null);
+        }
+        const kind = this.#deviceMayPublish(client, principal, topic, payloadBytes);
+        if (typeof kind !== 'string') return callback(kind);
+        if (this.#stopped) return callback(null);
         // Devices' publishes reach the gateway here, not in `published`: aedes writes a QoS 1
         // PUBACK right after this callback and before routing, so waiting here for the listeners
         // (the outbox commit) makes an acknowledged reading a durable one. A failed commit sends
         // no PUBACK: the device keeps the reading and resends it.
         const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-        this.#o.metrics.published(kindOf(packet.topic));
-        const pending = this.#o.fanout.deliver(packet.topic, payload, principal.username);
-        if (pending === undefined || packet.qos === 0) return callback(null);
+        this.#o.metrics.published(kind);
+        const pending = this.#o.fanout.deliver(topic, payload, principal.username);
+        if (pending === undefined) return callback(null);
+        if (packet.qos === 0) {
+          // Nobody waits for a QoS 0 reading; a failed commit is already logged by the gateway and
+          // must not become an unhandled rejection that ends the process.
+          pending.catch(() => undefined);
+          return callback(null);
+        }
         pending.then(
           () => callback(null),
           (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
@@ -216,7 +242,7 @@ export class BrokerPolicy {
             refuse(connectRefusal('device-revoked', 5, 'the credential changed during verification'));
           } else {
             const { device, username, passwordHash } = record;
-            this.#principals.set(client, { kind: 'device', device, username, passwordHash });
+            this.#principals.set(client, { kind: 'device', device, username, passwordHash, allowed: new Map() });
             done(null, true);
           }
         },
@@ -262,24 +288,39 @@ export class BrokerPolicy {
     return { kind: 'device', record, secret: password };
   }
 
-  #publishRefusal(client: Client | null, topic: string, payloadBytes: number): Error | undefined {
-    // aedes passes no client only for wills left by an earlier run in shared persistence: nobody vouches for them.
-    const principal = client === null ? undefined : this.#principals.get(client);
-    const clientId = clip(client?.id);
-    const refuse = (reason: RefusalReason, message: string): BrokerRefusal => {
-      this.#o.record(reason, { clientId, topic: clip(topic), payloadBytes }, message);
-      return new BrokerRefusal(reason, message);
-    };
-    if (client === null || principal === undefined) return refuse('unknown-client', 'publish from no known client');
-    if (principal.kind === 'service') {
-      return topic.startsWith('$SYS') ? new Error('$SYS topics are reserved') : undefined;
+  /** The topic's class when `principal`'s device may publish this now, else the refusal (counted and logged). */
+  #deviceMayPublish(
+    client: Client,
+    principal: DevicePrincipal,
+    topic: string,
+    payloadBytes: number,
+  ): DevicePublishKind | BrokerRefusal {
+    let kind = principal.allowed.get(topic);
+    if (kind === undefined) {
+      const verdict = devicePublishVerdict(this.#site, principal.device, topic);
+      if (!verdict.ok) return this.#refusePublish(client, topic, payloadBytes, verdict.reason, 'publish refused');
+      kind = verdict.kind;
+      if (principal.allowed.size < ALLOWED_TOPICS_PER_SESSION) principal.allowed.set(topic, kind);
     }
-    const verdict = devicePublishVerdict(this.#site, principal.device, topic);
-    if (!verdict.ok) return refuse(verdict.reason, 'publish refused');
-    if (payloadBytes > this.#o.maxPayloadBytes) return refuse('payload-too-large', 'publish refused');
+    if (payloadBytes > this.#o.maxPayloadBytes) {
+      return this.#refusePublish(client, topic, payloadBytes, 'payload-too-large', 'publish refused');
+    }
     // aedes publishes a will from `close()`, after setting `closed`. A will is not a publish the
     // device chose to make now, so it takes no token: an over-rate device still reports "lost".
-    if (!client.closed && !this.#o.buckets.take(principal.username)) return refuse('rate-limited', 'publish refused');
-    return undefined;
+    if (!client.closed && !this.#o.buckets.take(principal.username)) {
+      return this.#refusePublish(client, topic, payloadBytes, 'rate-limited', 'publish refused');
+    }
+    return kind;
+  }
+
+  #refusePublish(
+    client: Client | null,
+    topic: string,
+    payloadBytes: number,
+    reason: RefusalReason,
+    message: string,
+  ): BrokerRefusal {
+    this.#o.record(reason, { clientId: clip(client?.id), topic: clip(topic), payloadBytes }, message);
+    return new BrokerRefusal(reason, message);
   }
 }

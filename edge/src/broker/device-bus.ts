@@ -64,6 +64,8 @@ export class DeviceBusError extends Error {
   }
 }
 
+const settled = (): undefined => undefined;
+
 /** The listeners of one bus. A listener that throws is logged and does not stop the others. */
 export class PublishFanout {
   readonly #listeners = new Set<DevicePublishListener>();
@@ -84,25 +86,24 @@ export class PublishFanout {
 
   /** Hands the publish to every listener; resolves when the promises they returned settle (undefined when none did). */
   deliver(topic: string, payload: Buffer, clientId: string | undefined): Promise<void> | undefined {
-    let pending: Promise<unknown>[] | undefined;
+    // The gateway is the one listener in practice: no array and no Promise.all for it (once per reading).
+    let first: Promise<unknown> | undefined;
+    let more: Promise<unknown>[] | undefined;
     for (const listener of this.#listeners) {
       try {
         const result = listener(topic, payload, clientId);
-        if (result instanceof Promise) {
-          pending ??= [];
-          pending.push(result);
-        }
+        if (!(result instanceof Promise)) continue;
+        if (first === undefined) first = result;
+        else if (more === undefined) more = [result];
+        else more.push(result);
       } catch (error) {
         this.#log.error('listener-error', { topic, clientId, err: error }, 'an onPublish listener threw');
       }
     }
-    if (pending === undefined) return undefined;
-    return Promise.all(pending).then(
-      () => undefined,
-      (error: unknown) => {
-        this.#log.error('listener-error', { topic, clientId, err: error }, 'an onPublish listener failed');
-        throw error;
-      },
-    );
+    if (first === undefined) return undefined;
+    return (more === undefined ? first : Promise.all([first, ...more])).then(settled, (error: unknown) => {
+      this.#log.error('listener-error', { topic, clientId, err: error }, 'an onPublish listener failed');
+      throw error;
+    });
   }
 }

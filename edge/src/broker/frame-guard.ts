@@ -62,6 +62,23 @@ export class MqttFrameGuard extends Duplex {
     else this.#inner.once('drain', () => callback());
   }
 
+  /**
+   * What aedes wrote while this stream was corked (mqtt-packet corks it for a tick per packet),
+   * e.g. the PUBACKs of every QoS 1 reading one outbox commit released: in one write to the
+   * transport, as on a bare socket, instead of one system call per packet.
+   */
+  override _writev(
+    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.#inner.cork();
+    let flowing = true;
+    for (const { chunk } of chunks) flowing = this.#inner.write(chunk);
+    this.#inner.uncork();
+    if (flowing) callback();
+    else this.#inner.once('drain', () => callback());
+  }
+
   override _final(callback: (error?: Error | null) => void): void {
     this.#inner.end();
     callback();

@@ -18,7 +18,7 @@ import { ShelfLaneState } from '../domain/shelf-lane.js';
 import type { VanTracker } from '../domain/van-tracker.js';
 import type { Handler, PipelineContext } from './context.js';
 import { HANDLERS } from './handlers/index.js';
-import { normalizeItem } from './normalize.js';
+import { normalizeInPlace, type TimestampPolicy } from './normalize.js';
 import { AlertBook } from './rules.js';
 
 /**
@@ -42,6 +42,10 @@ export class Pipeline {
   readonly rejects = new RejectCounter();
   readonly #options: PipelineOptions;
   readonly #context: PipelineContext;
+  readonly #decodeOptions: { readonly maxBytes: number };
+  readonly #timestamps: TimestampPolicy;
+  /** The open-alerts gauge's value, so it is set only when it changes. */
+  #openAlertsShown = 0;
   readonly #sequences = new SequenceTracker();
   readonly #lastGga = new Map<string, GgaSentence>();
   #derivedSeq = 0;
@@ -53,6 +57,8 @@ export class Pipeline {
     const { config } = options;
     const lanes = new Map(config.lanes.map((l) => [l.lane, new ShelfLaneState(l)]));
     const emit = options.emit;
+    this.#decodeOptions = { maxBytes: config.broker.maxPayloadBytes };
+    this.#timestamps = { maxFutureSkewMs: config.rules.maxFutureSkewMs };
     this.#context = {
       site: config.site,
       gateway: config.gateway,
@@ -105,7 +111,7 @@ export class Pipeline {
 
   /** An MQTT publish from a device on the site broker. */
   ingest(topic: string, payload: Uint8Array | string, rxMs: number): void {
-    const decoded = decodeMessage(topic, payload, { maxBytes: this.#options.config.broker.maxPayloadBytes });
+    const decoded = decodeMessage(topic, payload, this.#decodeOptions);
     if (!decoded.ok) {
       this.#reject(decoded.error.code);
       return;
@@ -156,9 +162,19 @@ export class Pipeline {
     const sameSecond =
       gga !== undefined && Math.floor(gga.timeOfDayMs / 1000) === Math.floor((sentence.ts % 86_400_000) / 1000);
     const fix = sameSecond ? { ...gga.fix, ...sentence.fix } : sentence.fix;
+    // A GPS module has no sequence of its own: the gateway numbers its fixes, under the gateway's
+    // boot, so (device, boot, seq) stays unique across gateway restarts (the hub stores on it).
     const seq = this.#nextSeq();
     this.#accept(
-      { ...base, id: this.#options.ids.next(sentence.ts), type: 'gps.fix', seq, ts: sentence.ts, data: fix },
+      {
+        ...base,
+        boot: this.#options.boot,
+        id: this.#options.ids.next(sentence.ts),
+        type: 'gps.fix',
+        seq,
+        ts: sentence.ts,
+        data: fix,
+      },
       rxMs,
     );
   }
@@ -190,17 +206,22 @@ export class Pipeline {
       this.#metrics?.duplicates.inc();
       return;
     }
-    let item = normalizeItem(raw, this.#context.gateway, rxMs, {
-      maxFutureSkewMs: this.#context.rules.maxFutureSkewMs,
-    });
-    if (verdict.kind === 'late')
-      item = { ...item, flags: [...new Set([...(item.flags ?? []), 'out-of-order' as const])] } as Item;
+    // `raw` is this pipeline's own: decoded from a payload, or built from a serial sentence.
+    const item = normalizeInPlace(raw, this.#context.gateway, rxMs, this.#timestamps);
+    if (verdict.kind === 'late') item.flags = [...new Set([...(item.flags ?? []), 'out-of-order' as const])];
     this.#metrics?.ingested.inc({ type: item.type });
     this.#deviceSeen(item.src.device, item.ts);
     this.#options.emit(item);
     const handler = HANDLERS[item.type] as Handler | undefined;
     handler?.(this.#context, item);
-    this.#metrics?.openAlerts.set(this.#context.alerts.open);
+    this.#showOpenAlerts();
+  }
+
+  #showOpenAlerts(): void {
+    const open = this.#context.alerts.open;
+    if (open === this.#openAlertsShown) return;
+    this.#openAlertsShown = open;
+    this.#metrics?.openAlerts.set(open);
   }
 
   #nextSeq(): number {
