@@ -43,6 +43,9 @@ export interface IngestRepository {
   gatewayStates(): Promise<GatewayStateRow[]>;
 }
 
+/** Rows per latest-value upsert: 6 parameters each, well under SQLite's and PostgreSQL's bounds. */
+const LATEST_CHUNK = 500;
+
 export class KyselyIngestRepository implements IngestRepository {
   readonly #db: HubDatabase;
   /** PostgreSQL: lock the cursor row while it moves (replicas share gateways). SQLite has one writer. */
@@ -107,12 +110,19 @@ export class KyselyIngestRepository implements IngestRepository {
     return this.#db.transaction().execute((tx) => this.#upsertLatest(tx, rows));
   }
 
+  /**
+   * One multi-row upsert per chunk (a statement per row cost a round trip each on PostgreSQL):
+   * `RETURNING` names the rows that were inserted or moved. Keys must be distinct within a call (the
+   * ingest service keeps the newest per key), as PostgreSQL refuses to touch a row twice in one
+   * statement.
+   */
   async #upsertLatest(db: HubDatabase, rows: readonly LatestRow[]): Promise<LatestRow[]> {
     const moved: LatestRow[] = [];
-    for (const row of rows) {
-      const result = await db
+    for (let i = 0; i < rows.length; i += LATEST_CHUNK) {
+      const chunk = rows.slice(i, i + LATEST_CHUNK);
+      const returned = await db
         .insertInto('latest')
-        .values(row)
+        .values(chunk)
         .onConflict((c) =>
           c
             .columns(['site', 'device', 'key'])
@@ -123,9 +133,10 @@ export class KyselyIngestRepository implements IngestRepository {
             }))
             .where('latest.ts', '<', (eb) => eb.ref('excluded.ts')),
         )
-        .returning('key')
-        .executeTakeFirst();
-      if (result !== undefined) moved.push(row);
+        .returning(['site', 'device', 'key'])
+        .execute();
+      const hit = new Set(returned.map((r) => `${r.site}\u0000${r.device}\u0000${r.key}`));
+      for (const row of chunk) if (hit.has(`${row.site}\u0000${row.device}\u0000${row.key}`)) moved.push(row);
     }
     return moved;
   }
