@@ -40,8 +40,8 @@ import { type BenchServer, startServer, treeCpuMs } from './parts/ingest-servers
  *
  * Anchors (the `anchor` child, parts/ingest-anchor.ts), measured in the same run just before and
  * just after the figure (their mean is the anchor; both are in the JSON line), same window:
- * - InfluxDB: the `influx` client the hub uses, `writePoints` of the same points (a replica of the
- *   hub's point layout; the run checks that both databases end with the same field and tag keys),
+ * - InfluxDB: the `influx` client the hub uses, `writePoints` of the same points (built by the hub's
+ *   own `toPoint`; the run checks that both databases end with the same field and tag keys),
  *   BATCH points per write, GATEWAYS concurrent writers (the hub handles one batch per gateway at
  *   a time), precision ns, retention policy `raw` as the hub sets it up. The hub's series batch
  *   size is the config default (5,000 points per request), so each gateway batch is one request.

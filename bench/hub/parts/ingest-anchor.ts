@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
+import { toPoint } from '@aisle/hub/influx-series';
+import { type SeriesItem, toSeriesItem } from '@aisle/hub/series';
 import type BetterSqlite3 from 'better-sqlite3';
-import { GatewayReadings, type InfluxPoint, influxPoint, type SeriesRow, seriesRow } from './ingest-batches.js';
+import { GatewayReadings } from './ingest-batches.js';
 
 /**
  * The anchor child of `hub/ingest` (bench/hub/ingest.ts): the same items the hub gets, written
@@ -30,7 +32,10 @@ interface InfluxClient {
     name: string,
     options: { database: string; duration: string; replication: number; isDefault: boolean },
   ): Promise<void>;
-  writePoints(points: readonly InfluxPoint[], options: { precision: 'n'; retentionPolicy: string }): Promise<void>;
+  writePoints(
+    points: ReadonlyArray<ReturnType<typeof toPoint>>,
+    options: { precision: 'n'; retentionPolicy: string },
+  ): Promise<void>;
 }
 type InfluxConstructor = new (options: {
   host: string;
@@ -101,7 +106,7 @@ export function serveAnchor(): void {
         });
         write = async (_g, readings) => {
           const points = timedBuild(() =>
-            readings.next(batch, Date.now()).map((item) => influxPoint(seriesRow(item, readings.gateway))),
+            readings.next(batch, Date.now()).map((item) => toPoint(toSeriesItem(item, readings.gateway, 'live'))),
           );
           await influx.writePoints(points, { precision: 'n', retentionPolicy: 'raw' });
         };
@@ -115,17 +120,17 @@ export function serveAnchor(): void {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = FULL');
         for (const statement of command.ddl) db.exec(statement);
-        const insert = db.prepare<SeriesRow>(
+        const insert = db.prepare<SeriesItem>(
           `INSERT INTO series_items (origin, boot, seq, id, type, site, device, gateway, ts, rx, lane, flags, data)
            VALUES (@origin, @boot, @seq, @id, @type, @site, @device, @gateway, @ts, @rx, @lane, @flags, @data)
            ON CONFLICT (origin, boot, seq) DO NOTHING`,
         );
-        const insertBatch = db.transaction((rows: readonly SeriesRow[]) => {
+        const insertBatch = db.transaction((rows: readonly SeriesItem[]) => {
           for (const row of rows) insert.run(row);
         });
         write = async (_g, readings) => {
           const rows = timedBuild(() =>
-            readings.next(batch, Date.now()).map((item) => seriesRow(item, readings.gateway)),
+            readings.next(batch, Date.now()).map((item) => toSeriesItem(item, readings.gateway, 'live')),
           );
           insertBatch(rows);
           // Let IPC in between transactions (the hub's event loop turns between batches too).

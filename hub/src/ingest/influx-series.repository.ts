@@ -231,7 +231,8 @@ export class InfluxSeriesRepository implements SeriesRepository {
   }
 }
 
-function toPoint(item: SeriesItem): IPoint {
+/** The point an item is written as (exported for the benchmark's raw-client anchor). */
+export function toPoint(item: SeriesItem): IPoint {
   const data = JSON.parse(item.data) as unknown;
   const tags: Record<string, string> = {
     site: item.site,

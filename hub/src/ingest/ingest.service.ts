@@ -2,7 +2,6 @@ import {
   type AckCursor,
   type Batch,
   batchCodec,
-  CHANNEL_TYPES,
   gatewayStateCodec,
   type Item,
   type PosBasket,
@@ -26,10 +25,7 @@ import {
   SERIES_REPOSITORY,
 } from '../tokens.js';
 import type { IngestRepository, LatestRow } from './ingest.repository.js';
-import type { SeriesItem, SeriesRepository } from './series.repository.js';
-
-/** Item types a device makes (its own boot and seq); every other type is derived by a gateway. */
-const DEVICE_MADE = new Set<string>([...Object.values(CHANNEL_TYPES), 'device.event']);
+import { type SeriesItem, type SeriesRepository, toSeriesItem } from './series.repository.js';
 
 /** The key of an item's latest value: by type, and by the lane, door or alert it is about. */
 function latestKey(item: Item): string {
@@ -195,22 +191,7 @@ export class IngestService {
         flags = [...(flags ?? []), 'ts-clamped'];
         this.#metrics.clamped.inc();
       }
-      const deviceMade = DEVICE_MADE.has(item.type);
-      rows.push({
-        origin: `${item.src.site}/${deviceMade ? item.src.device : batch.gateway}`,
-        boot: item.boot,
-        seq: item.seq,
-        id: item.id,
-        type: item.type,
-        site: item.src.site,
-        device: item.src.device,
-        gateway: batch.gateway,
-        ts,
-        rx: item.rx ?? null,
-        lane,
-        flags: flags === undefined ? null : JSON.stringify(flags),
-        data: JSON.stringify(item.data),
-      });
+      rows.push(toSeriesItem(item, batch.gateway, lane, ts, flags));
       // History never moves "latest": a backlog arriving late must not hide newer live values.
       if (lane === 'live') {
         const stored = ts === item.ts ? item : { ...item, ts, flags };

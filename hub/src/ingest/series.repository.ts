@@ -1,3 +1,4 @@
+import { CHANNEL_TYPES, type Item } from '@aisle/protocols';
 import type { HubDatabase } from '../storage/database.js';
 
 /** One item as the time series keeps it: identity (origin, boot, seq), then what it says. */
@@ -17,6 +18,37 @@ export interface SeriesItem {
   readonly flags: string | null;
   /** The item's `data` (JSON). */
   readonly data: string;
+}
+
+/** Item types a device makes (its own boot and seq); every other type is derived by a gateway. */
+const DEVICE_MADE = new Set<string>([...Object.values(CHANNEL_TYPES), 'device.event']);
+
+/**
+ * An uplinked item as the time series keeps it. `ts` and `flags` are the item's unless ingest
+ * clamped its timestamp.
+ */
+export function toSeriesItem(
+  item: Item,
+  gateway: string,
+  lane: 'live' | 'hist',
+  ts: number = item.ts,
+  flags: Item['flags'] = item.flags,
+): SeriesItem {
+  return {
+    origin: `${item.src.site}/${DEVICE_MADE.has(item.type) ? item.src.device : gateway}`,
+    boot: item.boot,
+    seq: item.seq,
+    id: item.id,
+    type: item.type,
+    site: item.src.site,
+    device: item.src.device,
+    gateway,
+    ts,
+    rx: item.rx ?? null,
+    lane,
+    flags: flags === undefined ? null : JSON.stringify(flags),
+    data: JSON.stringify(item.data),
+  };
 }
 
 export interface SeriesWrite {
