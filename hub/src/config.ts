@@ -86,6 +86,13 @@ export const HubConfig = Type.Object({
       maxFutureSkewMs: Type.Integer({ minimum: 0, default: 300_000 }),
       /** Disjoint ranges a gateway's cursor may hold above its contiguous prefix before it resyncs. */
       maxPendingRanges: Type.Integer({ minimum: 1, default: 10_000 }),
+      /**
+       * Group commit: batches waiting while the previous group was stored are stored together, up to
+       * this many items (one series write, one latest upsert, one cursor transaction, one ack each).
+       */
+      groupMaxItems: Type.Integer({ minimum: 1, default: 20_000 }),
+      /** Items received and not yet stored, at most; past it the broker stops reading (backpressure). */
+      maxQueuedItems: Type.Integer({ minimum: 1, default: 100_000 }),
     },
     { default: {} },
   ),

@@ -121,4 +121,39 @@ describe('hub ingest semantics', async () => {
     expect(metrics).toMatch(/^aisle_hub_rejected_total\{reason="PAYLOAD_NOT_JSON"\} 1$/m);
     expect(metrics).toMatch(/^aisle_hub_rejected_total\{reason="TOPIC_PAYLOAD_MISMATCH"\} 1$/m);
   });
+
+  it('stores a burst of batches once each, in fewer commits than batches, with the newest value per lane', async () => {
+    const before = await series.count({ site: 'store-a' });
+    const groupsBefore = groupCount(await (await fetch(`${hub.httpUrl}/metrics`)).text());
+    // 40 batches of 50 readings over 5 lanes (seq 11…2010), all published without waiting for acks.
+    const bodies = Array.from({ length: 40 }, (_, b) =>
+      batch(
+        'live',
+        Array.from({ length: 50 }, (_, i) => {
+          const seq = 11 + b * 50 + i;
+          return reading(seq, t0 + 300_000 + seq, seq, `b0${seq % 5}`);
+        }),
+      ),
+    );
+    await Promise.all(
+      bodies.map((body) => gateway.publishAsync('up/store-a/gw-a/batch', JSON.stringify(body), { qos: 1 })),
+    );
+    const deadline = Date.now() + 10_000;
+    while ((acks.at(-1)?.seq ?? 0) < 2010 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(acks.at(-1)?.seq).toBe(2010);
+    expect((await series.count({ site: 'store-a' })) - before).toBe(2000);
+    const lanes = await ingest.latest('store-a', 'shelf.weight');
+    const newest = lanes
+      .filter((r) => r.key.startsWith('shelf.weight:b0'))
+      .map((r) => (JSON.parse(r.item) as { data: { grams: number } }).data.grams)
+      .sort((a, b) => a - b);
+    expect(newest).toEqual([2006, 2007, 2008, 2009, 2010]);
+    const groups = groupCount(await (await fetch(`${hub.httpUrl}/metrics`)).text()) - groupsBefore;
+    expect(groups).toBeGreaterThan(0);
+    expect(groups).toBeLessThan(40);
+  });
 });
+
+function groupCount(metrics: string): number {
+  return Number(/^aisle_hub_ingest_group_items_count (\d+)$/m.exec(metrics)?.[1] ?? Number.NaN);
+}

@@ -32,14 +32,21 @@ export class ExternalHubBus implements HubBus {
     this.url = url;
     this.#client = client;
     this.#group = group;
-    client.on('message', (topic, payload) => {
-      for (const h of this.#handlers) {
-        if (!h.pattern.test(topic)) continue;
-        Promise.resolve()
-          .then(() => h.handler(topic, payload))
-          .catch(() => undefined); // handlers count and log their own failures
-      }
-    });
+    // mqtt.js hands over the next message (and sends this one's PUBACK) when the callback runs:
+    // waiting for the handlers is the hub's backpressure on the broker.
+    client.handleMessage = (packet, callback) => {
+      const { topic } = packet;
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      const running = this.#handlers
+        .filter((h) => h.pattern.test(topic))
+        .map(
+          (h) =>
+            Promise.resolve()
+              .then(() => h.handler(topic, payload))
+              .catch(() => undefined), // handlers count and log their own failures
+        );
+      void Promise.all(running).then(() => callback());
+    };
   }
 
   static async start(options: ExternalBusOptions): Promise<ExternalHubBus> {

@@ -12,12 +12,14 @@ export class IngestController implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.bus.subscribe('up/+/+/batch', (topic, payload) =>
-      this.service.onBatch(topic, payload).then(() => undefined),
-    );
-    await this.bus.subscribe('up/+/+/hist', (topic, payload) =>
-      this.service.onBatch(topic, payload).then(() => undefined),
-    );
+    // The broker waits for room in the ingest queue, not for the store: batches that arrive while
+    // a group commits join the next group (the gateway learns of the store from the ack cursor).
+    const batch = (topic: string, payload: Buffer): Promise<void> => {
+      void this.service.onBatch(topic, payload);
+      return this.service.room();
+    };
+    await this.bus.subscribe('up/+/+/batch', batch);
+    await this.bus.subscribe('up/+/+/hist', batch);
     await this.bus.subscribe('up/+/+/state', (topic, payload) => this.service.onState(topic, payload));
   }
 }

@@ -11,6 +11,14 @@ export interface LatestRow {
   readonly item: string;
 }
 
+/** A range of a gateway's uplink sequence, stored. */
+export interface CursorRange {
+  readonly gateway: string;
+  readonly epoch: string;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+}
+
 export interface GatewayStateRow {
   readonly gateway: string;
   readonly site: string;
@@ -35,6 +43,12 @@ export interface IngestRepository {
     maxPending: number,
     at: number,
   ): Promise<number>;
+  /**
+   * Marks many ranges stored in one transaction (ingest's group commit), in order per (gateway,
+   * epoch). Returns one result per range: the cursor after it, or the RangeError that refused it
+   * (a refused range changes nothing; the others still count).
+   */
+  advanceCursors(ranges: readonly CursorRange[], maxPending: number, at: number): Promise<Array<number | RangeError>>;
   cursor(gateway: string, epoch: string): Promise<number>;
   /** Upserts each row unless the stored one has a `ts` at least as new; returns the rows that moved. */
   upsertLatest(rows: readonly LatestRow[]): Promise<LatestRow[]>;
@@ -64,35 +78,69 @@ export class KyselyIngestRepository implements IngestRepository {
     maxPending: number,
     at: number,
   ): Promise<number> {
-    return this.#db.transaction().execute(async (tx) => {
-      if (this.#lockRows) {
-        // FOR UPDATE locks only a row that exists: two transactions advancing a new cursor would
-        // both read "no row", and the later upsert would overwrite the earlier range. Create the row
-        // first; a concurrent insert waits for ours to commit, then its FOR UPDATE reads our row.
+    const [result] = await this.advanceCursors([{ gateway, epoch, firstSeq, lastSeq }], maxPending, at);
+    if (typeof result !== 'number') throw result;
+    return result;
+  }
+
+  async advanceCursors(
+    ranges: readonly CursorRange[],
+    maxPending: number,
+    at: number,
+  ): Promise<Array<number | RangeError>> {
+    const results = new Array<number | RangeError>(ranges.length);
+    const byCursor = new Map<string, number[]>();
+    ranges.forEach((range, i) => {
+      const key = `${range.gateway}\u0000${range.epoch}`;
+      const held = byCursor.get(key);
+      if (held === undefined) byCursor.set(key, [i]);
+      else held.push(i);
+    });
+    // Rows are locked in key order, so two replicas advancing the same gateways cannot deadlock.
+    const keys = [...byCursor.keys()].sort();
+    await this.#db.transaction().execute(async (tx) => {
+      for (const key of keys) {
+        const indices = byCursor.get(key) as number[];
+        const { gateway, epoch } = ranges[indices[0] as number] as CursorRange;
+        if (this.#lockRows) {
+          // FOR UPDATE locks only a row that exists: two transactions advancing a new cursor would
+          // both read "no row", and the later upsert would overwrite the earlier range. Create the
+          // row first; a concurrent insert waits for ours to commit, then its FOR UPDATE reads ours.
+          await tx
+            .insertInto('uplink_cursors')
+            .values({ gateway, epoch, acked_seq: 0, pending: '[]', updated_at: at })
+            .onConflict((c) => c.columns(['gateway', 'epoch']).doNothing())
+            .execute();
+        }
+        let select = tx
+          .selectFrom('uplink_cursors')
+          .select(['acked_seq', 'pending'])
+          .where('gateway', '=', gateway)
+          .where('epoch', '=', epoch);
+        if (this.#lockRows) select = select.forUpdate();
+        const row = await select.executeTakeFirst();
+        const pending = row === undefined ? [] : (JSON.parse(row.pending) as Array<[number, number]>);
+        const cursor = new ContiguousCursor(row === undefined ? 0 : Number(row.acked_seq), maxPending, pending);
+        let value = cursor.value;
+        for (const i of indices) {
+          const range = ranges[i] as CursorRange;
+          try {
+            value = cursor.add(range.firstSeq, range.lastSeq);
+            results[i] = value;
+          } catch (error) {
+            if (!(error instanceof RangeError)) throw error;
+            results[i] = error;
+          }
+        }
+        const values = { acked_seq: value, pending: JSON.stringify(cursor.pending), updated_at: at };
         await tx
           .insertInto('uplink_cursors')
-          .values({ gateway, epoch, acked_seq: 0, pending: '[]', updated_at: at })
-          .onConflict((c) => c.columns(['gateway', 'epoch']).doNothing())
+          .values({ gateway, epoch, ...values })
+          .onConflict((c) => c.columns(['gateway', 'epoch']).doUpdateSet(values))
           .execute();
       }
-      let select = tx
-        .selectFrom('uplink_cursors')
-        .select(['acked_seq', 'pending'])
-        .where('gateway', '=', gateway)
-        .where('epoch', '=', epoch);
-      if (this.#lockRows) select = select.forUpdate();
-      const row = await select.executeTakeFirst();
-      const pending = row === undefined ? [] : (JSON.parse(row.pending) as Array<[number, number]>);
-      const cursor = new ContiguousCursor(row === undefined ? 0 : Number(row.acked_seq), maxPending, pending);
-      const value = cursor.add(firstSeq, lastSeq);
-      const values = { acked_seq: value, pending: JSON.stringify(cursor.pending), updated_at: at };
-      await tx
-        .insertInto('uplink_cursors')
-        .values({ gateway, epoch, ...values })
-        .onConflict((c) => c.columns(['gateway', 'epoch']).doUpdateSet(values))
-        .execute();
-      return value;
     });
+    return results;
   }
 
   async cursor(gateway: string, epoch: string): Promise<number> {

@@ -10,7 +10,7 @@ import {
 } from '@aisle/protocols';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { HubBus } from '../broker/hub-bus.js';
 import type { HubConfig } from '../config.js';
 import type { PosRepository } from '../pos/pos.repository.js';
@@ -24,8 +24,8 @@ import {
   POS_REPOSITORY,
   SERIES_REPOSITORY,
 } from '../tokens.js';
-import type { IngestRepository, LatestRow } from './ingest.repository.js';
-import { type SeriesItem, type SeriesRepository, toSeriesItem } from './series.repository.js';
+import type { CursorRange, IngestRepository, LatestRow } from './ingest.repository.js';
+import { type SeriesItem, type SeriesRepository, type SeriesWrite, toSeriesItem } from './series.repository.js';
 
 /** The key of an item's latest value: by type, and by the lane, door or alert it is about. */
 function latestKey(item: Item): string {
@@ -38,21 +38,37 @@ function latestKey(item: Item): string {
 }
 
 export interface BatchOutcome {
-  readonly inserted: number;
-  readonly duplicates: number;
+  /** The gateway's ack cursor after this batch (published to it). */
   readonly cursor: number;
+}
+
+/** A decoded batch waiting for its group's commit. */
+interface Queued {
+  readonly batch: Batch;
+  readonly lane: 'live' | 'hist';
+  readonly receivedAt: number;
+  readonly done: (outcome: BatchOutcome | undefined) => void;
 }
 
 /**
  * Ingest (ARCHITECTURE §4): gateway batches → time series (idempotent on the item's origin, boot
  * and seq) → latest values (only live data, only forward in `ts`) → the gateway's ack cursor over
- * the batch's range, persisted → the ack published. The ack goes out only after both writes
+ * the batch's range, persisted → the ack published. The ack goes out only after all three writes
  * returned: a crash before it makes the gateway resend, and the idempotent writes absorb that.
- * Batches of one gateway are handled one at a time, in arrival order.
+ *
+ * Group commit: one group is stored at a time; batches that arrive meanwhile wait in a queue and
+ * are stored together as the next group (up to `ingest.groupMaxItems` items), so the cost of a
+ * commit (an fsync, a round trip) is paid per group, not per batch, and groups grow with the load.
+ * The queue is FIFO, so each gateway's batches are stored in arrival order. The broker hands the
+ * next message over only once the queue has room (`ingest.maxQueuedItems`): past it, gateways wait
+ * for their PUBACKs instead of the hub's heap growing.
  */
 @Injectable()
 export class IngestService {
-  readonly #chains = new Map<string, Promise<unknown>>();
+  readonly #queue: Queued[] = [];
+  #queuedItems = 0;
+  #draining = false;
+  #waitingForRoom: Array<() => void> = [];
   readonly #metrics: {
     batches: Counter<'lane'>;
     items: Counter<'lane'>;
@@ -60,7 +76,10 @@ export class IngestService {
     clamped: Counter;
     expired: Counter;
     rejected: Counter<'reason'>;
+    failed: Counter;
     seconds: Histogram;
+    groupItems: Histogram;
+    queued: Gauge;
   };
 
   constructor(
@@ -108,16 +127,41 @@ export class IngestService {
         labelNames: ['reason'],
         registers,
       }),
+      failed: new Counter({
+        name: 'aisle_hub_batches_failed_total',
+        help: 'Batches not stored (storage error or cursor bound); their gateways resend them',
+        registers,
+      }),
       seconds: new Histogram({
         name: 'aisle_hub_batch_seconds',
         help: 'Receipt to ack of one batch',
         buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
         registers,
       }),
+      groupItems: new Histogram({
+        name: 'aisle_hub_ingest_group_items',
+        help: 'Items per group commit',
+        buckets: [10, 100, 500, 1000, 2500, 5000, 10_000, 20_000, 50_000],
+        registers,
+      }),
+      queued: new Gauge({
+        name: 'aisle_hub_ingest_queued_items',
+        help: 'Items received and waiting to be stored',
+        registers,
+      }),
     };
+    new Gauge({
+      name: 'aisle_hub_ingest_max_queued_items',
+      help: 'Bound of the ingest queue (ingest.maxQueuedItems)',
+      registers,
+    }).set(config.ingest.maxQueuedItems);
   }
 
-  /** A message on `up/{site}/{gateway}/batch|hist`. Never throws: bad input is counted and logged. */
+  /**
+   * A message on `up/{site}/{gateway}/batch|hist`, queued for the next group commit; the promise
+   * settles once it is stored and acked (undefined when it was refused or not stored). Never
+   * throws: bad input is counted and logged.
+   */
   onBatch(topic: string, payload: Buffer, receivedAt = Date.now()): Promise<BatchOutcome | undefined> {
     const [, site, gateway, stream] = topic.split('/');
     const lane = stream === 'hist' ? 'hist' : 'live';
@@ -128,22 +172,18 @@ export class IngestService {
       return Promise.resolve(
         this.#reject('TOPIC_PAYLOAD_MISMATCH', topic, 'batch header names another site or gateway'),
       );
-    const key = `${batch.gateway}/${batch.epoch}`;
-    const previous = this.#chains.get(key) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.#store(batch, lane, receivedAt))
-      .catch((error: unknown) => {
-        this.logger.error(
-          { err: error, gateway: batch.gateway, firstSeq: batch.firstSeq },
-          'batch not stored; the gateway will resend',
-        );
-        return undefined;
-      });
-    this.#chains.set(key, next);
-    void next.finally(() => {
-      if (this.#chains.get(key) === next) this.#chains.delete(key);
+    return new Promise((done) => {
+      this.#queue.push({ batch, lane, receivedAt, done });
+      this.#queuedItems += batch.items.length;
+      this.#metrics.queued.set(this.#queuedItems);
+      void this.#drain();
     });
-    return next;
+  }
+
+  /** Settles when the queue holds fewer than `ingest.maxQueuedItems` items: the bus waits on it. */
+  room(): Promise<void> {
+    if (this.#queuedItems < this.config.ingest.maxQueuedItems) return Promise.resolve();
+    return new Promise((resolve) => this.#waitingForRoom.push(resolve));
   }
 
   /** A retained gateway state on `up/{site}/{gateway}/state`. */
@@ -178,58 +218,117 @@ export class IngestService {
     ]);
   }
 
-  async #store(batch: Batch, lane: 'live' | 'hist', receivedAt: number): Promise<BatchOutcome> {
-    const maxTs = receivedAt + this.config.ingest.maxFutureSkewMs;
-    const rows: SeriesItem[] = [];
-    const latest: LatestRow[] = [];
-    for (const item of batch.items) {
-      let ts = item.ts;
-      let flags = item.flags;
-      if (ts > maxTs) {
-        // The gateway clamps too; a gateway with a wrong clock is caught here.
-        ts = Math.min(item.rx ?? receivedAt, receivedAt);
-        flags = [...(flags ?? []), 'ts-clamped'];
-        this.#metrics.clamped.inc();
+  async #drain(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      while (this.#queue.length > 0) {
+        let items = 0;
+        let n = 0;
+        for (const queued of this.#queue) {
+          if (n > 0 && items + queued.batch.items.length > this.config.ingest.groupMaxItems) break;
+          items += queued.batch.items.length;
+          n++;
+        }
+        const group = this.#queue.splice(0, n);
+        this.#queuedItems -= items;
+        this.#metrics.queued.set(this.#queuedItems);
+        while (this.#queuedItems < this.config.ingest.maxQueuedItems && this.#waitingForRoom.length > 0)
+          this.#waitingForRoom.shift()?.();
+        this.#metrics.groupItems.observe(items);
+        let outcomes: Array<BatchOutcome | undefined>;
+        try {
+          outcomes = await this.#store(group);
+        } catch (error) {
+          this.logger.error(
+            { err: error, batches: group.length, items },
+            'group of batches not stored; their gateways will resend',
+          );
+          outcomes = group.map(() => undefined);
+        }
+        group.forEach((queued, i) => {
+          const outcome = outcomes[i];
+          if (outcome === undefined) this.#metrics.failed.inc();
+          queued.done(outcome);
+        });
       }
-      rows.push(toSeriesItem(item, batch.gateway, lane, ts, flags));
-      // History never moves "latest": a backlog arriving late must not hide newer live values.
-      if (lane === 'live') {
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  #write(rows: readonly SeriesItem[]): Promise<SeriesWrite> {
+    return rows.length === 0 ? Promise.resolve({ inserted: 0, duplicates: 0, expired: 0 }) : this.series.write(rows);
+  }
+
+  /** Stores a group of batches; one outcome per batch (undefined: not stored, not acked). */
+  async #store(group: readonly Queued[]): Promise<Array<BatchOutcome | undefined>> {
+    const rows: Record<'live' | 'hist', SeriesItem[]> = { live: [], hist: [] };
+    const baskets: Array<PosBasket & { site: string; ts: number; source: 'mqtt' }> = [];
+    // Within a group, only the newest value per key can move "latest".
+    const newest = new Map<string, LatestRow>();
+    const lanes = { live: 0, hist: 0 };
+    for (const { batch, lane, receivedAt } of group) {
+      lanes[lane]++;
+      const maxTs = receivedAt + this.config.ingest.maxFutureSkewMs;
+      for (const item of batch.items) {
+        let ts = item.ts;
+        let flags = item.flags;
+        if (ts > maxTs) {
+          // The gateway clamps too; a gateway with a wrong clock is caught here.
+          ts = Math.min(item.rx ?? receivedAt, receivedAt);
+          flags = [...(flags ?? []), 'ts-clamped'];
+          this.#metrics.clamped.inc();
+        }
+        rows[lane].push(toSeriesItem(item, batch.gateway, lane, ts, flags));
+        if (item.type === 'pos.basket')
+          baskets.push({ ...(item.data as PosBasket), site: item.src.site, ts: item.ts, source: 'mqtt' });
+        // History never moves "latest": a backlog arriving late must not hide newer live values.
+        if (lane !== 'live') continue;
+        const key = latestKey(item);
+        const id = `${item.src.site} ${item.src.device} ${key}`;
+        const held = newest.get(id);
+        if (held !== undefined && held.ts >= ts) continue;
         const stored = ts === item.ts ? item : { ...item, ts, flags };
-        latest.push({
+        newest.set(id, {
           site: item.src.site,
           device: item.src.device,
-          key: latestKey(item),
+          key,
           type: item.type,
           ts,
           item: JSON.stringify(stored),
         });
       }
     }
-    const written = await this.series.write(rows);
-    const baskets = batch.items.flatMap((item) =>
-      item.type === 'pos.basket'
-        ? [{ ...(item.data as PosBasket), site: item.src.site, ts: item.ts, source: 'mqtt' as const }]
-        : [],
-    );
+    // One write per lane present (both only while a backlog drains), so items count by lane.
+    const written = { live: await this.#write(rows.live), hist: await this.#write(rows.hist) };
     if (baskets.length > 0) await this.pos.store(baskets);
-    // Within a batch, only the newest value per key can move "latest".
-    const newest = new Map<string, LatestRow>();
-    for (const row of latest) {
-      const id = `${row.site} ${row.device} ${row.key}`;
-      const held = newest.get(id);
-      if (held === undefined || row.ts > held.ts) newest.set(id, row);
-    }
     const moved = newest.size === 0 ? [] : await this.ingest.upsertLatest([...newest.values()]);
-    const cursor = await this.ingest.advanceCursor(
-      batch.gateway,
-      batch.epoch,
-      batch.firstSeq,
-      batch.lastSeq,
-      this.config.ingest.maxPendingRanges,
-      receivedAt,
+    const ranges: CursorRange[] = group.map(({ batch }) => batch);
+    const at = Date.now();
+    const cursors = await this.ingest.advanceCursors(ranges, this.config.ingest.maxPendingRanges, at);
+    // One ack per gateway and epoch, with its cursor after the group (acks are cumulative).
+    const acks = new Map<string, { site: string; ack: AckCursor }>();
+    const outcomes = group.map(({ batch }, i): BatchOutcome | undefined => {
+      const cursor = cursors[i];
+      if (typeof cursor !== 'number') {
+        this.logger.error(
+          { err: cursor, gateway: batch.gateway, firstSeq: batch.firstSeq, lastSeq: batch.lastSeq },
+          'batch stored but its range was refused by the cursor; the gateway will resend',
+        );
+        return undefined;
+      }
+      acks.set(`${batch.gateway}/${batch.epoch}`, {
+        site: batch.site,
+        ack: { v: 1, gateway: batch.gateway, epoch: batch.epoch, seq: cursor, at: Date.now() },
+      });
+      return { cursor };
+    });
+    await Promise.all(
+      [...acks.values()].map(({ site, ack }) =>
+        this.bus.publish(topics.down(site, ack.gateway, 'ack'), JSON.stringify(ack), { qos: 1 }),
+      ),
     );
-    const ack: AckCursor = { v: 1, gateway: batch.gateway, epoch: batch.epoch, seq: cursor, at: Date.now() };
-    await this.bus.publish(topics.down(batch.site, batch.gateway, 'ack'), JSON.stringify(ack), { qos: 1 });
     for (const site of new Set(moved.map((m) => m.site))) {
       this.realtime.publish(
         site,
@@ -242,13 +341,18 @@ export class IngestService {
           })),
       );
     }
-    this.#metrics.batches.inc({ lane });
-    this.#metrics.items.inc({ lane }, written.inserted);
-    // InfluxDB cannot tell a redelivery from a first write: count duplicates only where known.
-    if (this.series.countsDuplicates) this.#metrics.duplicates.inc(written.duplicates);
-    if (written.expired > 0) this.#metrics.expired.inc(written.expired);
-    this.#metrics.seconds.observe((Date.now() - receivedAt) / 1000);
-    return { inserted: written.inserted, duplicates: written.duplicates, cursor };
+    if (lanes.live > 0) this.#metrics.batches.inc({ lane: 'live' }, lanes.live);
+    if (lanes.hist > 0) this.#metrics.batches.inc({ lane: 'hist' }, lanes.hist);
+    for (const lane of ['live', 'hist'] as const) {
+      const { inserted, duplicates, expired } = written[lane];
+      if (inserted > 0) this.#metrics.items.inc({ lane }, inserted);
+      // InfluxDB cannot tell a redelivery from a first write: count duplicates only where known.
+      if (this.series.countsDuplicates && duplicates > 0) this.#metrics.duplicates.inc(duplicates);
+      if (expired > 0) this.#metrics.expired.inc(expired);
+    }
+    const now = Date.now();
+    for (const { receivedAt } of group) this.#metrics.seconds.observe((now - receivedAt) / 1000);
+    return outcomes;
   }
 
   #reject(code: ReasonCode, topic: string, message: string): undefined {

@@ -69,6 +69,29 @@ export function ingestRepositoryContract(make: MakeStoreFixture<IngestRepository
     expect(await repository.advanceCursor('gw-1', 'e1', 6, 6, 2, AT)).toBe(6);
   });
 
+  it('advances many cursors in one call, in order per gateway, refusing only the range past the bound', async () => {
+    const { repository } = await make();
+    const results = await repository.advanceCursors(
+      [
+        { gateway: 'gw-2', epoch: 'e1', firstSeq: 1, lastSeq: 5 },
+        { gateway: 'gw-1', epoch: 'e1', firstSeq: 11, lastSeq: 20 },
+        { gateway: 'gw-1', epoch: 'e1', firstSeq: 1, lastSeq: 10 },
+        { gateway: 'gw-2', epoch: 'e1', firstSeq: 8, lastSeq: 8 },
+        { gateway: 'gw-2', epoch: 'e1', firstSeq: 10, lastSeq: 10 },
+        { gateway: 'gw-2', epoch: 'e1', firstSeq: 12, lastSeq: 12 },
+      ],
+      2,
+      AT,
+    );
+    expect(results.slice(0, 5)).toEqual([5, 0, 20, 5, 5]);
+    expect(results[5]).toBeInstanceOf(RangeError);
+    expect(await repository.cursor('gw-1', 'e1')).toBe(20);
+    // gw-2 kept [8, 8] and [10, 10] waiting, not the refused [12, 12].
+    expect(await repository.advanceCursor('gw-2', 'e1', 6, 7, 2, AT)).toBe(8);
+    expect(await repository.advanceCursor('gw-2', 'e1', 9, 9, 2, AT)).toBe(10);
+    expect(await repository.advanceCursor('gw-2', 'e1', 11, 11, 2, AT)).toBe(11);
+  });
+
   it('counts every range of concurrent advances on one repository', async () => {
     const { repository } = await make();
     // 50 ranges of 10, highest first, all in flight at once.
