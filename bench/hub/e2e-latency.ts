@@ -347,7 +347,10 @@ async function run(spawn: Spawn, servers: BenchServer[], tempDir: string): Promi
     },
     async () => ({ name: 'SQLite', storage: {}, servers: {} }),
   ];
+  // AISLE_BENCH_BACKEND=sqlite (or postgres) runs one backend only, for profiling and iterating.
+  const only = process.env.AISLE_BENCH_BACKEND;
   for (const [i, make] of backends.entries()) {
+    if (only !== undefined && only !== (i === 0 ? 'postgres' : 'sqlite')) continue;
     const backend = await make();
     const result = await latencyPhase(spawn, backend, join(tempDir, String(i)), hashes);
     for (const server of servers.splice(0)) server.stop();

@@ -28,8 +28,25 @@ export interface GatewayStateRow {
   readonly updatedAt: number;
 }
 
+/** What one group commit moved: the latest rows, and one cursor (or refusal) per range. */
+export interface GroupCommit<T> {
+  readonly alongside: T;
+  readonly moved: LatestRow[];
+  readonly cursors: Array<number | RangeError>;
+}
+
 /** Ingest bookkeeping in the relational store: ack cursors, latest values, gateway states. */
 export interface IngestRepository {
+  /** The relational database it keeps them in. */
+  readonly database?: HubDatabase;
+  /**
+   * One transaction: `alongside` first (the time series' write when it lives in this database),
+   * then the latest upsert (`upsertLatest`), then the cursor ranges (`advanceCursors`).
+   */
+  storeGroup<T>(
+    group: { latest: readonly LatestRow[]; ranges: readonly CursorRange[]; maxPending: number; at: number },
+    alongside: (tx: HubDatabase) => Promise<T>,
+  ): Promise<GroupCommit<T>>;
   /**
    * Marks [firstSeq, lastSeq] of (gateway, epoch) stored and returns the new contiguous cursor,
    * atomically (read, add, write in one transaction). Throws RangeError when more than
@@ -62,6 +79,9 @@ const LATEST_CHUNK = 500;
 
 export class KyselyIngestRepository implements IngestRepository {
   readonly #db: HubDatabase;
+  get database(): HubDatabase {
+    return this.#db;
+  }
   /** PostgreSQL: lock the cursor row while it moves (replicas share gateways). SQLite has one writer. */
   readonly #lockRows: boolean;
 
@@ -83,7 +103,24 @@ export class KyselyIngestRepository implements IngestRepository {
     return result;
   }
 
-  async advanceCursors(
+  advanceCursors(ranges: readonly CursorRange[], maxPending: number, at: number): Promise<Array<number | RangeError>> {
+    return this.#db.transaction().execute((tx) => this.#advanceCursors(tx, ranges, maxPending, at));
+  }
+
+  storeGroup<T>(
+    group: { latest: readonly LatestRow[]; ranges: readonly CursorRange[]; maxPending: number; at: number },
+    alongside: (tx: HubDatabase) => Promise<T>,
+  ): Promise<GroupCommit<T>> {
+    return this.#db.transaction().execute(async (tx) => {
+      const done = await alongside(tx);
+      const moved = group.latest.length === 0 ? [] : await this.#upsertLatest(tx, group.latest);
+      const cursors = await this.#advanceCursors(tx, group.ranges, group.maxPending, group.at);
+      return { alongside: done, moved, cursors };
+    });
+  }
+
+  async #advanceCursors(
+    tx: HubDatabase,
     ranges: readonly CursorRange[],
     maxPending: number,
     at: number,
@@ -98,48 +135,46 @@ export class KyselyIngestRepository implements IngestRepository {
     });
     // Rows are locked in key order, so two replicas advancing the same gateways cannot deadlock.
     const keys = [...byCursor.keys()].sort();
-    await this.#db.transaction().execute(async (tx) => {
-      for (const key of keys) {
-        const indices = byCursor.get(key) as number[];
-        const { gateway, epoch } = ranges[indices[0] as number] as CursorRange;
-        if (this.#lockRows) {
-          // FOR UPDATE locks only a row that exists: two transactions advancing a new cursor would
-          // both read "no row", and the later upsert would overwrite the earlier range. Create the
-          // row first; a concurrent insert waits for ours to commit, then its FOR UPDATE reads ours.
-          await tx
-            .insertInto('uplink_cursors')
-            .values({ gateway, epoch, acked_seq: 0, pending: '[]', updated_at: at })
-            .onConflict((c) => c.columns(['gateway', 'epoch']).doNothing())
-            .execute();
-        }
-        let select = tx
-          .selectFrom('uplink_cursors')
-          .select(['acked_seq', 'pending'])
-          .where('gateway', '=', gateway)
-          .where('epoch', '=', epoch);
-        if (this.#lockRows) select = select.forUpdate();
-        const row = await select.executeTakeFirst();
-        const pending = row === undefined ? [] : (JSON.parse(row.pending) as Array<[number, number]>);
-        const cursor = new ContiguousCursor(row === undefined ? 0 : Number(row.acked_seq), maxPending, pending);
-        let value = cursor.value;
-        for (const i of indices) {
-          const range = ranges[i] as CursorRange;
-          try {
-            value = cursor.add(range.firstSeq, range.lastSeq);
-            results[i] = value;
-          } catch (error) {
-            if (!(error instanceof RangeError)) throw error;
-            results[i] = error;
-          }
-        }
-        const values = { acked_seq: value, pending: JSON.stringify(cursor.pending), updated_at: at };
+    for (const key of keys) {
+      const indices = byCursor.get(key) as number[];
+      const { gateway, epoch } = ranges[indices[0] as number] as CursorRange;
+      if (this.#lockRows) {
+        // FOR UPDATE locks only a row that exists: two transactions advancing a new cursor would
+        // both read "no row", and the later upsert would overwrite the earlier range. Create the
+        // row first; a concurrent insert waits for ours to commit, then its FOR UPDATE reads ours.
         await tx
           .insertInto('uplink_cursors')
-          .values({ gateway, epoch, ...values })
-          .onConflict((c) => c.columns(['gateway', 'epoch']).doUpdateSet(values))
+          .values({ gateway, epoch, acked_seq: 0, pending: '[]', updated_at: at })
+          .onConflict((c) => c.columns(['gateway', 'epoch']).doNothing())
           .execute();
       }
-    });
+      let select = tx
+        .selectFrom('uplink_cursors')
+        .select(['acked_seq', 'pending'])
+        .where('gateway', '=', gateway)
+        .where('epoch', '=', epoch);
+      if (this.#lockRows) select = select.forUpdate();
+      const row = await select.executeTakeFirst();
+      const pending = row === undefined ? [] : (JSON.parse(row.pending) as Array<[number, number]>);
+      const cursor = new ContiguousCursor(row === undefined ? 0 : Number(row.acked_seq), maxPending, pending);
+      let value = cursor.value;
+      for (const i of indices) {
+        const range = ranges[i] as CursorRange;
+        try {
+          value = cursor.add(range.firstSeq, range.lastSeq);
+          results[i] = value;
+        } catch (error) {
+          if (!(error instanceof RangeError)) throw error;
+          results[i] = error;
+        }
+      }
+      const values = { acked_seq: value, pending: JSON.stringify(cursor.pending), updated_at: at };
+      await tx
+        .insertInto('uplink_cursors')
+        .values({ gateway, epoch, ...values })
+        .onConflict((c) => c.columns(['gateway', 'epoch']).doUpdateSet(values))
+        .execute();
+    }
     return results;
   }
 

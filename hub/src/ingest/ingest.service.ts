@@ -15,6 +15,7 @@ import type { HubBus } from '../broker/hub-bus.js';
 import type { HubConfig } from '../config.js';
 import type { PosRepository } from '../pos/pos.repository.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
+import type { HubDatabase } from '../storage/database.js';
 import {
   HUB_BUS,
   HUB_CONFIG,
@@ -257,8 +258,10 @@ export class IngestService {
     }
   }
 
-  #write(rows: readonly SeriesItem[]): Promise<SeriesWrite> {
-    return rows.length === 0 ? Promise.resolve({ inserted: 0, duplicates: 0, expired: 0 }) : this.series.write(rows);
+  #write(rows: readonly SeriesItem[], tx?: HubDatabase): Promise<SeriesWrite> {
+    if (rows.length === 0) return Promise.resolve({ inserted: 0, duplicates: 0, expired: 0 });
+    if (tx !== undefined && this.series.writeWithin !== undefined) return this.series.writeWithin(tx, rows);
+    return this.series.write(rows);
   }
 
   /** Stores a group of batches; one outcome per batch (undefined: not stored, not acked). */
@@ -267,6 +270,8 @@ export class IngestService {
     const baskets: Array<PosBasket & { site: string; ts: number; source: 'mqtt' }> = [];
     // Within a group, only the newest value per key can move "latest".
     const newest = new Map<string, LatestRow>();
+    // The items behind those rows, for realtime (rather than parsing back what was just stringified).
+    const objects = new Map<LatestRow, unknown>();
     const lanes = { live: 0, hist: 0 };
     for (const { batch, lane, receivedAt } of group) {
       lanes[lane]++;
@@ -290,23 +295,38 @@ export class IngestService {
         const held = newest.get(id);
         if (held !== undefined && held.ts >= ts) continue;
         const stored = ts === item.ts ? item : { ...item, ts, flags };
-        newest.set(id, {
+        const row = {
           site: item.src.site,
           device: item.src.device,
           key,
           type: item.type,
           ts,
           item: JSON.stringify(stored),
-        });
+        };
+        newest.set(id, row);
+        objects.set(row, stored);
       }
     }
-    // One write per lane present (both only while a backlog drains), so items count by lane.
-    const written = { live: await this.#write(rows.live), hist: await this.#write(rows.hist) };
     if (baskets.length > 0) await this.pos.store(baskets);
-    const moved = newest.size === 0 ? [] : await this.ingest.upsertLatest([...newest.values()]);
+    // One write per lane present (both only while a backlog drains), so items count by lane. When
+    // the time series lives in the relational database, the group is one transaction: its items,
+    // latest values and cursor ranges commit together (one fsync on SQLite, one commit on
+    // PostgreSQL); otherwise the series write (InfluxDB) comes first and the rest commits after it.
+    const write = async (tx?: HubDatabase) => ({
+      live: await this.#write(rows.live, tx),
+      hist: await this.#write(rows.hist, tx),
+    });
+    const together = this.series.writeWithin !== undefined && this.series.database === this.ingest.database;
+    const early = together ? undefined : await write();
+    // Sorted by key: concurrent replicas lock latest rows in one order (no deadlock on PostgreSQL).
+    const latest = [...newest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
     const ranges: CursorRange[] = group.map(({ batch }) => batch);
-    const at = Date.now();
-    const cursors = await this.ingest.advanceCursors(ranges, this.config.ingest.maxPendingRanges, at);
+    const committed = await this.ingest.storeGroup(
+      { latest, ranges, maxPending: this.config.ingest.maxPendingRanges, at: Date.now() },
+      (tx) => (early === undefined ? write(tx) : Promise.resolve(early)),
+    );
+    const { moved, cursors } = committed;
+    const written = committed.alongside;
     // One ack per gateway and epoch, with its cursor after the group (acks are cumulative).
     const acks = new Map<string, { site: string; ack: AckCursor }>();
     const outcomes = group.map(({ batch }, i): BatchOutcome | undefined => {
@@ -337,7 +357,7 @@ export class IngestService {
           .map((m) => ({
             channel: 'latest' as const,
             key: `${m.device} ${m.key}`,
-            value: { device: m.device, key: m.key, type: m.type, ts: m.ts, item: JSON.parse(m.item) as unknown },
+            value: { device: m.device, key: m.key, type: m.type, ts: m.ts, item: objects.get(m) ?? JSON.parse(m.item) },
           })),
       );
     }

@@ -77,6 +77,10 @@ export interface SeriesRepository {
    */
   readonly countsDuplicates: boolean;
   write(items: readonly SeriesItem[]): Promise<SeriesWrite>;
+  /** The relational database the series lives in, when it does (then `writeWithin` is there too). */
+  readonly database?: HubDatabase;
+  /** Writes within a transaction of `database`: ingest commits a group's items with its cursor. */
+  writeWithin?(tx: HubDatabase, items: readonly SeriesItem[]): Promise<SeriesWrite>;
   count(filter: { site?: string; type?: string }): Promise<number>;
 }
 
@@ -89,31 +93,32 @@ const CHUNK = 500;
  */
 export class KyselySeriesRepository implements SeriesRepository {
   readonly countsDuplicates = true;
-  readonly #db: HubDatabase;
+  readonly database: HubDatabase;
 
   constructor(db: HubDatabase) {
-    this.#db = db;
+    this.database = db;
   }
 
   async write(items: readonly SeriesItem[]): Promise<SeriesWrite> {
     if (items.length === 0) return { inserted: 0, duplicates: 0, expired: 0 };
-    const inserted = await this.#db.transaction().execute(async (tx) => {
-      let n = 0;
-      for (let i = 0; i < items.length; i += CHUNK) {
-        const result = await tx
-          .insertInto('series_items')
-          .values(items.slice(i, i + CHUNK))
-          .onConflict((c) => c.columns(['origin', 'boot', 'seq']).doNothing())
-          .executeTakeFirst();
-        n += Number(result.numInsertedOrUpdatedRows ?? 0);
-      }
-      return n;
-    });
+    return this.database.transaction().execute((tx) => this.writeWithin(tx, items));
+  }
+
+  async writeWithin(tx: HubDatabase, items: readonly SeriesItem[]): Promise<SeriesWrite> {
+    let inserted = 0;
+    for (let i = 0; i < items.length; i += CHUNK) {
+      const result = await tx
+        .insertInto('series_items')
+        .values(items.slice(i, i + CHUNK))
+        .onConflict((c) => c.columns(['origin', 'boot', 'seq']).doNothing())
+        .executeTakeFirst();
+      inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+    }
     return { inserted, duplicates: items.length - inserted, expired: 0 };
   }
 
   async count(filter: { site?: string; type?: string }): Promise<number> {
-    let query = this.#db.selectFrom('series_items').select((eb) => eb.fn.countAll<number>().as('n'));
+    let query = this.database.selectFrom('series_items').select((eb) => eb.fn.countAll<number>().as('n'));
     if (filter.site !== undefined) query = query.where('site', '=', filter.site);
     if (filter.type !== undefined) query = query.where('type', '=', filter.type);
     const row = await query.executeTakeFirstOrThrow();

@@ -92,6 +92,25 @@ export function ingestRepositoryContract(make: MakeStoreFixture<IngestRepository
     expect(await repository.advanceCursor('gw-2', 'e1', 11, 11, 2, AT)).toBe(11);
   });
 
+  it('commits a group (latest values and cursor ranges) together, or nothing of it', async () => {
+    const { repository } = await make();
+    const group = {
+      latest: [latest({ ts: AT + 5 })],
+      ranges: [{ gateway: 'gw-1', epoch: 'e1', firstSeq: 1, lastSeq: 10 }],
+    };
+    await expect(
+      repository.storeGroup({ ...group, maxPending: MAX_PENDING, at: AT }, async () => {
+        throw new Error('the series write failed');
+      }),
+    ).rejects.toThrow('the series write failed');
+    expect(await repository.cursor('gw-1', 'e1')).toBe(0);
+    expect(await repository.latest('site-a')).toEqual([]);
+    const done = await repository.storeGroup({ ...group, maxPending: MAX_PENDING, at: AT }, async () => 'written');
+    expect(done).toMatchObject({ alongside: 'written', cursors: [10] });
+    expect(done.moved.map((r) => r.ts)).toEqual([AT + 5]);
+    expect(await repository.cursor('gw-1', 'e1')).toBe(10);
+  });
+
   it('counts every range of concurrent advances on one repository', async () => {
     const { repository } = await make();
     // 50 ranges of 10, highest first, all in flight at once.
