@@ -116,6 +116,7 @@ export class AppModule {
               url: series.url,
               database: series.database,
               batchSize: series.batchSize,
+              writeConcurrency: series.writeConcurrency,
               rawRetention: series.rawRetention,
               hourlyRetention: series.hourlyRetention,
             });

@@ -70,6 +70,8 @@ export const HubConfig = Type.Object({
           database: Type.String({ pattern: '^[a-z0-9_]{1,64}$', default: 'aisle' }),
           /** Points per write request. */
           batchSize: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5000 }),
+          /** Write requests in flight at once (a large write is split over them). */
+          writeConcurrency: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
           /** How long raw items are kept (InfluxQL duration; `INF` forever). */
           rawRetention: Type.String({ pattern: '^(INF|[0-9]+[hdw])$', default: '30d' }),
           /** How long the hourly aggregates are kept. */

@@ -205,16 +205,22 @@ describe.skipIf(missing !== '')(`hub scale-out${missing === '' ? '' : ` (skipped
   // Phase 2: 20,000 more items; replica A is killed once a quarter of them are acked.
   const perGateway = PHASE2_ITEMS / GATEWAYS.length;
   const phase2Start = outboxes.map((o) => o.stats().ackedSeq);
-  outboxes.forEach((outbox, g) => {
-    for (let i = 0; i < perGateway; i += 500)
-      outbox.append(Array.from({ length: 500 }, (_, k) => item(GATEWAYS[g] as string, `p2-${(i + k) % 40}`)));
-  });
+  // Appended as a stream (250 per gateway every 50 ms), so the kill falls in the middle of it.
+  const appending = (async () => {
+    for (let i = 0; i < perGateway; i += 250) {
+      outboxes.forEach((outbox, g) =>
+        outbox.append(Array.from({ length: 250 }, (_, k) => item(GATEWAYS[g] as string, `p2-${(i + k) % 40}`))),
+      );
+      await sleep(50);
+    }
+  })();
   const ackedInPhase2 = () => outboxes.reduce((n, o, g) => n + o.stats().ackedSeq - (phase2Start[g] ?? 0), 0);
   await waitUntil(() => ackedInPhase2() >= PHASE2_ITEMS / 4, 'a quarter of phase 2 acked', 60_000);
   const killed = once(a.child, 'exit');
   process.kill(a.child.pid as number, 'SIGKILL');
   const [, signal] = (await killed) as [number | null, NodeJS.Signals | null];
   const ackedAtKill = ackedInPhase2();
+  await appending;
   await waitUntil(drained, 'every outbox drained through replica B', 90_000);
 
   it('splits the load between the replicas (shared subscription)', () => {

@@ -5,8 +5,13 @@ export interface InfluxSeriesOptions {
   /** `http://[user:password@]host:port`. */
   readonly url: string;
   readonly database: string;
-  /** Points per HTTP write request. */
+  /** Points per HTTP write request, at most. */
   readonly batchSize?: number;
+  /**
+   * Write requests in flight at once: a write of many points is split into this many requests
+   * (of at least 500 points each), which InfluxDB serves on several cores.
+   */
+  readonly writeConcurrency?: number;
   /** How long raw items are kept (InfluxQL duration, e.g. `30d`; `INF` keeps them forever). */
   readonly rawRetention?: string;
   /** How long hourly aggregates are kept. */
@@ -22,12 +27,15 @@ export interface InfluxSeriesOptions {
 
 export const INFLUX_DEFAULTS = {
   batchSize: 5_000,
+  writeConcurrency: 4,
   rawRetention: '30d',
   hourlyRetention: 'INF',
   resample: { every: '1h', for: '2h' },
 } as const;
 
 const RAW = 'raw';
+/** A write is split over concurrent requests only down to this many points each. */
+const MIN_POINTS_PER_REQUEST = 500;
 const HOURLY = 'hourly';
 
 /** ns per ms: the room below each millisecond that `seq` fills. */
@@ -120,6 +128,7 @@ export class InfluxSeriesRepository implements SeriesRepository {
   readonly #influx: InfluxDB;
   readonly #database: string;
   readonly #batchSize: number;
+  readonly #writeConcurrency: number;
   readonly #rawRetention: string;
   readonly #hourlyRetention: string;
   readonly #resample: { readonly every: string; readonly for: string };
@@ -138,6 +147,9 @@ export class InfluxSeriesRepository implements SeriesRepository {
     this.#batchSize = options.batchSize ?? INFLUX_DEFAULTS.batchSize;
     if (!Number.isInteger(this.#batchSize) || this.#batchSize < 1)
       throw new RangeError(`batchSize must be a positive integer, got ${this.#batchSize}`);
+    this.#writeConcurrency = options.writeConcurrency ?? INFLUX_DEFAULTS.writeConcurrency;
+    if (!Number.isInteger(this.#writeConcurrency) || this.#writeConcurrency < 1)
+      throw new RangeError(`writeConcurrency must be a positive integer, got ${this.#writeConcurrency}`);
     this.#rawRetention = options.rawRetention ?? INFLUX_DEFAULTS.rawRetention;
     this.#hourlyRetention = options.hourlyRetention ?? INFLUX_DEFAULTS.hourlyRetention;
     this.#resample = options.resample ?? INFLUX_DEFAULTS.resample;
@@ -175,18 +187,28 @@ export class InfluxSeriesRepository implements SeriesRepository {
   }
 
   async write(items: readonly SeriesItem[]): Promise<SeriesWrite> {
+    const parts = Math.max(1, Math.min(this.#writeConcurrency, Math.ceil(items.length / MIN_POINTS_PER_REQUEST)));
+    const size = Math.min(this.#batchSize, Math.ceil(items.length / parts));
+    const chunks: Array<readonly SeriesItem[]> = [];
+    for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
     let expired = 0;
-    for (let i = 0; i < items.length; i += this.#batchSize) {
-      const points = items.slice(i, i + this.#batchSize).map(toPoint);
-      try {
-        await this.#influx.writePoints(points, { precision: 'n', retentionPolicy: RAW });
-      } catch (error) {
-        // The other points of the request were written; any other partial write is an error.
-        const refused = EXPIRED.exec((error as Error).message);
-        if (refused === null) throw error;
-        expired += Number(refused[1]);
+    let next = 0;
+    const writer = async (): Promise<void> => {
+      for (let chunk = chunks[next++]; chunk !== undefined; chunk = chunks[next++]) {
+        try {
+          await this.#influx.writePoints(chunk.map(toPoint), { precision: 'n', retentionPolicy: RAW });
+        } catch (error) {
+          // The other points of the request were written; any other partial write is an error.
+          const refused = EXPIRED.exec((error as Error).message);
+          if (refused === null) throw error;
+          expired += Number(refused[1]);
+        }
       }
-    }
+    };
+    // All requests settle before the write does: a failure rejects it only once nothing is in flight.
+    const results = await Promise.allSettled(Array.from({ length: Math.min(parts, chunks.length) }, writer));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     return { inserted: items.length - expired, duplicates: 0, expired };
   }
 

@@ -43,6 +43,17 @@ export interface BatchOutcome {
   readonly cursor: number;
 }
 
+/** A group after stage one (see `IngestService.#stage`). */
+interface Staged {
+  readonly lanes: { live: number; hist: number };
+  readonly objects: Map<LatestRow, unknown>;
+  /** Latest rows for the commit (none when stage one upserted them already). */
+  readonly latest: readonly LatestRow[];
+  readonly write: (tx?: HubDatabase) => Promise<Record<'live' | 'hist', SeriesWrite>>;
+  /** The series write, when it was done in stage one. */
+  readonly early: Record<'live' | 'hist', SeriesWrite> | undefined;
+}
+
 /** A decoded batch waiting for its group's commit. */
 interface Queued {
   readonly batch: Batch;
@@ -219,43 +230,87 @@ export class IngestService {
     ]);
   }
 
+  /**
+   * Takes groups off the queue until it is empty. Two groups may overlap: the next group's time
+   * series write (InfluxDB) runs while the previous one commits its latest values and cursors
+   * (the relational store); commits stay in order. With the series in the relational database a
+   * group is one transaction, and groups follow one another.
+   */
   async #drain(): Promise<void> {
     if (this.#draining) return;
     this.#draining = true;
+    let committing: Promise<void> = Promise.resolve();
     try {
-      while (this.#queue.length > 0) {
-        let items = 0;
-        let n = 0;
-        for (const queued of this.#queue) {
-          if (n > 0 && items + queued.batch.items.length > this.config.ingest.groupMaxItems) break;
-          items += queued.batch.items.length;
-          n++;
+      for (;;) {
+        if (this.#queue.length === 0) {
+          await committing;
+          if (this.#queue.length === 0) break;
+          continue;
         }
-        const group = this.#queue.splice(0, n);
-        this.#queuedItems -= items;
-        this.#metrics.queued.set(this.#queuedItems);
-        while (this.#queuedItems < this.config.ingest.maxQueuedItems && this.#waitingForRoom.length > 0)
-          this.#waitingForRoom.shift()?.();
-        this.#metrics.groupItems.observe(items);
-        let outcomes: Array<BatchOutcome | undefined>;
+        // With nothing to stage apart from the commit, the next group waits and grows meanwhile.
+        if (this.#together) await committing;
+        const group = this.#take();
+        let staged: Staged | undefined;
         try {
-          outcomes = await this.#store(group);
+          staged = await this.#stage(group);
         } catch (error) {
-          this.logger.error(
-            { err: error, batches: group.length, items },
-            'group of batches not stored; their gateways will resend',
-          );
-          outcomes = group.map(() => undefined);
+          this.#settle(group, undefined, error);
+          continue;
         }
-        group.forEach((queued, i) => {
-          const outcome = outcomes[i];
-          if (outcome === undefined) this.#metrics.failed.inc();
-          queued.done(outcome);
-        });
+        const previous = committing;
+        const ready = staged;
+        committing = previous.then(() =>
+          this.#commit(group, ready).then(
+            (outcomes) => this.#settle(group, outcomes),
+            (error: unknown) => this.#settle(group, undefined, error),
+          ),
+        );
+        // At most one group commits while the next is staged.
+        await previous;
       }
     } finally {
       this.#draining = false;
     }
+  }
+
+  /** Whether the time series lives in the relational database (a group is then one transaction). */
+  get #together(): boolean {
+    return this.series.writeWithin !== undefined && this.series.database === this.ingest.database;
+  }
+
+  /** The next group: queued batches in order, up to `ingest.groupMaxItems` items (at least one batch). */
+  #take(): Queued[] {
+    let items = 0;
+    let n = 0;
+    for (const queued of this.#queue) {
+      if (n > 0 && items + queued.batch.items.length > this.config.ingest.groupMaxItems) break;
+      items += queued.batch.items.length;
+      n++;
+    }
+    const group = this.#queue.splice(0, n);
+    this.#queuedItems -= items;
+    this.#metrics.queued.set(this.#queuedItems);
+    while (this.#queuedItems < this.config.ingest.maxQueuedItems && this.#waitingForRoom.length > 0)
+      this.#waitingForRoom.shift()?.();
+    this.#metrics.groupItems.observe(items);
+    return group;
+  }
+
+  #settle(
+    group: readonly Queued[],
+    outcomes: ReadonlyArray<BatchOutcome | undefined> | undefined,
+    error?: unknown,
+  ): void {
+    if (outcomes === undefined)
+      this.logger.error(
+        { err: error, batches: group.length, items: group.reduce((n, q) => n + q.batch.items.length, 0) },
+        'group of batches not stored; their gateways will resend',
+      );
+    group.forEach((queued, i) => {
+      const outcome = outcomes?.[i];
+      if (outcome === undefined) this.#metrics.failed.inc();
+      queued.done(outcome);
+    });
   }
 
   #write(rows: readonly SeriesItem[], tx?: HubDatabase): Promise<SeriesWrite> {
@@ -264,8 +319,11 @@ export class IngestService {
     return this.series.write(rows);
   }
 
-  /** Stores a group of batches; one outcome per batch (undefined: not stored, not acked). */
-  async #store(group: readonly Queued[]): Promise<Array<BatchOutcome | undefined>> {
+  /**
+   * Stage one of a group: its rows, newest latest values and baskets; the baskets stored, and the
+   * time series written unless it lives in the relational database (then the commit writes it).
+   */
+  async #stage(group: readonly Queued[]): Promise<Staged> {
     const rows: Record<'live' | 'hist', SeriesItem[]> = { live: [], hist: [] };
     const baskets: Array<PosBasket & { site: string; ts: number; source: 'mqtt' }> = [];
     // Within a group, only the newest value per key can move "latest".
@@ -308,19 +366,34 @@ export class IngestService {
       }
     }
     if (baskets.length > 0) await this.pos.store(baskets);
-    // One write per lane present (both only while a backlog drains), so items count by lane. When
-    // the time series lives in the relational database, the group is one transaction: its items,
-    // latest values and cursor ranges commit together (one fsync on SQLite, one commit on
-    // PostgreSQL); otherwise the series write (InfluxDB) comes first and the rest commits after it.
+    // Sorted by key: concurrent replicas lock latest rows in one order (no deadlock on PostgreSQL).
+    const latest = [...newest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+    // One write per lane present (both only while a backlog drains), so items count by lane.
     const write = async (tx?: HubDatabase) => ({
       live: await this.#write(rows.live, tx),
       hist: await this.#write(rows.hist, tx),
     });
-    const together = this.series.writeWithin !== undefined && this.series.database === this.ingest.database;
-    const early = together ? undefined : await write();
-    // Sorted by key: concurrent replicas lock latest rows in one order (no deadlock on PostgreSQL).
-    const latest = [...newest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+    if (this.#together) return { lanes, objects, latest, write, early: undefined };
+    // The series in another store (InfluxDB): its write and the latest upsert run side by side,
+    // and screens get the moved values as soon as the upsert commits, without waiting for the
+    // series. "Latest" may thus lead the series by a write that could still fail; that batch is
+    // not acked, the gateway resends it, and latest, moving only forward, is unchanged by that.
+    const [early] = await Promise.all([
+      write(),
+      latest.length === 0
+        ? undefined
+        : this.ingest.upsertLatest(latest).then((moved) => this.#publishLatest(moved, objects)),
+    ]);
+    return { lanes, objects, latest: [], write, early };
+  }
+
+  /** Stage two: latest values (when together) and cursors committed, acks, realtime. */
+  async #commit(group: readonly Queued[], staged: Staged): Promise<Array<BatchOutcome | undefined>> {
+    const { lanes, objects, latest, write, early } = staged;
     const ranges: CursorRange[] = group.map(({ batch }) => batch);
+    // With the series in the relational database, the group is one transaction: its items, latest
+    // values and cursor ranges commit together (one fsync on SQLite, one commit on PostgreSQL);
+    // otherwise the series was written in stage one, and only the cursors commit here, after it.
     const committed = await this.ingest.storeGroup(
       { latest, ranges, maxPending: this.config.ingest.maxPendingRanges, at: Date.now() },
       (tx) => (early === undefined ? write(tx) : Promise.resolve(early)),
@@ -349,18 +422,7 @@ export class IngestService {
         this.bus.publish(topics.down(site, ack.gateway, 'ack'), JSON.stringify(ack), { qos: 1 }),
       ),
     );
-    for (const site of new Set(moved.map((m) => m.site))) {
-      this.realtime.publish(
-        site,
-        moved
-          .filter((m) => m.site === site)
-          .map((m) => ({
-            channel: 'latest' as const,
-            key: `${m.device} ${m.key}`,
-            value: { device: m.device, key: m.key, type: m.type, ts: m.ts, item: objects.get(m) ?? JSON.parse(m.item) },
-          })),
-      );
-    }
+    this.#publishLatest(moved, objects);
     if (lanes.live > 0) this.#metrics.batches.inc({ lane: 'live' }, lanes.live);
     if (lanes.hist > 0) this.#metrics.batches.inc({ lane: 'hist' }, lanes.hist);
     for (const lane of ['live', 'hist'] as const) {
@@ -373,6 +435,21 @@ export class IngestService {
     const now = Date.now();
     for (const { receivedAt } of group) this.#metrics.seconds.observe((now - receivedAt) / 1000);
     return outcomes;
+  }
+
+  #publishLatest(moved: readonly LatestRow[], objects: ReadonlyMap<LatestRow, unknown>): void {
+    for (const site of new Set(moved.map((m) => m.site))) {
+      this.realtime.publish(
+        site,
+        moved
+          .filter((m) => m.site === site)
+          .map((m) => ({
+            channel: 'latest' as const,
+            key: `${m.device} ${m.key}`,
+            value: { device: m.device, key: m.key, type: m.type, ts: m.ts, item: objects.get(m) ?? JSON.parse(m.item) },
+          })),
+      );
+    }
   }
 
   #reject(code: ReasonCode, topic: string, message: string): undefined {
