@@ -1,5 +1,5 @@
 import { ContiguousCursor } from '@aisle/protocols';
-import type { HubDatabase } from '../storage/database.js';
+import { type HubDatabase, prepared, sqliteFile } from '../storage/database.js';
 
 /** A latest-value row: moves only when `ts` is newer than what it holds. */
 export interface LatestRow {
@@ -73,6 +73,11 @@ export interface IngestRepository {
   saveGatewayState(row: GatewayStateRow): Promise<void>;
   gatewayStates(): Promise<GatewayStateRow[]>;
 }
+
+const UPSERT_LATEST_SQLITE =
+  'INSERT INTO latest (site, device, key, type, ts, item) VALUES (?, ?, ?, ?, ?, ?) ' +
+  'ON CONFLICT (site, device, key) DO UPDATE SET ts = excluded.ts, type = excluded.type, item = excluded.item ' +
+  'WHERE latest.ts < excluded.ts';
 
 /** Rows per latest-value upsert: 6 parameters each, well under SQLite's and PostgreSQL's bounds. */
 const LATEST_CHUNK = 500;
@@ -201,6 +206,14 @@ export class KyselyIngestRepository implements IngestRepository {
    */
   async #upsertLatest(db: HubDatabase, rows: readonly LatestRow[]): Promise<LatestRow[]> {
     const moved: LatestRow[] = [];
+    const file = sqliteFile(this.#db);
+    if (file !== undefined) {
+      // SQLite: one cached prepared statement per row (see `sqliteFile`), within `db`'s transaction;
+      // a row changed exactly when it was inserted or moved forward.
+      const upsert = prepared(file, UPSERT_LATEST_SQLITE);
+      for (const r of rows) if (upsert.run(r.site, r.device, r.key, r.type, r.ts, r.item).changes > 0) moved.push(r);
+      return moved;
+    }
     for (let i = 0; i < rows.length; i += LATEST_CHUNK) {
       const chunk = rows.slice(i, i + LATEST_CHUNK);
       const returned = await db

@@ -1,5 +1,5 @@
 import { CHANNEL_TYPES, type Item } from '@aisle/protocols';
-import type { HubDatabase } from '../storage/database.js';
+import { type HubDatabase, prepared, sqliteFile } from '../storage/database.js';
 
 /** One item as the time series keeps it: identity (origin, boot, seq), then what it says. */
 export interface SeriesItem {
@@ -84,6 +84,10 @@ export interface SeriesRepository {
   count(filter: { site?: string; type?: string }): Promise<number>;
 }
 
+const INSERT_SQLITE =
+  'INSERT INTO series_items (origin, boot, seq, id, type, site, device, gateway, ts, rx, lane, flags, data) ' +
+  'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (origin, boot, seq) DO NOTHING';
+
 /** Rows per INSERT: 13 columns each, well under SQLite's 32,766 bound parameters. */
 const CHUNK = 500;
 
@@ -105,6 +109,29 @@ export class KyselySeriesRepository implements SeriesRepository {
   }
 
   async writeWithin(tx: HubDatabase, items: readonly SeriesItem[]): Promise<SeriesWrite> {
+    const file = sqliteFile(this.database);
+    if (file !== undefined) {
+      // SQLite: one cached prepared statement per row (see `sqliteFile`), within `tx`.
+      const insert = prepared(file, INSERT_SQLITE);
+      let inserted = 0;
+      for (const r of items)
+        inserted += insert.run(
+          r.origin,
+          r.boot,
+          r.seq,
+          r.id,
+          r.type,
+          r.site,
+          r.device,
+          r.gateway,
+          r.ts,
+          r.rx,
+          r.lane,
+          r.flags,
+          r.data,
+        ).changes;
+      return { inserted, duplicates: items.length - inserted, expired: 0 };
+    }
     let inserted = 0;
     for (let i = 0; i < items.length; i += CHUNK) {
       const result = await tx
