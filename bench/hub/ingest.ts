@@ -275,7 +275,15 @@ async function run(spawn: Spawn, servers: BenchServer[], tempDir: string): Promi
   if (!check.ok) throw new Error(`bench batch does not decode: ${JSON.stringify(check.error)}`);
   const batchBytes = Buffer.byteLength(text);
 
+  // AISLE_BENCH_BACKEND=postgres (or sqlite) runs one backend only, for profiling and iterating.
+  const only = process.env.AISLE_BENCH_BACKEND;
   // 1. Production storage: PostgreSQL (relational) + InfluxDB (series).
+  if (only === undefined || only === 'postgres') await production(spawn, servers, tempDir, batchBytes);
+  // 2. Embedded storage: SQLite.
+  if (only === undefined || only === 'sqlite') await embedded(spawn, tempDir, batchBytes);
+}
+
+async function production(spawn: Spawn, servers: BenchServer[], tempDir: string, batchBytes: number): Promise<void> {
   const started = await Promise.allSettled([startServer('postgres'), startServer('influxdb')]);
   for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
   const failed = started.find((s) => s.status === 'rejected');
@@ -308,8 +316,9 @@ async function run(spawn: Spawn, servers: BenchServer[], tempDir: string): Promi
     batchBytes,
   );
   for (const server of servers.splice(0)) server.stop();
+}
 
-  // 2. Embedded storage: SQLite.
+async function embedded(spawn: Spawn, tempDir: string, batchBytes: number): Promise<void> {
   await measure(
     spawn,
     {

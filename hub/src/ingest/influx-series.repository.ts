@@ -37,6 +37,8 @@ const RAW = 'raw';
 /** A write is split over concurrent requests only down to this many points each. */
 const MIN_POINTS_PER_REQUEST = 500;
 const HOURLY = 'hourly';
+/** How long one write request may take. */
+const WRITE_TIMEOUT_MS = 30_000;
 
 /** ns per ms: the room below each millisecond that `seq` fills. */
 const SUB_MS = 1_000_000n;
@@ -127,6 +129,9 @@ export class InfluxSeriesRepository implements SeriesRepository {
   readonly countsDuplicates = false;
   readonly #influx: InfluxDB;
   readonly #database: string;
+  /** `…/write?db=…&rp=raw&precision=n`: points are posted as line protocol built by `toLine`. */
+  readonly #writeUrl: string;
+  readonly #writeHeaders: Record<string, string>;
   readonly #batchSize: number;
   readonly #writeConcurrency: number;
   readonly #rawRetention: string;
@@ -144,6 +149,14 @@ export class InfluxSeriesRepository implements SeriesRepository {
       ...(url.password === '' ? {} : { password: decodeURIComponent(url.password) }),
     });
     this.#database = options.database;
+    const write = new URL('/write', `${url.protocol}//${url.host}`);
+    write.search = new URLSearchParams({ db: options.database, rp: RAW, precision: 'n' }).toString();
+    this.#writeUrl = write.toString();
+    this.#writeHeaders = { 'content-type': 'text/plain; charset=utf-8' };
+    if (url.username !== '')
+      this.#writeHeaders.authorization = `Basic ${Buffer.from(
+        `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`,
+      ).toString('base64')}`;
     this.#batchSize = options.batchSize ?? INFLUX_DEFAULTS.batchSize;
     if (!Number.isInteger(this.#batchSize) || this.#batchSize < 1)
       throw new RangeError(`batchSize must be a positive integer, got ${this.#batchSize}`);
@@ -196,7 +209,7 @@ export class InfluxSeriesRepository implements SeriesRepository {
     const writer = async (): Promise<void> => {
       for (let chunk = chunks[next++]; chunk !== undefined; chunk = chunks[next++]) {
         try {
-          await this.#influx.writePoints(chunk.map(toPoint), { precision: 'n', retentionPolicy: RAW });
+          await this.#post(chunk.map(toLine).join('\n'));
         } catch (error) {
           // The other points of the request were written; any other partial write is an error.
           const refused = EXPIRED.exec((error as Error).message);
@@ -210,6 +223,31 @@ export class InfluxSeriesRepository implements SeriesRepository {
     const failed = results.find((r) => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
     return { inserted: items.length - expired, duplicates: 0, expired };
+  }
+
+  /**
+   * One line-protocol write. The `influx` client's `writePoints` builds the same text from point
+   * objects, at about 4 µs more per point (sorting, coercing and concatenating field by field).
+   */
+  async #post(body: string): Promise<void> {
+    const response = await fetch(this.#writeUrl, {
+      method: 'POST',
+      headers: this.#writeHeaders,
+      body,
+      signal: AbortSignal.timeout(WRITE_TIMEOUT_MS),
+    });
+    if (response.status === 204 || response.status === 200) {
+      await response.body?.cancel();
+      return;
+    }
+    const text = await response.text();
+    let message = text;
+    try {
+      message = (JSON.parse(text) as { error?: string }).error ?? text;
+    } catch {
+      // not JSON: the text as it is
+    }
+    throw new Error(`InfluxDB write failed (${response.status}): ${message}`);
   }
 
   async count(filter: { site?: string; type?: string }): Promise<number> {
@@ -251,6 +289,42 @@ export class InfluxSeriesRepository implements SeriesRepository {
       `${where === undefined ? '' : ` WHERE ${where}`} GROUP BY ${groupBy}`
     );
   }
+}
+
+/**
+ * The line an item is written as: exactly what the `influx` client's `writePoints` makes of
+ * `toPoint(item)` (tags in that order, fields sorted by name, strings quoted, numbers as floats),
+ * built directly.
+ */
+export function toLine(item: SeriesItem): string {
+  const data = JSON.parse(item.data) as unknown;
+  let tags = `,site=${influxql.tag(item.site)},device=${influxql.tag(item.device)},origin=${influxql.tag(item.origin)},boot=${item.boot}`;
+  const fields: Array<[string, string]> = [
+    ['id', influxql.quoted(item.id)],
+    ['seq', String(item.seq)],
+    ['gateway', influxql.quoted(item.gateway)],
+    ['via', influxql.quoted(item.lane)],
+    ['data', influxql.quoted(item.data)],
+  ];
+  if (item.rx !== null) fields.push(['rx', String(item.rx)]);
+  if (item.flags !== null) fields.push(['flags', influxql.quoted(item.flags)]);
+  if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
+    for (const [key, value] of Object.entries(data)) {
+      if ((DATA_TAGS as readonly string[]).includes(key)) {
+        if (typeof value === 'string' && value !== '') tags += `,${influxql.tag(key)}=${influxql.tag(value)}`;
+      } else if (!RESERVED.has(key) && (typeof value === 'number' || typeof value === 'boolean')) {
+        fields.push([key, String(value)]);
+      }
+    }
+  }
+  fields.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  let line = `${influxql.measurement(item.type)}${tags}`;
+  for (let i = 0; i < fields.length; i++) {
+    const [key, value] = fields[i] as [string, string];
+    line += `${i === 0 ? ' ' : ','}${influxql.tag(key)}=${value}`;
+  }
+  // ts ms × 10⁶ + seq mod 10⁶, as digits (the same as the BigInt sum for ts, seq ≥ 0).
+  return `${line} ${item.ts}${String(item.seq % 1_000_000).padStart(6, '0')}`;
 }
 
 /** The point an item is written as (exported for the benchmark's raw-client anchor). */
