@@ -93,6 +93,11 @@ export const HubConfig = Type.Object({
        * this many items (one series write, one latest upsert, one cursor transaction, one ack each).
        */
       groupMaxItems: Type.Integer({ minimum: 1, default: 20_000 }),
+      /**
+       * Groups in hand at once: the next group is built and its time series written while the
+       * previous one still writes or commits (commits stay in order).
+       */
+      groupsInFlight: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
       /** Items received and not yet stored, at most; past it the broker stops reading (backpressure). */
       maxQueuedItems: Type.Integer({ minimum: 1, default: 100_000 }),
     },

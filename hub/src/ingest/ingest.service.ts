@@ -231,15 +231,17 @@ export class IngestService {
   }
 
   /**
-   * Takes groups off the queue until it is empty. Two groups may overlap: the next group's time
-   * series write (InfluxDB) runs while the previous one commits its latest values and cursors
-   * (the relational store); commits stay in order. With the series in the relational database a
-   * group is one transaction, and groups follow one another.
+   * Takes groups off the queue until it is empty. Up to `ingest.groupsInFlight` groups are in hand
+   * at once: while one writes its time series (InfluxDB) or commits, the next is already built and
+   * written, so the hub's CPU work overlaps the stores' I/O; commits stay in queue order. With the
+   * series in the relational database a group is one transaction, and groups follow one another
+   * (the next one grows meanwhile).
    */
   async #drain(): Promise<void> {
     if (this.#draining) return;
     this.#draining = true;
     let committing: Promise<void> = Promise.resolve();
+    const inHand = new Set<Promise<void>>();
     try {
       for (;;) {
         if (this.#queue.length === 0) {
@@ -247,26 +249,27 @@ export class IngestService {
           if (this.#queue.length === 0) break;
           continue;
         }
-        // With nothing to stage apart from the commit, the next group waits and grows meanwhile.
         if (this.#together) await committing;
+        while (inHand.size >= this.config.ingest.groupsInFlight) await Promise.race(inHand);
         const group = this.#take();
-        let staged: Staged | undefined;
-        try {
-          staged = await this.#stage(group);
-        } catch (error) {
-          this.#settle(group, undefined, error);
-          continue;
-        }
-        const previous = committing;
-        const ready = staged;
-        committing = previous.then(() =>
-          this.#commit(group, ready).then(
-            (outcomes) => this.#settle(group, outcomes),
+        const staged = this.#stage(group);
+        const settled = staged.then(
+          () => undefined,
+          () => undefined,
+        );
+        committing = Promise.all([committing, settled]).then(() =>
+          staged.then(
+            (ready) =>
+              this.#commit(group, ready).then(
+                (outcomes) => this.#settle(group, outcomes),
+                (error: unknown) => this.#settle(group, undefined, error),
+              ),
             (error: unknown) => this.#settle(group, undefined, error),
           ),
         );
-        // At most one group commits while the next is staged.
-        await previous;
+        const done = committing;
+        inHand.add(done);
+        void done.then(() => inHand.delete(done));
       }
     } finally {
       this.#draining = false;
