@@ -1,4 +1,5 @@
 import { ContiguousCursor } from '@aisle/protocols';
+import { sql } from 'kysely';
 import { type HubDatabase, prepared, sqliteFile } from '../storage/database.js';
 
 /** A latest-value row: moves only when `ts` is newer than what it holds. */
@@ -79,8 +80,8 @@ const UPSERT_LATEST_SQLITE =
   'ON CONFLICT (site, device, key) DO UPDATE SET ts = excluded.ts, type = excluded.type, item = excluded.item ' +
   'WHERE latest.ts < excluded.ts';
 
-/** Rows per latest-value upsert: 6 parameters each, well under SQLite's and PostgreSQL's bounds. */
-const LATEST_CHUNK = 500;
+/** Rows per latest-value upsert on PostgreSQL (six arrays of this length). */
+const LATEST_CHUNK = 5000;
 
 export class KyselyIngestRepository implements IngestRepository {
   readonly #db: HubDatabase;
@@ -214,23 +215,20 @@ export class KyselyIngestRepository implements IngestRepository {
       for (const r of rows) if (upsert.run(r.site, r.device, r.key, r.type, r.ts, r.item).changes > 0) moved.push(r);
       return moved;
     }
+    // PostgreSQL: the rows as six arrays through `unnest`, one statement of six parameters whatever
+    // the count, so the server parses and plans a short text instead of thousands of placeholders.
+    // `RETURNING` names the rows that were inserted or moved. Keys must be distinct within a call
+    // (the ingest service keeps the newest per key): PostgreSQL refuses to touch a row twice.
     for (let i = 0; i < rows.length; i += LATEST_CHUNK) {
       const chunk = rows.slice(i, i + LATEST_CHUNK);
-      const returned = await db
-        .insertInto('latest')
-        .values(chunk)
-        .onConflict((c) =>
-          c
-            .columns(['site', 'device', 'key'])
-            .doUpdateSet((eb) => ({
-              ts: eb.ref('excluded.ts'),
-              type: eb.ref('excluded.type'),
-              item: eb.ref('excluded.item'),
-            }))
-            .where('latest.ts', '<', (eb) => eb.ref('excluded.ts')),
-        )
-        .returning(['site', 'device', 'key'])
-        .execute();
+      const column = <K extends keyof LatestRow>(k: K) => chunk.map((r) => r[k]);
+      const { rows: returned } = await sql<{ site: string; device: string; key: string }>`
+        INSERT INTO latest (site, device, key, type, ts, item)
+        SELECT * FROM unnest(${column('site')}::text[], ${column('device')}::text[], ${column('key')}::text[],
+          ${column('type')}::text[], ${column('ts')}::bigint[], ${column('item')}::text[])
+        ON CONFLICT (site, device, key) DO UPDATE SET ts = excluded.ts, type = excluded.type, item = excluded.item
+        WHERE latest.ts < excluded.ts
+        RETURNING site, device, key`.execute(db);
       const hit = new Set(returned.map((r) => `${r.site}\u0000${r.device}\u0000${r.key}`));
       for (const row of chunk) if (hit.has(`${row.site}\u0000${row.device}\u0000${row.key}`)) moved.push(row);
     }

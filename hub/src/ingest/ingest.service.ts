@@ -38,6 +38,11 @@ function latestKey(item: Item): string {
   return item.type;
 }
 
+/** Latest rows sorted by key: concurrent replicas lock them in one order (no deadlock on PostgreSQL). */
+function sortedRows(newest: ReadonlyMap<string, LatestRow>): LatestRow[] {
+  return [...newest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+}
+
 export interface BatchOutcome {
   /** The gateway's ack cursor after this batch (published to it). */
   readonly cursor: number;
@@ -54,11 +59,24 @@ interface Staged {
   readonly early: Record<'live' | 'hist', SeriesWrite> | undefined;
 }
 
+/** A batch's items as the stores take them, made once at receipt. */
+interface Prepared {
+  readonly rows: SeriesItem[];
+  /** The newest latest-value row per key (live batches only). */
+  readonly newest: Map<string, LatestRow>;
+  /** The items behind those rows, for realtime (rather than parsing back what was just stringified). */
+  readonly objects: Map<LatestRow, unknown>;
+  readonly baskets: Array<PosBasket & { site: string; ts: number; source: 'mqtt' }>;
+}
+
 /** A decoded batch waiting for its group's commit. */
 interface Queued {
   readonly batch: Batch;
   readonly lane: 'live' | 'hist';
   readonly receivedAt: number;
+  readonly prepared: Prepared;
+  /** Its latest values upserted by the latest lane (series outside the relational database). */
+  readonly latest: Promise<void> | undefined;
   readonly done: (outcome: BatchOutcome | undefined) => void;
 }
 
@@ -80,6 +98,10 @@ export class IngestService {
   readonly #queue: Queued[] = [];
   #queuedItems = 0;
   #draining = false;
+  #latestWaiting = new Map<string, LatestRow>();
+  #latestObjects = new Map<LatestRow, unknown>();
+  #latestWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  #latestFlushing = false;
   #waitingForRoom: Array<() => void> = [];
   readonly #metrics: {
     batches: Counter<'lane'>;
@@ -184,8 +206,14 @@ export class IngestService {
       return Promise.resolve(
         this.#reject('TOPIC_PAYLOAD_MISMATCH', topic, 'batch header names another site or gateway'),
       );
+    const prepared = this.#prepare(batch, lane, receivedAt);
+    let latest: Promise<void> | undefined;
+    if (!this.#together && prepared.newest.size > 0) {
+      latest = this.#submitLatest(prepared);
+      latest.catch(() => undefined); // awaited by the group's stage, which reports the failure
+    }
     return new Promise((done) => {
-      this.#queue.push({ batch, lane, receivedAt, done });
+      this.#queue.push({ batch, lane, receivedAt, prepared, latest, done });
       this.#queuedItems += batch.items.length;
       this.#metrics.queued.set(this.#queuedItems);
       void this.#drain();
@@ -328,66 +356,34 @@ export class IngestService {
    */
   async #stage(group: readonly Queued[]): Promise<Staged> {
     const rows: Record<'live' | 'hist', SeriesItem[]> = { live: [], hist: [] };
-    const baskets: Array<PosBasket & { site: string; ts: number; source: 'mqtt' }> = [];
-    // Within a group, only the newest value per key can move "latest".
-    const newest = new Map<string, LatestRow>();
-    // The items behind those rows, for realtime (rather than parsing back what was just stringified).
-    const objects = new Map<LatestRow, unknown>();
     const lanes = { live: 0, hist: 0 };
-    for (const { batch, lane, receivedAt } of group) {
+    for (const { lane, prepared } of group) {
       lanes[lane]++;
-      const maxTs = receivedAt + this.config.ingest.maxFutureSkewMs;
-      for (const item of batch.items) {
-        let ts = item.ts;
-        let flags = item.flags;
-        if (ts > maxTs) {
-          // The gateway clamps too; a gateway with a wrong clock is caught here.
-          ts = Math.min(item.rx ?? receivedAt, receivedAt);
-          flags = [...(flags ?? []), 'ts-clamped'];
-          this.#metrics.clamped.inc();
-        }
-        rows[lane].push(toSeriesItem(item, batch.gateway, lane, ts, flags));
-        if (item.type === 'pos.basket')
-          baskets.push({ ...(item.data as PosBasket), site: item.src.site, ts: item.ts, source: 'mqtt' });
-        // History never moves "latest": a backlog arriving late must not hide newer live values.
-        if (lane !== 'live') continue;
-        const key = latestKey(item);
-        const id = `${item.src.site} ${item.src.device} ${key}`;
-        const held = newest.get(id);
-        if (held !== undefined && held.ts >= ts) continue;
-        const stored = ts === item.ts ? item : { ...item, ts, flags };
-        const row = {
-          site: item.src.site,
-          device: item.src.device,
-          key,
-          type: item.type,
-          ts,
-          item: JSON.stringify(stored),
-        };
-        newest.set(id, row);
-        objects.set(row, stored);
-      }
+      for (const row of prepared.rows) rows[lane].push(row);
+      if (prepared.baskets.length > 0) await this.pos.store(prepared.baskets);
     }
-    if (baskets.length > 0) await this.pos.store(baskets);
-    // Sorted by key: concurrent replicas lock latest rows in one order (no deadlock on PostgreSQL).
-    const latest = [...newest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
     // One write per lane present (both only while a backlog drains), so items count by lane.
     const write = async (tx?: HubDatabase) => ({
       live: await this.#write(rows.live, tx),
       hist: await this.#write(rows.hist, tx),
     });
-    if (this.#together) return { lanes, objects, latest, write, early: undefined };
-    // The series in another store (InfluxDB): its write and the latest upsert run side by side,
-    // and screens get the moved values as soon as the upsert commits, without waiting for the
-    // series. "Latest" may thus lead the series by a write that could still fail; that batch is
-    // not acked, the gateway resends it, and latest, moving only forward, is unchanged by that.
-    const [early] = await Promise.all([
-      write(),
-      latest.length === 0
-        ? undefined
-        : this.ingest.upsertLatest(latest).then((moved) => this.#publishLatest(moved, objects)),
-    ]);
-    return { lanes, objects, latest: [], write, early };
+    if (this.#together) {
+      // Within a group, only the newest value per key can move "latest".
+      const newest = new Map<string, LatestRow>();
+      const objects = new Map<LatestRow, unknown>();
+      for (const { prepared } of group)
+        for (const [id, row] of prepared.newest) {
+          const held = newest.get(id);
+          if (held !== undefined && held.ts >= row.ts) continue;
+          newest.set(id, row);
+          objects.set(row, prepared.objects.get(row));
+        }
+      return { lanes, objects, latest: sortedRows(newest), write, early: undefined };
+    }
+    // The series in another store (InfluxDB): the latest lane upserts the batches' latest values
+    // beside it, so screens do not wait for the series; the group commits only once both are in.
+    const [early] = await Promise.all([write(), ...group.map((q) => q.latest)]);
+    return { lanes, objects: new Map(), latest: [], write, early };
   }
 
   /** Stage two: latest values (when together) and cursors committed, acks, realtime. */
@@ -438,6 +434,90 @@ export class IngestService {
     const now = Date.now();
     for (const { receivedAt } of group) this.#metrics.seconds.observe((now - receivedAt) / 1000);
     return outcomes;
+  }
+
+  /** A batch's series rows, latest rows and baskets; impossible timestamps clamped and flagged. */
+  #prepare(batch: Batch, lane: 'live' | 'hist', receivedAt: number): Prepared {
+    const rows: SeriesItem[] = [];
+    const baskets: Prepared['baskets'] = [];
+    const newest = new Map<string, LatestRow>();
+    const objects = new Map<LatestRow, unknown>();
+    const maxTs = receivedAt + this.config.ingest.maxFutureSkewMs;
+    for (const item of batch.items) {
+      let ts = item.ts;
+      let flags = item.flags;
+      if (ts > maxTs) {
+        // The gateway clamps too; a gateway with a wrong clock is caught here.
+        ts = Math.min(item.rx ?? receivedAt, receivedAt);
+        flags = [...(flags ?? []), 'ts-clamped'];
+        this.#metrics.clamped.inc();
+      }
+      rows.push(toSeriesItem(item, batch.gateway, lane, ts, flags));
+      if (item.type === 'pos.basket')
+        baskets.push({ ...(item.data as PosBasket), site: item.src.site, ts: item.ts, source: 'mqtt' });
+      // History never moves "latest": a backlog arriving late must not hide newer live values.
+      if (lane !== 'live') continue;
+      const key = latestKey(item);
+      const id = `${item.src.site} ${item.src.device} ${key}`;
+      const held = newest.get(id);
+      if (held !== undefined && held.ts >= ts) continue;
+      const stored = ts === item.ts ? item : { ...item, ts, flags };
+      const row = {
+        site: item.src.site,
+        device: item.src.device,
+        key,
+        type: item.type,
+        ts,
+        item: JSON.stringify(stored),
+      };
+      newest.set(id, row);
+      objects.set(row, stored);
+    }
+    return { rows, newest, objects, baskets };
+  }
+
+  /**
+   * The latest lane (series outside the relational database): latest values are upserted as
+   * batches arrive, newest per key merged over whatever waits, one upsert at a time, and the moved
+   * ones pushed to screens at once, independent of the time series' writes. "Latest" may thus lead
+   * the series by a write that could still fail; that batch is not acked, the gateway resends it,
+   * and latest, moving only forward, is unchanged by that.
+   */
+  #submitLatest(prepared: Prepared): Promise<void> {
+    for (const [id, row] of prepared.newest) {
+      const held = this.#latestWaiting.get(id);
+      if (held !== undefined && held.ts >= row.ts) continue;
+      this.#latestWaiting.set(id, row);
+      this.#latestObjects.set(row, prepared.objects.get(row));
+    }
+    return new Promise((resolve, reject) => {
+      this.#latestWaiters.push({ resolve, reject });
+      void this.#flushLatest();
+    });
+  }
+
+  async #flushLatest(): Promise<void> {
+    if (this.#latestFlushing) return;
+    this.#latestFlushing = true;
+    try {
+      while (this.#latestWaiters.length > 0) {
+        const waiting = this.#latestWaiting;
+        const objects = this.#latestObjects;
+        const waiters = this.#latestWaiters;
+        this.#latestWaiting = new Map();
+        this.#latestObjects = new Map();
+        this.#latestWaiters = [];
+        try {
+          const moved = await this.ingest.upsertLatest(sortedRows(waiting));
+          this.#publishLatest(moved, objects);
+          for (const waiter of waiters) waiter.resolve();
+        } catch (error) {
+          for (const waiter of waiters) waiter.reject(error);
+        }
+      }
+    } finally {
+      this.#latestFlushing = false;
+    }
   }
 
   #publishLatest(moved: readonly LatestRow[], objects: ReadonlyMap<LatestRow, unknown>): void {
