@@ -10,7 +10,7 @@ import {
   forEachCsvRow,
   parseOffsetDateTime,
   splitCsvLine,
-} from '../../device-sim/src/replay/csv.js';
+} from '@aisle/protocols/csv';
 
 let dir: string;
 let files = 0;

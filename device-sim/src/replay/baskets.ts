@@ -1,4 +1,4 @@
-import { CSV_REJECT_REASONS, forEachCsvRow, parseOffsetDateTime, RowRejects } from './csv.js';
+import { CSV_REJECT_REASONS, forEachCsvRow, parseOffsetDateTime, RowRejects } from '@aisle/protocols/csv';
 
 /**
  * Shopping baskets from the dunnhumby "Complete Journey" receipt lines (`transactions_sample.csv`)

@@ -1,4 +1,4 @@
-import { CSV_REJECT_REASONS, forEachCsvRow, parseOffsetDateTime, RowRejects } from './csv.js';
+import { CSV_REJECT_REASONS, forEachCsvRow, parseOffsetDateTime, RowRejects } from '@aisle/protocols/csv';
 
 /**
  * Hourly pedestrian counts (City of Melbourne sensors, `Sensor,Date_Time,Date,Time,Count`) as a

@@ -1,6 +1,6 @@
 import type { LatLon } from '@aisle/protocols';
+import { CSV_REJECT_REASONS, civilToUtcMs, forEachCsvRow, RowRejects } from '@aisle/protocols/csv';
 import { offset } from '../world/geo.js';
-import { CSV_REJECT_REASONS, civilToUtcMs, forEachCsvRow, RowRejects } from './csv.js';
 
 /**
  * Delivery-agent GPS traces (`trace,timestamp,x_m,y_m,mode`: metres east and north of an arbitrary

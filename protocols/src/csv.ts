@@ -1,11 +1,13 @@
 import { createReadStream } from 'node:fs';
 
 /**
- * Streaming reader for the comma-separated files the replay readers load, plus the calendar
- * arithmetic for the timestamps written in them. Records are split by RFC 4180 rules (fields may be quoted; `""` inside a quoted
- * field is a quote), with one deliberate limit: a quoted field may not span lines. None of the
- * shared data files needs that (none has a quote at all), and it keeps memory bounded by the longest
- * line instead of letting one stray quote swallow the rest of a file.
+ * Streaming reader for the comma-separated files aisle loads (the simulator's replays, the
+ * forecasting datasets), plus the calendar arithmetic for the timestamps written in them. Node
+ * only (`@aisle/protocols/csv`, not in the package's main entry). Records are split by RFC 4180
+ * rules (fields may be quoted; `""` inside a quoted field is a quote), with one deliberate limit: a
+ * quoted field may not span lines. None of the shared data files needs that (none has a quote at
+ * all), and it keeps memory bounded by the longest line instead of letting one stray quote swallow
+ * the rest of a file.
  */
 
 /** Row-level failures found by the CSV layer itself, before any column is interpreted. */
