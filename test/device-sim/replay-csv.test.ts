@@ -1,8 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CsvHeaderError,
   type CsvRow,
@@ -11,6 +9,8 @@ import {
   parseOffsetDateTime,
   splitCsvLine,
 } from '@aisle/protocols/csv';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let dir: string;
 let files = 0;

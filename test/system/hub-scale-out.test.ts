@@ -208,9 +208,8 @@ describe.skipIf(missing !== '')(`hub scale-out${missing === '' ? '' : ` (skipped
   // Appended as a stream (250 per gateway every 50 ms), so the kill falls in the middle of it.
   const appending = (async () => {
     for (let i = 0; i < perGateway; i += 250) {
-      outboxes.forEach((outbox, g) =>
-        outbox.append(Array.from({ length: 250 }, (_, k) => item(GATEWAYS[g] as string, `p2-${(i + k) % 40}`))),
-      );
+      for (const [g, outbox] of outboxes.entries())
+        outbox.append(Array.from({ length: 250 }, (_, k) => item(GATEWAYS[g] as string, `p2-${(i + k) % 40}`)));
       await sleep(50);
     }
   })();

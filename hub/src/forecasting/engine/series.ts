@@ -53,8 +53,3 @@ export function regularize(name: string, observations: readonly Observation[], g
   }
   return { name, granularity, start: first * step, values };
 }
-
-/** The season lengths that matter at a granularity: a day and a week of hours, a week of days. */
-export function seasonalPeriods(granularity: Granularity): { readonly short: number; readonly long: number } {
-  return granularity === 'hour' ? { short: 24, long: 168 } : { short: 7, long: 7 };
-}
