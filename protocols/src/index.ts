@@ -5,6 +5,7 @@
  */
 export * from './codec.js';
 export * from './errors.js';
+export * from './forecasting/features.js';
 export * from './ids.js';
 export * from './inbound.js';
 export * from './messages.js';

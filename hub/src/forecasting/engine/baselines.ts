@@ -6,9 +6,15 @@
  * back to what the data allows (ultimately the mean of what was seen, or 0).
  */
 
+/** Where a forecast starts: the first forecast step on the series' local clock (see `Series`). */
+export interface ForecastOrigin {
+  readonly localMs: number;
+}
+
 export interface Forecaster {
   readonly name: string;
-  forecast(history: ArrayLike<number>, horizon: number): Float64Array;
+  /** `origin` is given whenever known; models with calendar features need it, baselines do not. */
+  forecast(history: ArrayLike<number>, horizon: number, origin?: ForecastOrigin): Float64Array;
 }
 
 function meanOf(values: ArrayLike<number>, from = 0, to = values.length): number {

@@ -1,6 +1,6 @@
 import type { Forecaster } from './baselines.js';
 import { bias, mase, rmsse, wape } from './metrics.js';
-import type { Series } from './series.js';
+import { type Series, STEP_MS } from './series.js';
 
 /**
  * Rolling-origin evaluation (Tashman 2000): the forecast origin moves through the last part of
@@ -70,7 +70,9 @@ export function rollingOrigin(
         const history = s.values.subarray(from, origin);
         const actual = s.values.subarray(origin, origin + options.horizon);
         if (actual.every((v) => Number.isNaN(v))) continue;
-        const forecast = forecaster.forecast(history, options.horizon);
+        const forecast = forecaster.forecast(history, options.horizon, {
+          localMs: s.start + origin * STEP_MS[s.granularity],
+        });
         scores.push({
           mase: mase(actual, forecast, history, options.scaleLag),
           rmsse: rmsse(actual, forecast, history, options.scaleLag),

@@ -1,0 +1,212 @@
+import { decodeOutput, encodeInput, encodeTarget, type FeatureSpec, featureCount } from '@aisle/protocols';
+import * as tf from '@tensorflow/tfjs';
+import type { Forecaster } from './baselines.js';
+import { type Series, STEP_MS } from './series.js';
+
+/**
+ * A global forecasting model: one network for every series (each scaled by its own window, see
+ * `encodeInput`), reading `spec.window` past steps and the first forecast step's calendar, and
+ * predicting all `spec.horizon` steps at once (direct multi-horizon). A multilayer perceptron:
+ * it trains on tfjs' wasm backend (which lacks conv gradients) and runs batched in milliseconds.
+ */
+
+export interface TrainOptions {
+  /** Hidden layer widths. */
+  readonly hidden: readonly number[];
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  /** Steps between training origins (1: every step). */
+  readonly stride: number;
+  /** The latest training origins per series (this many steps) are held out to pick the best epoch. */
+  readonly validationSteps: number;
+  /** Origins whose window misses more than this share of values are skipped. */
+  readonly maxMissingShare: number;
+  readonly seed: number;
+  readonly onEpoch?: (epoch: number, loss: number, validationLoss: number) => void;
+}
+
+export const DEFAULT_TRAIN: TrainOptions = {
+  hidden: [128],
+  epochs: 30,
+  batchSize: 256,
+  learningRate: 0.001,
+  stride: 1,
+  validationSteps: 28 * 24,
+  maxMissingShare: 0.25,
+  seed: 1,
+};
+
+export interface Examples {
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  readonly count: number;
+}
+
+/**
+ * Training examples from each series' steps before `ends[i]` (exclusive): an example per origin
+ * whose window is mostly observed and whose horizon is fully observed. Origins at or after
+ * `splitAt(i)` go to the second set (validation).
+ */
+export function buildExamples(
+  series: readonly Series[],
+  spec: FeatureSpec,
+  ends: readonly number[],
+  options: Pick<TrainOptions, 'stride' | 'maxMissingShare' | 'validationSteps'>,
+): { train: Examples; validation: Examples } {
+  const width = featureCount(spec);
+  const sets = {
+    train: { x: [] as Float32Array[], y: [] as Float32Array[] },
+    validation: { x: [] as Float32Array[], y: [] as Float32Array[] },
+  };
+  series.forEach((s, i) => {
+    const end = Math.min(ends[i] ?? s.values.length, s.values.length);
+    const split = end - spec.horizon - options.validationSteps;
+    for (let origin = spec.window; origin + spec.horizon <= end; origin += options.stride) {
+      const window = s.values.subarray(origin - spec.window, origin);
+      const future = s.values.subarray(origin, origin + spec.horizon);
+      if (future.some((v) => Number.isNaN(v))) continue;
+      let missing = 0;
+      for (const v of window) if (Number.isNaN(v)) missing++;
+      if (missing > options.maxMissingShare * spec.window) continue;
+      const x = new Float32Array(width);
+      const scale = encodeInput(spec, window, s.start + origin * STEP_MS[s.granularity], x);
+      const y = new Float32Array(spec.horizon);
+      encodeTarget(future, scale, y);
+      const set = origin > split ? sets.validation : sets.train;
+      set.x.push(x);
+      set.y.push(y);
+    }
+  });
+  const pack = (rows: Float32Array[], w: number): Float32Array => {
+    const out = new Float32Array(rows.length * w);
+    for (const [k, r] of rows.entries()) out.set(r, k * w);
+    return out;
+  };
+  return {
+    train: { x: pack(sets.train.x, width), y: pack(sets.train.y, spec.horizon), count: sets.train.x.length },
+    validation: {
+      x: pack(sets.validation.x, width),
+      y: pack(sets.validation.y, spec.horizon),
+      count: sets.validation.x.length,
+    },
+  };
+}
+
+/** Mulberry32: a small seeded generator for the example order. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function buildModel(
+  spec: FeatureSpec,
+  options: Pick<TrainOptions, 'hidden' | 'learningRate' | 'seed'>,
+): tf.Sequential {
+  const model = tf.sequential();
+  for (const [i, units] of options.hidden.entries())
+    model.add(
+      tf.layers.dense({
+        units,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.heNormal({ seed: options.seed + i }),
+        ...(i === 0 ? { inputShape: [featureCount(spec)] } : {}),
+      }),
+    );
+  model.add(
+    tf.layers.dense({
+      units: spec.horizon,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed + options.hidden.length }),
+      ...(options.hidden.length === 0 ? { inputShape: [featureCount(spec)] } : {}),
+    }),
+  );
+  // Absolute error: the measure the forecasts are judged by (MASE) is absolute too.
+  model.compile({ optimizer: tf.train.adam(options.learningRate), loss: 'meanAbsoluteError' });
+  return model;
+}
+
+/**
+ * Trains on the examples in a seeded order, one epoch at a time, keeping the weights of the epoch
+ * with the lowest validation loss (early stopping without a patience knob: all epochs run).
+ */
+export async function trainGlobalModel(
+  series: readonly Series[],
+  spec: FeatureSpec,
+  ends: readonly number[],
+  options: TrainOptions = DEFAULT_TRAIN,
+): Promise<{
+  model: tf.Sequential;
+  epochs: Array<{ loss: number; validationLoss: number }>;
+  bestEpoch: number;
+  examples: number;
+}> {
+  const { train, validation } = buildExamples(series, spec, ends, options);
+  if (train.count === 0) throw new RangeError('no training example: the series are shorter than window + horizon');
+  const width = featureCount(spec);
+  const model = buildModel(spec, options);
+  const random = rng(options.seed);
+  const order = Array.from({ length: train.count }, (_, i) => i);
+  const xs = new Float32Array(train.x.length);
+  const ys = new Float32Array(train.y.length);
+  const vx = tf.tensor2d(validation.x, [validation.count, width]);
+  const vy = tf.tensor2d(validation.y, [validation.count, spec.horizon]);
+  const epochs: Array<{ loss: number; validationLoss: number }> = [];
+  let best: { loss: number; weights: tf.Tensor[]; epoch: number } | undefined;
+  try {
+    for (let epoch = 0; epoch < options.epochs; epoch++) {
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [order[i], order[j]] = [order[j] as number, order[i] as number];
+      }
+      for (const [to, from] of order.entries()) {
+        xs.set(train.x.subarray(from * width, (from + 1) * width), to * width);
+        ys.set(train.y.subarray(from * spec.horizon, (from + 1) * spec.horizon), to * spec.horizon);
+      }
+      const x = tf.tensor2d(xs, [train.count, width]);
+      const y = tf.tensor2d(ys, [train.count, spec.horizon]);
+      const fitted = await model.fit(x, y, { epochs: 1, batchSize: options.batchSize, shuffle: false, verbose: 0 });
+      x.dispose();
+      y.dispose();
+      const loss = Number(fitted.history.loss?.[0]);
+      const validationLoss =
+        validation.count === 0 ? loss : tf.tidy(() => (model.evaluate(vx, vy) as tf.Scalar).dataSync()[0] as number);
+      epochs.push({ loss, validationLoss });
+      options.onEpoch?.(epoch, loss, validationLoss);
+      if (best === undefined || validationLoss < best.loss) {
+        for (const w of best?.weights ?? []) w.dispose();
+        best = { loss: validationLoss, weights: model.getWeights().map((w) => w.clone()), epoch };
+      }
+    }
+    if (best !== undefined) model.setWeights(best.weights);
+  } finally {
+    vx.dispose();
+    vy.dispose();
+    for (const w of best?.weights ?? []) w.dispose();
+  }
+  return { model, epochs, bestEpoch: best?.epoch ?? 0, examples: train.count };
+}
+
+/** The model as a forecaster (one series at a time; the edge batches through `encodeInput` itself). */
+export function modelForecaster(model: tf.LayersModel, spec: FeatureSpec, name = 'global-mlp'): Forecaster {
+  const width = featureCount(spec);
+  return {
+    name,
+    forecast(history, horizon, origin) {
+      if (origin === undefined) throw new RangeError(`${name} needs the forecast origin for its calendar features`);
+      if (horizon > spec.horizon) throw new RangeError(`${name} forecasts ${spec.horizon} steps, asked for ${horizon}`);
+      const window = new Float64Array(spec.window).fill(Number.NaN);
+      const have = Math.min(spec.window, history.length);
+      for (let i = 0; i < have; i++) window[spec.window - have + i] = history[history.length - have + i] as number;
+      const input = new Float32Array(width);
+      const scale = encodeInput(spec, window, origin.localMs, input);
+      const output = tf.tidy(() => (model.predict(tf.tensor2d(input, [1, width])) as tf.Tensor).dataSync());
+      return decodeOutput(output, scale).subarray(0, horizon);
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The global forecasting model on tfjs' wasm backend: trained on noisy daily-seasonal series of
+ * very different sizes (one network, each series scaled by its window), it must forecast better
+ * than seasonal naive, which copies yesterday's noise; and it must not look past its origin.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../hub/src/forecasting/engine/backend.js';
+import { seasonalNaive } from '../../hub/src/forecasting/engine/baselines.js';
+import {
+  buildExamples,
+  DEFAULT_TRAIN,
+  modelForecaster,
+  trainGlobalModel,
+} from '../../hub/src/forecasting/engine/global-model.js';
+import { rollingOrigin } from '../../hub/src/forecasting/engine/rolling-origin.js';
+import type { Series } from '../../hub/src/forecasting/engine/series.js';
+import type { FeatureSpec } from '../../protocols/src/index.js';
+
+const spec: FeatureSpec = {
+  granularity: 'hour',
+  window: 72,
+  horizon: 24,
+  calendar: ['hour-of-day'],
+  scaling: 'mean-abs',
+  timeZone: 'UTC',
+};
+
+/** Deterministic noise in [-1, 1). */
+function noise(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (Math.imul(a, 1_103_515_245) + 12_345) >>> 0;
+    return a / 2 ** 31 - 1;
+  };
+}
+
+function synthetic(name: string, amplitude: number, seed: number): Series {
+  const next = noise(seed);
+  const values = Float64Array.from(
+    { length: 24 * 60 },
+    (_, t) => amplitude * (2 + Math.sin((2 * Math.PI * t) / 24) + 0.6 * next()),
+  );
+  return { name, granularity: 'hour', start: 0, values };
+}
+
+describe('global forecasting model', () => {
+  let backend = '';
+  beforeAll(async () => {
+    backend = await selectBackend('wasm');
+  });
+  const series = [synthetic('small', 3, 1), synthetic('large', 400, 2), synthetic('mid', 40, 3)];
+  const evaluation = { horizon: 24, origins: 10, every: 24, scaleLag: 24 };
+  const ends = series.map((s) => s.values.length - evaluation.horizon - (evaluation.origins - 1) * evaluation.every);
+
+  it('builds examples only from steps before each series end, validation last', () => {
+    const { train, validation } = buildExamples(series, spec, ends, { ...DEFAULT_TRAIN, validationSteps: 48 });
+    const perSeries = (end: number) => end - spec.window - spec.horizon + 1;
+    expect(train.count + validation.count).toBe(ends.reduce((n, end) => n + perSeries(end), 0));
+    expect(validation.count).toBe(3 * 48);
+  });
+
+  it('beats seasonal naive on noisy seasonal series of any size, trained on wasm', async () => {
+    const { model, examples } = await trainGlobalModel(series, spec, ends, {
+      ...DEFAULT_TRAIN,
+      hidden: [32],
+      epochs: 40,
+      validationSteps: 72,
+    });
+    expect(backend).toBe('wasm');
+    expect(examples).toBeGreaterThan(2000);
+    const [mlp, naive] = rollingOrigin(series, [modelForecaster(model, spec), seasonalNaive(24)], evaluation);
+    // Ideal: the noise alone (3/4 of what seasonal naive, copying yesterday's noise too, gets).
+    expect(mlp?.mean.mase).toBeLessThan(0.88 * (naive?.mean.mase ?? 0));
+    model.dispose();
+  }, 60_000);
+});
