@@ -50,7 +50,7 @@ describe('weight quantization', () => {
   it('loads quantized weights through tfjs, smaller, predicting close to float32', async () => {
     const model = buildModel(spec, { hidden: [64], learningRate: 0.001, seed: 7 });
     const input = tf.randomUniform([32, model.inputs[0]?.shape[1] as number], 0, 2, 'float32', 3);
-    const reference = (model.predict(input) as tf.Tensor).dataSync();
+    const reference = Array.from((model.predict(input) as tf.Tensor).dataSync());
     const range = Math.max(...reference) - Math.min(...reference);
     const artifacts = await artifactsOf(model);
     const bytes = weightBytes(artifacts).byteLength;
@@ -61,7 +61,7 @@ describe('weight quantization', () => {
       const quantized = quantizeArtifacts(artifacts, quant);
       expect(bytes / weightBytes(quantized).byteLength).toBeGreaterThan(shrink);
       const loaded = await tf.loadLayersModel(tf.io.fromMemory(quantized));
-      const output = (loaded.predict(input) as tf.Tensor).dataSync();
+      const output = Array.from((loaded.predict(input) as tf.Tensor).dataSync());
       const worst = output.reduce((m, v, i) => Math.max(m, Math.abs(v - (reference[i] as number))), 0);
       expect(worst / range).toBeLessThan(tolerance);
       loaded.dispose();

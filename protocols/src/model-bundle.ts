@@ -1,0 +1,121 @@
+import { createHash, type KeyObject, sign, verify } from 'node:crypto';
+import { modelManifestCodec } from './messages.js';
+import type { ModelManifest } from './schemas/model.js';
+import { manifestSigningPayload } from './signing.js';
+
+/**
+ * Model bundles (ARCHITECTURE §2): the files of a tfjs model, each named in a manifest with its
+ * size and sha256, the manifest signed with the hub's Ed25519 key. The hub signs with `signManifest`;
+ * the edge runs `verifyBundle` before loading anything. Node only (`@aisle/protocols/model-bundle`).
+ */
+
+export const BUNDLE_REJECT_REASONS = {
+  MANIFEST_INVALID: 'The manifest does not decode against the model-manifest schema.',
+  SIGNATURE_MISSING: 'The manifest carries no signature.',
+  SIGNATURE_KEY_UNKNOWN: 'The signature names a key this gateway does not trust.',
+  SIGNATURE_INVALID: 'The Ed25519 signature does not verify over the canonical manifest.',
+  FILE_MISSING: 'A file the manifest lists is not in the bundle.',
+  FILE_SIZE_MISMATCH: 'A file has another size than the manifest says.',
+  FILE_SHA256_MISMATCH: 'A file has another sha256 than the manifest says.',
+} as const;
+export type BundleRejectReason = keyof typeof BUNDLE_REJECT_REASONS;
+
+export type BundleCheck =
+  | { readonly ok: true; readonly manifest: ModelManifest }
+  | { readonly ok: false; readonly reason: BundleRejectReason; readonly detail: string };
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Signs the manifest (without any old signature) and returns it with the signature attached. */
+export function signManifest(manifest: ModelManifest, keyId: string, privateKey: KeyObject): ModelManifest {
+  const { signature: _old, ...unsigned } = manifest;
+  const value = sign(null, manifestSigningPayload(unsigned), privateKey).toString('base64');
+  return { ...unsigned, signature: { alg: 'ed25519', keyId, value } };
+}
+
+/** The manifest's signature against the trusted keys (by key id). */
+export function verifyManifest(manifest: unknown, trusted: ReadonlyMap<string, KeyObject>): BundleCheck {
+  const decoded = modelManifestCodec.validate(manifest);
+  if (!decoded.ok) return { ok: false, reason: 'MANIFEST_INVALID', detail: decoded.error.message };
+  const checked = decoded.value;
+  if (checked.signature === undefined) return { ok: false, reason: 'SIGNATURE_MISSING', detail: checked.version };
+  const key = trusted.get(checked.signature.keyId);
+  if (key === undefined) return { ok: false, reason: 'SIGNATURE_KEY_UNKNOWN', detail: checked.signature.keyId };
+  const good = verify(null, manifestSigningPayload(checked), key, Buffer.from(checked.signature.value, 'base64'));
+  return good ? { ok: true, manifest: checked } : { ok: false, reason: 'SIGNATURE_INVALID', detail: checked.version };
+}
+
+/** Signature first, then every listed file's presence, size and sha256. */
+export function verifyBundle(
+  manifest: unknown,
+  files: ReadonlyMap<string, Uint8Array>,
+  trusted: ReadonlyMap<string, KeyObject>,
+): BundleCheck {
+  const signed = verifyManifest(manifest, trusted);
+  if (!signed.ok) return signed;
+  for (const file of signed.manifest.files) {
+    const bytes = files.get(file.path);
+    if (bytes === undefined) return { ok: false, reason: 'FILE_MISSING', detail: file.path };
+    if (bytes.byteLength !== file.bytes)
+      return { ok: false, reason: 'FILE_SIZE_MISMATCH', detail: `${file.path}: ${bytes.byteLength} ≠ ${file.bytes}` };
+    if (sha256Hex(bytes) !== file.sha256) return { ok: false, reason: 'FILE_SHA256_MISMATCH', detail: file.path };
+  }
+  return signed;
+}
+
+/** The tfjs model files of a bundle: `model.json` names its weight shards (tfjs layers format). */
+export const MODEL_JSON = 'model.json';
+
+interface ModelJson {
+  readonly modelTopology: unknown;
+  readonly format?: string;
+  readonly generatedBy?: string;
+  readonly convertedBy?: string | null;
+  readonly weightsManifest: ReadonlyArray<{ readonly paths: readonly string[]; readonly weights: readonly unknown[] }>;
+}
+
+/**
+ * A verified bundle's files as tfjs model artifacts (what `tf.io.fromMemory` takes): topology,
+ * weight specs (quantization included, tfjs dequantizes on load) and the shards' bytes in order.
+ * Throws on a `model.json` that is not one, or a shard it names that is not there.
+ */
+export function bundleArtifacts(files: ReadonlyMap<string, Uint8Array>): {
+  modelTopology: unknown;
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  weightSpecs: unknown[];
+  weightData: ArrayBuffer;
+} {
+  const json = files.get(MODEL_JSON);
+  if (json === undefined) throw new Error(`bundle has no ${MODEL_JSON}`);
+  const model = JSON.parse(new TextDecoder().decode(json)) as ModelJson;
+  if (typeof model !== 'object' || model === null || !Array.isArray(model.weightsManifest))
+    throw new Error(`${MODEL_JSON} is not a tfjs layers model`);
+  const shards: Uint8Array[] = [];
+  const weightSpecs: unknown[] = [];
+  for (const group of model.weightsManifest) {
+    for (const path of group.paths) {
+      const shard = files.get(path);
+      if (shard === undefined) throw new Error(`${MODEL_JSON} names ${path}, which the bundle lacks`);
+      shards.push(shard);
+    }
+    weightSpecs.push(...group.weights);
+  }
+  const weightData = new Uint8Array(shards.reduce((n, s) => n + s.byteLength, 0));
+  let at = 0;
+  for (const shard of shards) {
+    weightData.set(shard, at);
+    at += shard.byteLength;
+  }
+  return {
+    modelTopology: model.modelTopology,
+    ...(model.format === undefined ? {} : { format: model.format }),
+    ...(model.generatedBy === undefined ? {} : { generatedBy: model.generatedBy }),
+    ...(model.convertedBy === undefined ? {} : { convertedBy: model.convertedBy }),
+    weightSpecs,
+    weightData: weightData.buffer,
+  };
+}
