@@ -17,6 +17,9 @@ Usage:
       Check a JSON message against the wire contract; prints "valid", or "invalid" with the
       reason code and the first problem (with its JSON pointer). MESSAGE is one of:
       ${Object.keys(CODECS).join(', ')}
+  aisle-hub forecast eval|train --data FILE [options]
+      Forecasting models: evaluate against the baselines, or train and sign a bundle.
+      aisle-hub forecast --help lists the options.
   aisle-hub --help | --version
 `;
 
@@ -63,6 +66,11 @@ function validate(name: string | undefined, file: string | undefined): number {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'forecast') {
+    // Loaded here so that the other commands do not pay for tfjs.
+    const { forecastCli } = await import('./forecasting/cli.js');
+    return forecastCli(argv.slice(1));
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -1,0 +1,214 @@
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { FeatureSpec, ForecastTask } from '@aisle/protocols';
+import cliProgress from 'cli-progress';
+import { makeBundle, modelArtifacts } from './bundle.js';
+import { DEFAULT_COLUMNS, loadCsvDataset } from './dataset.js';
+import { selectBackend, type TfBackend } from './engine/backend.js';
+import { DEFAULT_TRAIN, trainGlobalModel } from './engine/global-model.js';
+import type { WeightQuantization } from './engine/quantize.js';
+import type { Granularity } from './engine/series.js';
+import { type EvaluationSetup, evaluateForecasting, reportMarkdown } from './evaluate.js';
+
+export const FORECAST_USAGE = `  aisle-hub forecast eval --data FILE [options]
+      Train the global model on each series up to the test period and score it by rolling origin
+      against every baseline, as float32, float16 and uint8; writes report.md and report.json.
+  aisle-hub forecast train --data FILE --key KEY.pem [options]
+      Train on all of the data and write a signed model bundle (manifest.json + files).
+    Options: --task footfall|lane (footfall) --granularity hour|day (hour)
+      --series-column series --time-column timestamp --value-column value
+      --horizon N --window N --origins N --every N --epochs N --hidden 256,128 --seed N
+      --quant float32|float16|uint8 (train, uint8) --key-id ID (hub) --out DIR --backend wasm|cpu
+`;
+
+const TASKS: Record<string, ForecastTask> = { footfall: 'footfall', lane: 'lane-depletion', sku: 'sku-demand' };
+
+class UsageError extends Error {}
+
+function integer(text: string | undefined, name: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got "${text}"`);
+  return n;
+}
+
+function setupFrom(values: Record<string, string | boolean | undefined>): EvaluationSetup {
+  const task = TASKS[String(values.task ?? 'footfall')];
+  if (task === undefined) throw new UsageError(`--task must be footfall, lane or sku, got "${String(values.task)}"`);
+  const granularity = String(values.granularity ?? 'hour') as Granularity;
+  if (granularity !== 'hour' && granularity !== 'day') throw new UsageError(`--granularity must be hour or day`);
+  const hourly = granularity === 'hour';
+  const horizon = integer(values.horizon as string | undefined, 'horizon', hourly ? 24 : 7);
+  const features: FeatureSpec = {
+    granularity,
+    window: integer(values.window as string | undefined, 'window', hourly ? 336 : 56),
+    horizon,
+    calendar: hourly ? ['hour-of-day', 'day-of-week'] : ['day-of-week', 'day-of-month', 'month'],
+    scaling: 'mean-abs',
+    timeZone: 'UTC',
+  };
+  const hidden = String(values.hidden ?? '256,128')
+    .split(',')
+    .map((h) => integer(h, 'hidden', 1));
+  return {
+    task,
+    features,
+    // The last 8 weeks: a daily origin for hourly data, a weekly one for daily data.
+    rolling: {
+      horizon,
+      origins: integer(values.origins as string | undefined, 'origins', hourly ? 56 : 8),
+      every: integer(values.every as string | undefined, 'every', hourly ? 24 : 7),
+      scaleLag: hourly ? 168 : 7,
+    },
+    train: {
+      ...DEFAULT_TRAIN,
+      hidden,
+      epochs: integer(values.epochs as string | undefined, 'epochs', 40),
+      seed: integer(values.seed as string | undefined, 'seed', 1),
+      validationSteps: hourly ? 28 * 24 : 28,
+    },
+    reference: hourly ? 'seasonal-naive-168' : 'seasonal-naive-7',
+  };
+}
+
+function epochBar(
+  total: number,
+  quiet: boolean,
+): { update: (epoch: number, loss: number, validationLoss: number) => void; stop: () => void } {
+  if (quiet) return { update: () => undefined, stop: () => undefined };
+  const bar = new cliProgress.SingleBar(
+    { format: 'training [{bar}] epoch {value}/{total} loss {loss} validation {validation}', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0, { loss: '-', validation: '-' });
+  return {
+    update: (epoch, loss, validationLoss) =>
+      bar.update(epoch + 1, { loss: loss.toFixed(4), validation: validationLoss.toFixed(4) }),
+    stop: () => bar.stop(),
+  };
+}
+
+export async function forecastCli(argv: readonly string[]): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        data: { type: 'string' },
+        task: { type: 'string' },
+        granularity: { type: 'string' },
+        'series-column': { type: 'string' },
+        'time-column': { type: 'string' },
+        'value-column': { type: 'string' },
+        horizon: { type: 'string' },
+        window: { type: 'string' },
+        origins: { type: 'string' },
+        every: { type: 'string' },
+        epochs: { type: 'string' },
+        hidden: { type: 'string' },
+        seed: { type: 'string' },
+        quant: { type: 'string' },
+        key: { type: 'string' },
+        'key-id': { type: 'string' },
+        out: { type: 'string' },
+        backend: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    const command = positionals[0];
+    if (values.help === true) {
+      process.stdout.write(FORECAST_USAGE);
+      return 0;
+    }
+    if (command !== 'eval' && command !== 'train') throw new UsageError('forecast needs eval or train');
+    if (values.data === undefined) throw new UsageError('--data FILE is required');
+    const setup = setupFrom(values);
+    const backendName = values.backend as TfBackend | undefined;
+    if (backendName !== undefined && !['wasm', 'cpu', 'tensorflow'].includes(backendName))
+      throw new UsageError('--backend must be wasm, cpu or tensorflow');
+    const backend = await selectBackend(backendName);
+    const dataset = await loadCsvDataset(values.data, setup.features.granularity, {
+      series: values['series-column'] ?? DEFAULT_COLUMNS.series,
+      timestamp: values['time-column'] ?? DEFAULT_COLUMNS.timestamp,
+      value: values['value-column'] ?? DEFAULT_COLUMNS.value,
+    });
+    const log = (line: string) => {
+      if (!values.quiet) process.stderr.write(`${line}\n`);
+    };
+    log(`${dataset.series.length} series from ${values.data}; tfjs backend ${backend}`);
+    const out = values.out ?? (command === 'eval' ? 'forecast-report' : 'model-bundle');
+    mkdirSync(out, { recursive: true });
+    const keyId = values['key-id'] ?? 'hub';
+    let privateKey: KeyObject;
+    if (values.key !== undefined) privateKey = createPrivateKey(readFileSync(values.key));
+    else if (command === 'train')
+      throw new UsageError('train needs --key KEY.pem (an Ed25519 private key) to sign the bundle');
+    else privateKey = generateKeyPairSync('ed25519').privateKey; // eval bundles are only loaded back here
+    const bar = epochBar(setup.train.epochs, values.quiet);
+    if (command === 'eval') {
+      const report = await evaluateForecasting(
+        dataset,
+        setup,
+        backend,
+        { keyId, privateKey },
+        {
+          epoch: bar.update,
+          phase: (name) => {
+            if (name !== 'training') bar.stop();
+            log(name === 'training' ? 'training' : `scoring ${name}`);
+          },
+        },
+      );
+      bar.stop();
+      const title = `Forecast evaluation: ${setup.task}, ${values.data.split('/').at(-1)}`;
+      writeFileSync(join(out, 'report.md'), reportMarkdown(report, title));
+      writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+      log(`wrote ${join(out, 'report.md')} and report.json`);
+      return 0;
+    }
+    const quant = String(values.quant ?? 'uint8') as WeightQuantization;
+    if (!['float32', 'float16', 'uint8'].includes(quant))
+      throw new UsageError('--quant must be float32, float16 or uint8');
+    const trained = await trainGlobalModel(
+      dataset.series,
+      setup.features,
+      dataset.series.map((s) => s.values.length),
+      { ...setup.train, onEpoch: bar.update },
+    );
+    bar.stop();
+    const last = trained.epochs[trained.bestEpoch];
+    const bundle = makeBundle(
+      await modelArtifacts(trained.model),
+      {
+        name: setup.task,
+        version: new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '.'),
+        task: setup.task,
+        features: setup.features,
+        quant,
+        metrics: { validationLoss: last?.validationLoss ?? Number.NaN, examples: trained.examples },
+        createdAt: Date.now(),
+      },
+      { keyId, privateKey },
+    );
+    for (const [path, bytes] of bundle.files) writeFileSync(join(out, path), bytes);
+    writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(bundle.manifest, null, 2)}\n`);
+    log(`wrote the ${quant} bundle ${bundle.manifest.name}@${bundle.manifest.version} to ${out}`);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      process.stderr.write(`aisle-hub forecast: ${(error as Error).message}\n${FORECAST_USAGE}`);
+      return 2;
+    }
+    if (
+      (error as { code?: string }).code === 'CSV_HEADER_MISSING_COLUMN' ||
+      (error as { code?: string }).code === 'ENOENT'
+    ) {
+      process.stderr.write(`aisle-hub forecast: ${(error as Error).message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
