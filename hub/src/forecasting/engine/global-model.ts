@@ -1,5 +1,6 @@
 import { decodeOutput, encodeInput, encodeTarget, type FeatureSpec, featureCount } from '@aisle/protocols';
 import * as tf from '@tensorflow/tfjs';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { Forecaster } from './baselines.js';
 import { type Series, STEP_MS } from './series.js';
 
@@ -93,18 +94,6 @@ export function buildExamples(
   };
 }
 
-/** Mulberry32: a small seeded generator for the example order. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function buildModel(
   spec: FeatureSpec,
   options: Pick<TrainOptions, 'hidden' | 'learningRate' | 'seed'>,
@@ -150,7 +139,7 @@ export async function trainGlobalModel(
   if (train.count === 0) throw new RangeError('no training example: the series are shorter than window + horizon');
   const width = featureCount(spec);
   const model = buildModel(spec, options);
-  const random = rng(options.seed);
+  const random = xoroshiro128plus(options.seed);
   const order = Array.from({ length: train.count }, (_, i) => i);
   const xs = new Float32Array(train.x.length);
   const ys = new Float32Array(train.y.length);
@@ -161,7 +150,7 @@ export async function trainGlobalModel(
   try {
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
+        const j = (random.next() >>> 0) % (i + 1);
         [order[i], order[j]] = [order[j] as number, order[i] as number];
       }
       for (const [to, from] of order.entries()) {

@@ -58,24 +58,27 @@ export function rmsse(
   return n === 0 ? Number.NaN : Math.sqrt(sum / n / naiveScale(history, m, true));
 }
 
-/** Weighted absolute percentage error: Σ|y − ŷ| ÷ Σ|y|. */
-export function wape(actual: ArrayLike<number>, forecast: ArrayLike<number>): number {
+/** Σ error(y, ŷ) ÷ Σ|y| over the observed steps. */
+function relativeSum(
+  actual: ArrayLike<number>,
+  forecast: ArrayLike<number>,
+  error: (y: number, yhat: number) => number,
+): number {
   let errors = 0;
   let total = 0;
   paired(actual, forecast, (y, yhat) => {
-    errors += Math.abs(y - yhat);
+    errors += error(y, yhat);
     total += Math.abs(y);
   });
   return total === 0 ? Number.NaN : errors / total;
 }
 
+/** Weighted absolute percentage error: Σ|y − ŷ| ÷ Σ|y|. */
+export function wape(actual: ArrayLike<number>, forecast: ArrayLike<number>): number {
+  return relativeSum(actual, forecast, (y, yhat) => Math.abs(y - yhat));
+}
+
 /** Relative bias: Σ(ŷ − y) ÷ Σ|y|; positive means the forecast runs high. */
 export function bias(actual: ArrayLike<number>, forecast: ArrayLike<number>): number {
-  let errors = 0;
-  let total = 0;
-  paired(actual, forecast, (y, yhat) => {
-    errors += yhat - y;
-    total += Math.abs(y);
-  });
-  return total === 0 ? Number.NaN : errors / total;
+  return relativeSum(actual, forecast, (y, yhat) => yhat - y);
 }
