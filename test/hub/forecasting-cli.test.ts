@@ -56,9 +56,11 @@ describe('aisle-hub forecast', () => {
 
   it('evaluates the model against every baseline and reports the quantized bundles', async () => {
     const out = join(dir, 'report');
-    await hub('eval', '--data', csv, '--out', out, ...small);
+    await hub('eval', '--data', csv, '--out', out, '--holidays', 'AU-VIC', ...small);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.backend).toBe('wasm');
+    expect(report.setup.features.calendar).toContain('holiday');
+    expect(report.setup.features.holidays).toEqual(expect.arrayContaining(['2026-01-26', '2026-12-25', '2027-12-25']));
     expect(report.baselines.map((b: { forecaster: string }) => b.forecaster)).toContain('seasonal-naive-168');
     expect(report.model.map((m: { quant: string }) => m.quant)).toEqual(['float32', 'float16', 'uint8']);
     for (const score of [...report.baselines, ...report.model.map((m: { score: unknown }) => m.score)])
@@ -107,5 +109,9 @@ describe('aisle-hub forecast', () => {
       stderr: expect.stringContaining('--task'),
     });
     await expect(hub('eval', '--data', join(dir, 'missing.csv'))).rejects.toMatchObject({ code: 2 });
+    await expect(hub('eval', '--data', csv, '--holidays', 'XX-YY')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('no holiday calendar'),
+    });
   }, 60_000);
 });

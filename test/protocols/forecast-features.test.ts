@@ -51,4 +51,21 @@ describe('forecast features', () => {
   it('refuses a window of another length than the spec reads', () => {
     expect(() => encodeInput(spec, [1, 2, 3], SATURDAY_2PM, new Float32Array(64))).toThrow(RangeError);
   });
+
+  it('flags the window and forecast steps that fall on a holiday (local dates)', () => {
+    const holiday: FeatureSpec = { ...spec, window: 48, horizon: 24, calendar: ['holiday'], holidays: ['2016-12-25'] };
+    expect(featureCount(holiday)).toBe(48 + 72);
+    const flags = (originLocalMs: number) => {
+      const out = new Float32Array(featureCount(holiday));
+      encodeInput(holiday, new Array(48).fill(5), originLocalMs, out);
+      return Array.from(out.subarray(48));
+    };
+    const christmas = Date.UTC(2016, 11, 25);
+    expect(flags(christmas)).toEqual([...new Array(48).fill(0), ...new Array(24).fill(1)]);
+    expect(flags(christmas + 86_400_000)).toEqual([
+      ...new Array(24).fill(0),
+      ...new Array(24).fill(1),
+      ...new Array(24).fill(0),
+    ]);
+  });
 });

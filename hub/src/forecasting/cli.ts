@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FeatureSpec, ForecastTask } from '@aisle/protocols';
 import cliProgress from 'cli-progress';
+import Holidays from 'date-holidays';
 import { makeBundle, modelArtifacts } from './bundle.js';
 import { DEFAULT_COLUMNS, loadCsvDataset } from './dataset.js';
 import { selectBackend, type TfBackend } from './engine/backend.js';
 import { DEFAULT_TRAIN, trainGlobalModel } from './engine/global-model.js';
 import type { WeightQuantization } from './engine/quantize.js';
-import type { Granularity } from './engine/series.js';
+import { type Granularity, type Series, STEP_MS } from './engine/series.js';
 import { type EvaluationSetup, evaluateForecasting, reportMarkdown } from './evaluate.js';
 
 export const FORECAST_USAGE = `  aisle-hub forecast eval --data FILE [options]
@@ -20,6 +21,7 @@ export const FORECAST_USAGE = `  aisle-hub forecast eval --data FILE [options]
     Options: --task footfall|lane (footfall) --granularity hour|day (hour)
       --series-column series --time-column timestamp --value-column value
       --horizon N --window N --origins N --every N --epochs N --hidden 256,128 --seed N
+      --holidays COUNTRY[-REGION] (e.g. AU-VIC: public holidays as a feature, from date-holidays)
       --quant float32|float16|uint8 (train, uint8) --key-id ID (hub) --out DIR --backend wasm|cpu
 `;
 
@@ -90,6 +92,31 @@ function epochBar(
   };
 }
 
+/**
+ * Public holidays of a country or region (`AU`, `AU-VIC`) from the years the data spans through
+ * one year after it (so a trained model knows the next year's holidays), as local dates.
+ */
+function publicHolidays(where: string, series: readonly Series[]): string[] {
+  const [country, region] = where.split('-');
+  const calendar = new Holidays();
+  const known =
+    country !== undefined &&
+    country in calendar.getCountries() &&
+    (region === undefined || region in (calendar.getStates(country) ?? {}));
+  if (!known) throw new UsageError(`--holidays: no holiday calendar for "${where}"`);
+  if (region === undefined) calendar.init(country as string);
+  else calendar.init(country as string, region);
+  const years = series.flatMap((s) => [
+    new Date(s.start).getUTCFullYear(),
+    new Date(s.start + s.values.length * STEP_MS[s.granularity]).getUTCFullYear() + 1,
+  ]);
+  const dates = new Set<string>();
+  for (let year = Math.min(...years); year <= Math.max(...years); year++)
+    for (const holiday of calendar.getHolidays(year))
+      if (holiday.type === 'public') dates.add(holiday.date.slice(0, 10));
+  return [...dates].sort();
+}
+
 export async function forecastCli(argv: readonly string[]): Promise<number> {
   try {
     const { values, positionals } = parseArgs({
@@ -110,6 +137,7 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
         hidden: { type: 'string' },
         seed: { type: 'string' },
         quant: { type: 'string' },
+        holidays: { type: 'string' },
         key: { type: 'string' },
         'key-id': { type: 'string' },
         out: { type: 'string' },
@@ -125,7 +153,7 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
     }
     if (command !== 'eval' && command !== 'train') throw new UsageError('forecast needs eval or train');
     if (values.data === undefined) throw new UsageError('--data FILE is required');
-    const setup = setupFrom(values);
+    let setup = setupFrom(values);
     const backendName = values.backend as TfBackend | undefined;
     if (backendName !== undefined && !['wasm', 'cpu', 'tensorflow'].includes(backendName))
       throw new UsageError('--backend must be wasm, cpu or tensorflow');
@@ -135,6 +163,13 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
       timestamp: values['time-column'] ?? DEFAULT_COLUMNS.timestamp,
       value: values['value-column'] ?? DEFAULT_COLUMNS.value,
     });
+    if (values.holidays !== undefined) {
+      const holidays = publicHolidays(values.holidays, dataset.series);
+      setup = {
+        ...setup,
+        features: { ...setup.features, calendar: [...setup.features.calendar, 'holiday'], holidays },
+      };
+    }
     const log = (line: string) => {
       if (!values.quiet) process.stderr.write(`${line}\n`);
     };

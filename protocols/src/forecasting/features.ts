@@ -10,14 +10,46 @@ import type { FeatureSpec } from '../schemas/model.js';
  * Input layout: the window scaled by the series' scale (`window` values, oldest first; a missing
  * value takes the window's mean), then the calendar features in `spec.calendar` order:
  * `hour-of-day` one-hot (24), `day-of-week` one-hot (7, Monday first), `weekend` (1),
- * `day-of-month` as sin/cos (2), `month` one-hot (12).
+ * `day-of-month` as sin/cos (2), `month` one-hot (12), `holiday` one flag per window step and per
+ * forecast step (`window + horizon`): 1 where the step's local date is in `spec.holidays`, so the
+ * model knows both which past values a holiday distorted and which forecast steps fall on one.
  */
 
-const CALENDAR_SIZE = { 'hour-of-day': 24, 'day-of-week': 7, weekend: 1, 'day-of-month': 2, month: 12 } as const;
+const DAY_MS = 86_400_000;
+const STEP_MS = { hour: 3_600_000, day: DAY_MS } as const;
+
+function calendarSize(spec: FeatureSpec, feature: FeatureSpec['calendar'][number]): number {
+  switch (feature) {
+    case 'hour-of-day':
+      return 24;
+    case 'day-of-week':
+      return 7;
+    case 'weekend':
+      return 1;
+    case 'day-of-month':
+      return 2;
+    case 'month':
+      return 12;
+    case 'holiday':
+      return spec.window + spec.horizon;
+  }
+}
 
 /** Length of the input vector. */
 export function featureCount(spec: FeatureSpec): number {
-  return spec.window + spec.calendar.reduce((n, c) => n + CALENDAR_SIZE[c], 0);
+  return spec.window + spec.calendar.reduce((n, c) => n + calendarSize(spec, c), 0);
+}
+
+const holidayDays = new WeakMap<FeatureSpec, ReadonlySet<number>>();
+
+/** The spec's holidays as local day numbers (days since 1970-01-01 local), computed once per spec. */
+function holidaysOf(spec: FeatureSpec): ReadonlySet<number> {
+  let days = holidayDays.get(spec);
+  if (days === undefined) {
+    days = new Set((spec.holidays ?? []).map((d) => Math.floor(Date.parse(`${d}T00:00:00Z`) / DAY_MS)));
+    holidayDays.set(spec, days);
+  }
+  return days;
 }
 
 /**
@@ -72,7 +104,7 @@ export function encodeInput(
   }
   const date = new Date(originLocalMs);
   for (const feature of spec.calendar) {
-    const size = CALENDAR_SIZE[feature];
+    const size = calendarSize(spec, feature);
     out.fill(0, k, k + size);
     switch (feature) {
       case 'hour-of-day':
@@ -93,6 +125,13 @@ export function encodeInput(
       case 'month':
         out[k + date.getUTCMonth()] = 1;
         break;
+      case 'holiday': {
+        const days = holidaysOf(spec);
+        const step = STEP_MS[spec.granularity];
+        const first = originLocalMs - spec.window * step;
+        for (let i = 0; i < size; i++) if (days.has(Math.floor((first + i * step) / DAY_MS))) out[k + i] = 1;
+        break;
+      }
     }
     k += size;
   }

@@ -16,7 +16,7 @@ const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 /** A version string: semantic version or a date stamp, `[0-9A-Za-z.+-]`. */
 const Version = Type.String({ pattern: '^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$' });
 
-export const CALENDAR_FEATURES = ['hour-of-day', 'day-of-week', 'weekend', 'day-of-month', 'month'] as const;
+export const CALENDAR_FEATURES = ['hour-of-day', 'day-of-week', 'weekend', 'day-of-month', 'month', 'holiday'] as const;
 
 /** How a series becomes model input; trainer and runner read this same object. */
 export const FeatureSpec = Type.Object({
@@ -29,6 +29,8 @@ export const FeatureSpec = Type.Object({
   scaling: literals(['mean-abs', 'max-abs', 'none']),
   /** IANA time zone in which calendar features are computed. */
   timeZone: Type.String({ maxLength: 64 }),
+  /** Local dates of public holidays (`YYYY-MM-DD`), read by the `holiday` calendar feature. */
+  holidays: Type.Optional(Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), { maxItems: 4000 })),
 });
 export type FeatureSpec = Static<typeof FeatureSpec>;
 
