@@ -21,6 +21,7 @@ export const FORECAST_USAGE = `  aisle-hub forecast eval --data FILE [options]
     Options: --task footfall|lane (footfall) --granularity hour|day (hour)
       --series-column series --time-column timestamp --value-column value
       --horizon N --window N --origins N --every N --epochs N --hidden 256,128 --seed N
+      --stride N (steps between training origins, 1) --l2 X (kernel penalty, 0)
       --holidays COUNTRY[-REGION] (e.g. AU-VIC: public holidays as a feature, from date-holidays)
       --quant float32|float16|uint8 (train, uint8) --key-id ID (hub) --out DIR --backend wasm|cpu
 `;
@@ -69,6 +70,8 @@ function setupFrom(values: Record<string, string | boolean | undefined>): Evalua
       hidden,
       epochs: integer(values.epochs as string | undefined, 'epochs', 40),
       seed: integer(values.seed as string | undefined, 'seed', 1),
+      stride: integer(values.stride as string | undefined, 'stride', 1),
+      l2: values.l2 === undefined ? 0 : Number(values.l2),
       validationSteps: hourly ? 28 * 24 : 28,
     },
     reference: hourly ? 'seasonal-naive-168' : 'seasonal-naive-7',
@@ -138,6 +141,8 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
         seed: { type: 'string' },
         quant: { type: 'string' },
         holidays: { type: 'string' },
+        stride: { type: 'string' },
+        l2: { type: 'string' },
         key: { type: 'string' },
         'key-id': { type: 'string' },
         out: { type: 'string' },
@@ -154,6 +159,7 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
     if (command !== 'eval' && command !== 'train') throw new UsageError('forecast needs eval or train');
     if (values.data === undefined) throw new UsageError('--data FILE is required');
     let setup = setupFrom(values);
+    if (!(setup.train.l2 >= 0)) throw new UsageError('--l2 must be a number ≥ 0');
     const backendName = values.backend as TfBackend | undefined;
     if (backendName !== undefined && !['wasm', 'cpu', 'tensorflow'].includes(backendName))
       throw new UsageError('--backend must be wasm, cpu or tensorflow');

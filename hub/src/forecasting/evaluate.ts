@@ -133,7 +133,7 @@ export function reportMarkdown(report: EvaluationReport, title: string): string 
     '',
     `Data: ${report.dataset.series} series, ${report.dataset.observed} observed steps from ${report.dataset.rows} rows (rejected: ${JSON.stringify(report.dataset.rejects)}).`,
     '',
-    `Model: a global multilayer perceptron (hidden ${JSON.stringify(train.hidden)}, ReLU), input the last ${features.window} steps scaled by their ${features.scaling} plus calendar ${features.calendar.join(', ')}; ${report.training.examples} training examples, ${train.epochs} epochs (best ${report.training.bestEpoch + 1}), ${report.training.seconds.toFixed(0)} s on tfjs ${report.backend}.`,
+    `Model: a global multilayer perceptron (hidden ${JSON.stringify(train.hidden)}, ReLU${train.l2 > 0 ? `, L2 ${train.l2}` : ''}), input the last ${features.window} steps scaled by their ${features.scaling} plus calendar ${features.calendar.join(', ')}; ${report.training.examples} training examples (an origin every ${train.stride} steps), ${train.epochs} epochs (best ${report.training.bestEpoch + 1}), ${report.training.seconds.toFixed(0)} s on tfjs ${report.backend}.`,
     '',
     `| forecaster | MASE | ÷ ${report.setup.reference} | RMSSE | WAPE | bias |`,
     '| --- | --- | --- | --- | --- | --- |',

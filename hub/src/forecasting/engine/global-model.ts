@@ -17,6 +17,8 @@ export interface TrainOptions {
   readonly epochs: number;
   readonly batchSize: number;
   readonly learningRate: number;
+  /** L2 penalty on the kernels (0: none): smaller weights generalise better and quantize closer. */
+  readonly l2: number;
   /** Steps between training origins (1: every step). */
   readonly stride: number;
   /** The latest training origins per series (this many steps) are held out to pick the best epoch. */
@@ -32,6 +34,7 @@ export const DEFAULT_TRAIN: TrainOptions = {
   epochs: 30,
   batchSize: 256,
   learningRate: 0.001,
+  l2: 0,
   stride: 1,
   validationSteps: 28 * 24,
   maxMissingShare: 0.25,
@@ -96,15 +99,18 @@ export function buildExamples(
 
 export function buildModel(
   spec: FeatureSpec,
-  options: Pick<TrainOptions, 'hidden' | 'learningRate' | 'seed'>,
+  options: Pick<TrainOptions, 'hidden' | 'learningRate' | 'seed'> & { readonly l2?: number },
 ): tf.Sequential {
   const model = tf.sequential();
+  const l2 = options.l2 ?? 0;
+  const regularizer = l2 > 0 ? { kernelRegularizer: tf.regularizers.l2({ l2 }) } : {};
   for (const [i, units] of options.hidden.entries())
     model.add(
       tf.layers.dense({
         units,
         activation: 'relu',
         kernelInitializer: tf.initializers.heNormal({ seed: options.seed + i }),
+        ...regularizer,
         ...(i === 0 ? { inputShape: [featureCount(spec)] } : {}),
       }),
     );
@@ -112,6 +118,7 @@ export function buildModel(
     tf.layers.dense({
       units: spec.horizon,
       kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed + options.hidden.length }),
+      ...regularizer,
       ...(options.hidden.length === 0 ? { inputShape: [featureCount(spec)] } : {}),
     }),
   );
