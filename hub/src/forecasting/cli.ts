@@ -21,7 +21,7 @@ export const FORECAST_USAGE = `  aisle-hub forecast eval --data FILE [options]
     Options: --task footfall|lane (footfall) --granularity hour|day (hour)
       --series-column series --time-column timestamp --value-column value
       --horizon N --window N --origins N --every N --epochs N --hidden 256,128 --seed N
-      --stride N (steps between training origins, 1) --l2 X (kernel penalty, 0)
+      --stride N (steps between training origins, 1) --l2 X (kernel penalty, 1e-4)
       --holidays COUNTRY[-REGION] (e.g. AU-VIC: public holidays as a feature, from date-holidays)
       --quant float32|float16|uint8 (train, uint8) --key-id ID (hub) --out DIR --backend wasm|cpu
 `;
@@ -71,7 +71,7 @@ function setupFrom(values: Record<string, string | boolean | undefined>): Evalua
       epochs: integer(values.epochs as string | undefined, 'epochs', 40),
       seed: integer(values.seed as string | undefined, 'seed', 1),
       stride: integer(values.stride as string | undefined, 'stride', 1),
-      l2: values.l2 === undefined ? 0 : Number(values.l2),
+      l2: values.l2 === undefined ? 1e-4 : Number(values.l2),
       validationSteps: hourly ? 28 * 24 : 28,
     },
     reference: hourly ? 'seasonal-naive-168' : 'seasonal-naive-7',
