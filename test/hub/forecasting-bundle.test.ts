@@ -9,17 +9,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bundleBytes, makeBundle, modelArtifacts } from '../../hub/src/forecasting/bundle.js';
 import { selectBackend } from '../../hub/src/forecasting/engine/backend.js';
 import { buildModel } from '../../hub/src/forecasting/engine/global-model.js';
-import type { FeatureSpec } from '../../protocols/src/index.js';
 import { bundleArtifacts, MODEL_JSON, verifyBundle } from '../../protocols/src/model-bundle.js';
+import { WEEK_IN_DAY_OUT } from './forecasting-fixtures.js';
 
-const spec: FeatureSpec = {
-  granularity: 'hour',
-  window: 168,
-  horizon: 24,
-  calendar: ['hour-of-day', 'day-of-week'],
-  scaling: 'mean-abs',
-  timeZone: 'Australia/Melbourne',
-};
+const spec = WEEK_IN_DAY_OUT;
 const hub = generateKeyPairSync('ed25519');
 const stranger = generateKeyPairSync('ed25519');
 const trusted = new Map([['hub-1', hub.publicKey]]);

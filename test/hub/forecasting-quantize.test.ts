@@ -5,30 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { modelArtifacts } from '../../hub/src/forecasting/bundle.js';
 import { selectBackend } from '../../hub/src/forecasting/engine/backend.js';
 import { buildModel } from '../../hub/src/forecasting/engine/global-model.js';
 import { quantizeArtifacts, toFloat16, weightBytes } from '../../hub/src/forecasting/engine/quantize.js';
-import type { FeatureSpec } from '../../protocols/src/index.js';
+import { WEEK_IN_DAY_OUT } from './forecasting-fixtures.js';
 
-const spec: FeatureSpec = {
-  granularity: 'hour',
-  window: 168,
-  horizon: 24,
-  calendar: ['hour-of-day', 'day-of-week'],
-  scaling: 'mean-abs',
-  timeZone: 'UTC',
-};
-
-async function artifactsOf(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return saved as tf.io.ModelArtifacts;
-}
+const spec = WEEK_IN_DAY_OUT;
 
 describe('weight quantization', () => {
   beforeAll(async () => {
@@ -52,7 +35,7 @@ describe('weight quantization', () => {
     const input = tf.randomUniform([32, model.inputs[0]?.shape[1] as number], 0, 2, 'float32', 3);
     const reference = Array.from((model.predict(input) as tf.Tensor).dataSync());
     const range = Math.max(...reference) - Math.min(...reference);
-    const artifacts = await artifactsOf(model);
+    const artifacts = await modelArtifacts(model);
     const bytes = weightBytes(artifacts).byteLength;
     for (const [quant, shrink, tolerance] of [
       ['uint8', 3.9, 0.02],

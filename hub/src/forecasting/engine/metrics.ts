@@ -30,6 +30,19 @@ function paired(actual: ArrayLike<number>, forecast: ArrayLike<number>, f: (y: n
   return n;
 }
 
+/** Mean of error(y, ŷ) over the observed steps (NaN when none is). */
+function meanError(
+  actual: ArrayLike<number>,
+  forecast: ArrayLike<number>,
+  error: (y: number, yhat: number) => number,
+): number {
+  let sum = 0;
+  const n = paired(actual, forecast, (y, yhat) => {
+    sum += error(y, yhat);
+  });
+  return n === 0 ? Number.NaN : sum / n;
+}
+
 /** Mean absolute scaled error: MAE of the forecast ÷ in-sample MAE of seasonal naive (lag m). */
 export function mase(
   actual: ArrayLike<number>,
@@ -37,11 +50,7 @@ export function mase(
   history: ArrayLike<number>,
   m: number,
 ): number {
-  let sum = 0;
-  const n = paired(actual, forecast, (y, yhat) => {
-    sum += Math.abs(y - yhat);
-  });
-  return n === 0 ? Number.NaN : sum / n / naiveScale(history, m);
+  return meanError(actual, forecast, (y, yhat) => Math.abs(y - yhat)) / naiveScale(history, m);
 }
 
 /** Root mean squared scaled error (the M5 competition's measure). */
@@ -51,11 +60,7 @@ export function rmsse(
   history: ArrayLike<number>,
   m: number,
 ): number {
-  let sum = 0;
-  const n = paired(actual, forecast, (y, yhat) => {
-    sum += (y - yhat) ** 2;
-  });
-  return n === 0 ? Number.NaN : Math.sqrt(sum / n / naiveScale(history, m, true));
+  return Math.sqrt(meanError(actual, forecast, (y, yhat) => (y - yhat) ** 2) / naiveScale(history, m, true));
 }
 
 /** Σ error(y, ŷ) ÷ Σ|y| over the observed steps. */
