@@ -92,6 +92,10 @@ describe('aisle-hub forecast', () => {
       manifest.files.map((f: { path: string }) => [f.path, new Uint8Array(readFileSync(join(out, f.path)))]),
     );
     expect(manifest.quant).toBe('uint8');
+    const intervals = JSON.parse(readFileSync(join(out, 'intervals.json'), 'utf8'));
+    expect(intervals.level).toBe(0.8);
+    expect(intervals.lower).toHaveLength(24);
+    expect(intervals.upper.every((u: number, h: number) => u >= intervals.lower[h])).toBe(true);
     expect(verifyBundle(manifest, files, new Map([['hub-1', publicKey]])).ok).toBe(true);
   }, 180_000);
 

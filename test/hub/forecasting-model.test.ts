@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../hub/src/forecasting/engine/backend.js';
 import { seasonalNaive } from '../../hub/src/forecasting/engine/baselines.js';
+import { intervalOf } from '../../hub/src/forecasting/engine/depletion.js';
 import {
   buildExamples,
   DEFAULT_TRAIN,
@@ -14,7 +15,7 @@ import {
 } from '../../hub/src/forecasting/engine/global-model.js';
 import { rollingOrigin } from '../../hub/src/forecasting/engine/rolling-origin.js';
 import type { Series } from '../../hub/src/forecasting/engine/series.js';
-import type { FeatureSpec } from '../../protocols/src/index.js';
+import { type FeatureSpec, windowScale } from '../../protocols/src/index.js';
 
 const spec: FeatureSpec = {
   granularity: 'hour',
@@ -60,7 +61,7 @@ describe('global forecasting model', () => {
   });
 
   it('beats seasonal naive on noisy seasonal series of any size, trained on wasm', async () => {
-    const { model, examples } = await trainGlobalModel(series, spec, ends, {
+    const { model, examples, errors } = await trainGlobalModel(series, spec, ends, {
       ...DEFAULT_TRAIN,
       hidden: [32],
       epochs: 40,
@@ -71,6 +72,24 @@ describe('global forecasting model', () => {
     const [mlp, naive] = rollingOrigin(series, [modelForecaster(model, spec), seasonalNaive(24)], evaluation);
     // Ideal: the noise alone (3/4 of what seasonal naive, copying yesterday's noise too, gets).
     expect(mlp?.mean.mase).toBeLessThan(0.88 * (naive?.mean.mase ?? 0));
+    // The 80% intervals from the validation errors cover about 80% of the test steps.
+    let inside = 0;
+    let total = 0;
+    const forecaster = modelForecaster(model, spec);
+    for (const [i, s] of series.entries())
+      for (let origin = ends[i] as number; origin + 24 <= s.values.length; origin += 24) {
+        const window = s.values.subarray(origin - spec.window, origin);
+        const mean = forecaster.forecast(s.values.subarray(0, origin), 24, { localMs: s.start + origin * 3_600_000 });
+        const { lower, upper } = intervalOf(mean, windowScale(spec, window), errors);
+        for (let h = 0; h < 24; h++) {
+          const y = s.values[origin + h] as number;
+          if (y >= (lower[h] as number) && y <= (upper[h] as number)) inside++;
+          total++;
+        }
+      }
+    expect(errors.level).toBe(0.8);
+    expect(inside / total).toBeGreaterThan(0.65);
+    expect(inside / total).toBeLessThan(0.95);
     model.dispose();
   }, 60_000);
 });

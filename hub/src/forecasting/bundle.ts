@@ -3,7 +3,11 @@ import type { FeatureSpec, ForecastTask, ModelManifest } from '@aisle/protocols'
 import { featureCount } from '@aisle/protocols';
 import { MODEL_JSON, sha256Hex, signManifest } from '@aisle/protocols/model-bundle';
 import * as tf from '@tensorflow/tfjs';
+import type { ErrorQuantiles } from './engine/depletion.js';
 import { quantizeArtifacts, type WeightQuantization, weightBytes } from './engine/quantize.js';
+
+/** The bundle file holding the model's prediction intervals. */
+export const INTERVALS_JSON = 'intervals.json';
 
 /** A signed model bundle: the manifest and its files by path (what the hub serves, the edge fetches). */
 export interface ModelBundle {
@@ -19,6 +23,8 @@ export interface BundleMeta {
   readonly quant: WeightQuantization;
   readonly metrics: Readonly<Record<string, number>>;
   readonly createdAt: number;
+  /** Prediction intervals (per-step quantiles of scaled errors), shipped as `intervals.json`. */
+  readonly intervals?: ErrorQuantiles;
 }
 
 /** A model's tfjs artifacts in memory (plain tfjs has no file system saver). */
@@ -60,6 +66,17 @@ export function makeBundle(
     [MODEL_JSON, modelJson],
     [shard, weights],
   ]);
+  if (meta.intervals !== undefined)
+    files.set(
+      INTERVALS_JSON,
+      new TextEncoder().encode(
+        JSON.stringify({
+          level: meta.intervals.level,
+          lower: Array.from(meta.intervals.lower),
+          upper: Array.from(meta.intervals.upper),
+        }),
+      ),
+    );
   const unsigned: ModelManifest = {
     v: 1,
     name: meta.name,

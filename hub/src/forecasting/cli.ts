@@ -229,8 +229,9 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
         task: setup.task,
         features: setup.features,
         quant,
-        metrics: { validationLoss: last?.validationLoss ?? Number.NaN, examples: trained.examples },
+        metrics: { validationLoss: last?.validationLoss ?? 0, examples: trained.examples },
         createdAt: Date.now(),
+        intervals: trained.errors,
       },
       { keyId, privateKey },
     );

@@ -2,6 +2,7 @@ import { decodeOutput, encodeInput, encodeTarget, type FeatureSpec, featureCount
 import * as tf from '@tensorflow/tfjs';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { Forecaster } from './baselines.js';
+import { type ErrorQuantiles, errorQuantiles } from './depletion.js';
 import { type Series, STEP_MS } from './series.js';
 
 /**
@@ -28,6 +29,9 @@ export interface TrainOptions {
   readonly seed: number;
   readonly onEpoch?: (epoch: number, loss: number, validationLoss: number) => void;
 }
+
+/** Coverage of the prediction intervals a trained model carries. */
+export const INTERVAL_LEVEL = 0.8;
 
 export const DEFAULT_TRAIN: TrainOptions = {
   hidden: [128],
@@ -141,6 +145,8 @@ export async function trainGlobalModel(
   epochs: Array<{ loss: number; validationLoss: number }>;
   bestEpoch: number;
   examples: number;
+  /** 80% prediction intervals from the chosen model's errors on the validation examples. */
+  errors: ErrorQuantiles;
 }> {
   const { train, validation } = buildExamples(series, spec, ends, options);
   if (train.count === 0) throw new RangeError('no training example: the series are shorter than window + horizon');
@@ -185,7 +191,28 @@ export async function trainGlobalModel(
     vy.dispose();
     for (const w of best?.weights ?? []) w.dispose();
   }
-  return { model, epochs, bestEpoch: best?.epoch ?? 0, examples: train.count };
+  // Scaled errors of the chosen weights on the held-out origins (the training ones would be too
+  // optimistic): the interval of any later forecast, per step.
+  const errors: number[][] = [];
+  if (validation.count > 0) {
+    const predicted = tf.tidy(() =>
+      (model.predict(tf.tensor2d(validation.x, [validation.count, width])) as tf.Tensor).dataSync(),
+    );
+    for (let k = 0; k < validation.count; k++)
+      errors.push(
+        Array.from(
+          { length: spec.horizon },
+          (_, h) => (validation.y[k * spec.horizon + h] as number) - (predicted[k * spec.horizon + h] as number),
+        ),
+      );
+  }
+  return {
+    model,
+    epochs,
+    bestEpoch: best?.epoch ?? 0,
+    examples: train.count,
+    errors: errorQuantiles(errors, spec.horizon, INTERVAL_LEVEL),
+  };
 }
 
 /** The model as a forecaster (one series at a time; the edge batches through `encodeInput` itself). */
