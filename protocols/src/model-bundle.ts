@@ -68,6 +68,46 @@ export function verifyBundle(
 /** The tfjs model files of a bundle: `model.json` names its weight shards (tfjs layers format). */
 export const MODEL_JSON = 'model.json';
 
+/**
+ * The self-test of a bundle: input vectors and the outputs the hub got from this very bundle's
+ * weights. A gateway runs the inputs after loading and keeps the model only if its outputs agree.
+ */
+export const GOLDEN_JSON = 'golden.json';
+
+export interface Golden {
+  readonly input: readonly (readonly number[])[];
+  readonly output: readonly (readonly number[])[];
+}
+
+/**
+ * Whether outputs agree with the golden ones: the largest difference at most `tolerance` of the
+ * golden outputs' range (backends differ in float rounding, not more). Returns the worst share.
+ */
+export function goldenAgrees(
+  output: readonly ArrayLike<number>[],
+  golden: Golden,
+  tolerance = 1e-3,
+): { readonly ok: boolean; readonly worst: number } {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const row of golden.output)
+    for (const v of row) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  const range = max > min ? max - min : 1;
+  let worst = output.length === golden.output.length ? 0 : Number.POSITIVE_INFINITY;
+  golden.output.forEach((row, k) => {
+    const got = output[k];
+    if (got === undefined || got.length !== row.length) worst = Number.POSITIVE_INFINITY;
+    else
+      for (let i = 0; i < row.length; i++)
+        worst = Math.max(worst, Math.abs((got[i] as number) - (row[i] as number)) / range);
+  });
+  // NaN anywhere fails too.
+  return { ok: worst <= tolerance, worst };
+}
+
 interface ModelJson {
   readonly modelTopology: unknown;
   readonly format?: string;

@@ -6,10 +6,17 @@
 import { generateKeyPairSync } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundleBytes, makeBundle, modelArtifacts } from '../../hub/src/forecasting/bundle.js';
+import { bundleBytes, goldenFor, makeBundle, modelArtifacts } from '../../hub/src/forecasting/bundle.js';
 import { selectBackend } from '../../hub/src/forecasting/engine/backend.js';
 import { buildModel } from '../../hub/src/forecasting/engine/global-model.js';
-import { bundleArtifacts, MODEL_JSON, verifyBundle } from '../../protocols/src/model-bundle.js';
+import {
+  bundleArtifacts,
+  GOLDEN_JSON,
+  type Golden,
+  goldenAgrees,
+  MODEL_JSON,
+  verifyBundle,
+} from '../../protocols/src/model-bundle.js';
 import { WEEK_IN_DAY_OUT } from './forecasting-fixtures.js';
 
 const spec = WEEK_IN_DAY_OUT;
@@ -88,5 +95,36 @@ describe('model bundles', () => {
     expect(reason(bundle.manifest, bundle.files, new Map([['hub-1', stranger.publicKey]]))).toBe('SIGNATURE_INVALID');
     expect(reason(bundle.manifest, bundle.files, new Map([['other', hub.publicKey]]))).toBe('SIGNATURE_KEY_UNKNOWN');
     expect(reason({ ...bundle.manifest, files: 'none' })).toBe('MANIFEST_INVALID');
+  });
+
+  it('carries a self-test that the loaded bundle passes and other weights fail', async () => {
+    const artifacts = await modelArtifacts(model);
+    const rows = (input.arraySync() as number[][]).slice(0, 4);
+    const golden = await goldenFor(artifacts, 'uint8', rows);
+    const bundle = makeBundle(
+      artifacts,
+      { ...meta, quant: 'uint8', golden },
+      { keyId: 'hub-1', privateKey: hub.privateKey },
+    );
+    expect(verifyBundle(bundle.manifest, bundle.files, trusted).ok).toBe(true);
+    const shipped = JSON.parse(new TextDecoder().decode(bundle.files.get(GOLDEN_JSON))) as Golden;
+    const run = async (files: ReadonlyMap<string, Uint8Array>) => {
+      const loaded = await tf.loadLayersModel(tf.io.fromMemory(bundleArtifacts(files) as tf.io.ModelArtifacts));
+      const output = (
+        loaded.predict(tf.tensor2d(shipped.input.map((r) => [...r]))) as tf.Tensor
+      ).arraySync() as number[][];
+      loaded.dispose();
+      return output;
+    };
+    expect(goldenAgrees(await run(bundle.files), shipped).ok).toBe(true);
+    // Another model's weights under the same self-test: refused.
+    const other = buildModel(spec, { hidden: [32], learningRate: 0.001, seed: 99 });
+    const impostor = makeBundle(
+      await modelArtifacts(other),
+      { ...meta, quant: 'uint8' },
+      { keyId: 'hub-1', privateKey: hub.privateKey },
+    );
+    expect(goldenAgrees(await run(impostor.files), shipped).ok).toBe(false);
+    expect(goldenAgrees([[Number.NaN]], shipped).ok).toBe(false);
   });
 });

@@ -92,6 +92,9 @@ describe('aisle-hub forecast', () => {
       manifest.files.map((f: { path: string }) => [f.path, new Uint8Array(readFileSync(join(out, f.path)))]),
     );
     expect(manifest.quant).toBe('uint8');
+    const golden = JSON.parse(readFileSync(join(out, 'golden.json'), 'utf8'));
+    expect(golden.input).toHaveLength(2); // the latest window of each door
+    expect(golden.output[0]).toHaveLength(24);
     const intervals = JSON.parse(readFileSync(join(out, 'intervals.json'), 'utf8'));
     expect(intervals.level).toBe(0.8);
     expect(intervals.lower).toHaveLength(24);

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { FeatureSpec, ForecastTask, ModelManifest } from '@aisle/protocols';
 import { featureCount } from '@aisle/protocols';
-import { MODEL_JSON, sha256Hex, signManifest } from '@aisle/protocols/model-bundle';
+import { GOLDEN_JSON, type Golden, MODEL_JSON, sha256Hex, signManifest } from '@aisle/protocols/model-bundle';
 import * as tf from '@tensorflow/tfjs';
 import type { ErrorQuantiles } from './engine/depletion.js';
 import { quantizeArtifacts, type WeightQuantization, weightBytes } from './engine/quantize.js';
@@ -25,6 +25,26 @@ export interface BundleMeta {
   readonly createdAt: number;
   /** Prediction intervals (per-step quantiles of scaled errors), shipped as `intervals.json`. */
   readonly intervals?: ErrorQuantiles;
+  /** Self-test inputs and this bundle's outputs for them (`goldenFor`), shipped as `golden.json`. */
+  readonly golden?: Golden;
+}
+
+/**
+ * The self-test of a bundle: the outputs of its quantized weights, loaded back through tfjs as a
+ * gateway will load them, for the given input vectors.
+ */
+export async function goldenFor(
+  artifacts: tf.io.ModelArtifacts,
+  quant: WeightQuantization,
+  input: readonly (readonly number[])[],
+): Promise<Golden> {
+  const loaded = await tf.loadLayersModel(tf.io.fromMemory(quantizeArtifacts(artifacts, quant)));
+  try {
+    const output = tf.tidy(() => (loaded.predict(tf.tensor2d(input.map((row) => [...row]))) as tf.Tensor).arraySync());
+    return { input, output: output as number[][] };
+  } finally {
+    loaded.dispose();
+  }
 }
 
 /** A model's tfjs artifacts in memory (plain tfjs has no file system saver). */
@@ -66,6 +86,7 @@ export function makeBundle(
     [MODEL_JSON, modelJson],
     [shard, weights],
   ]);
+  if (meta.golden !== undefined) files.set(GOLDEN_JSON, new TextEncoder().encode(JSON.stringify(meta.golden)));
   if (meta.intervals !== undefined)
     files.set(
       INTERVALS_JSON,

@@ -2,10 +2,10 @@ import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:cryp
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { FeatureSpec, ForecastTask } from '@aisle/protocols';
+import { encodeInput, type FeatureSpec, type ForecastTask, featureCount } from '@aisle/protocols';
 import cliProgress from 'cli-progress';
 import Holidays from 'date-holidays';
-import { makeBundle, modelArtifacts } from './bundle.js';
+import { goldenFor, makeBundle, modelArtifacts } from './bundle.js';
 import { DEFAULT_COLUMNS, loadCsvDataset } from './dataset.js';
 import { selectBackend, type TfBackend } from './engine/backend.js';
 import { DEFAULT_TRAIN, trainGlobalModel } from './engine/global-model.js';
@@ -221,8 +221,24 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
     );
     bar.stop();
     const last = trained.epochs[trained.bestEpoch];
+    const artifacts = await modelArtifacts(trained.model);
+    // Self-test inputs: the latest window of each series (at most 8), as the gateway encodes them.
+    const width = featureCount(setup.features);
+    const input = dataset.series.slice(0, 8).flatMap((s) => {
+      const end = s.values.length;
+      if (end < setup.features.window) return [];
+      const row = new Float32Array(width);
+      encodeInput(
+        setup.features,
+        s.values.subarray(end - setup.features.window, end),
+        s.start + end * STEP_MS[s.granularity],
+        row,
+      );
+      return [Array.from(row)];
+    });
+    const golden = input.length === 0 ? undefined : await goldenFor(artifacts, quant, input);
     const bundle = makeBundle(
-      await modelArtifacts(trained.model),
+      artifacts,
       {
         name: setup.task,
         version: new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '.'),
@@ -232,6 +248,7 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
         metrics: { validationLoss: last?.validationLoss ?? 0, examples: trained.examples },
         createdAt: Date.now(),
         intervals: trained.errors,
+        ...(golden === undefined ? {} : { golden }),
       },
       { keyId, privateKey },
     );
