@@ -1,8 +1,6 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashPassword } from '@aisle/edge/credentials';
@@ -11,6 +9,7 @@ import { decodeMessage, topics } from '@aisle/protocols';
 import { connectAsync } from 'mqtt';
 import { io } from 'socket.io-client';
 import { report } from '../harness.js';
+import { type Spawn as BenchSpawn, runBench } from './parts/bench-main.js';
 import { serveBroker } from './parts/e2e-latency-broker.js';
 import { censoredPercentiles, Deliveries, percentiles } from './parts/e2e-latency-deliveries.js';
 import {
@@ -28,7 +27,7 @@ import {
 } from './parts/e2e-latency-devices.js';
 import { type GatewayCommand, type GatewayReply, serveGateway } from './parts/e2e-latency-gateway.js';
 import { type HubCommand, type HubReply, serveHub, utilization } from './parts/ingest-hub.js';
-import { type BenchServer, startServer, treeCpuMs } from './parts/ingest-servers.js';
+import { type BenchServer, freePort, startServer, treeCpuMs } from './parts/ingest-servers.js';
 
 /**
  * End-to-end latency: a shelf reading's publish by its scale → its arrival at a socket.io client
@@ -95,7 +94,7 @@ const TARGET_P99_MS = 250;
 type Role = 'hub' | 'gateway' | 'devices' | 'broker';
 type Command = HubCommand | GatewayCommand | DevicesCommand;
 type Reply = HubReply & GatewayReply & DevicesReply & { port?: number };
-type Spawn = (role: Role) => Promise<[ChildProcess, Reply]>;
+type Spawn = BenchSpawn<Role, Reply>;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const round1 = (x: number): number => Math.round(x * 10) / 10;
@@ -131,15 +130,6 @@ async function retire(child: ChildProcess, close?: Command): Promise<void> {
     process.kill(child.pid, 'SIGKILL');
     await exited;
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no free port');
-  return address.port;
 }
 
 async function until(condition: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
@@ -380,38 +370,7 @@ async function run(spawn: Spawn, servers: BenchServer[], tempDir: string): Promi
 }
 
 async function main(): Promise<void> {
-  const self = fileURLToPath(import.meta.url);
-  const children: ChildProcess[] = [];
-  const servers: BenchServer[] = [];
-  const tempDir = mkdtempSync(join(tmpdir(), 'aisle-bench-e2e-'));
-  const cleanup = (): void => {
-    for (const child of children) {
-      // SIGKILL: a child whose event loop is stalled would not handle SIGTERM before this exits.
-      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-        process.kill(child.pid, 'SIGKILL');
-      }
-    }
-    for (const server of servers) server.stop();
-    rmSync(tempDir, { recursive: true, force: true });
-  };
-  const limit = setTimeout(() => {
-    process.stderr.write(`hub e2e-latency bench: over ${RUN_LIMIT_MS} ms, stopping\n`);
-    cleanup();
-    process.exit(1);
-  }, RUN_LIMIT_MS);
-  limit.unref();
-  const spawn: Spawn = async (role) => {
-    const child = fork(self, [role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    children.push(child);
-    const [first] = (await once(child, 'message')) as [Reply];
-    return [child, first];
-  };
-  try {
-    await run(spawn, servers, tempDir);
-  } finally {
-    clearTimeout(limit);
-    cleanup();
-  }
+  await runBench<Role, Reply>('e2e-latency', fileURLToPath(import.meta.url), RUN_LIMIT_MS, run);
 }
 
 // Last, so every module above is initialised before any role runs.

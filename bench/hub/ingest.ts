@@ -1,12 +1,12 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hashPassword } from '@aisle/edge/credentials';
 import { batchCodec } from '@aisle/protocols';
 import { report } from '../harness.js';
+import { type Spawn as BenchSpawn, runBench } from './parts/bench-main.js';
 import { type AnchorCommand, type AnchorReply, seriesDdl, serveAnchor } from './parts/ingest-anchor.js';
 import { GatewayReadings, gatewayOf, LANES_PER_SCALE, SCALES, siteOf } from './parts/ingest-batches.js';
 import { type HubCommand, type HubReply, serveHub, utilization } from './parts/ingest-hub.js';
@@ -180,7 +180,7 @@ async function influxKeys(url: string, database: string): Promise<string> {
   return keys.join(',');
 }
 
-type Spawn = (role: Role) => Promise<ChildProcess>;
+type Spawn = BenchSpawn<Role, Reply>;
 
 /** Ends a child this bench started, by its PID, and waits for it to exit. */
 async function retire(child: ChildProcess): Promise<void> {
@@ -204,7 +204,7 @@ interface Backend {
 
 async function measure(spawn: Spawn, backend: Backend, dataDir: string, batchBytes: number): Promise<void> {
   const passwordHash = await hashPassword(PASSWORD);
-  const [hub, load, anchor] = await Promise.all([spawn('hub'), spawn('load'), spawn('anchor')]);
+  const [[hub], [load], [anchor]] = await Promise.all([spawn('hub'), spawn('load'), spawn('anchor')]);
   const { brokerUrl } = await ask(hub, {
     kind: 'start',
     config: {
@@ -341,38 +341,7 @@ async function embedded(spawn: Spawn, tempDir: string, batchBytes: number): Prom
 }
 
 async function main(): Promise<void> {
-  const self = fileURLToPath(import.meta.url);
-  const children: ChildProcess[] = [];
-  const servers: BenchServer[] = [];
-  const tempDir = mkdtempSync(join(tmpdir(), 'aisle-bench-hub-ingest-'));
-  const cleanup = (): void => {
-    for (const child of children) {
-      // SIGKILL: a child whose event loop is stalled would not handle SIGTERM before this exits.
-      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-        process.kill(child.pid, 'SIGKILL');
-      }
-    }
-    for (const server of servers) server.stop();
-    rmSync(tempDir, { recursive: true, force: true });
-  };
-  const limit = setTimeout(() => {
-    process.stderr.write(`hub ingest bench: over ${RUN_LIMIT_MS} ms, stopping\n`);
-    cleanup();
-    process.exit(1);
-  }, RUN_LIMIT_MS);
-  limit.unref();
-  const spawn: Spawn = async (role) => {
-    const child = fork(self, [role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    children.push(child);
-    await once(child, 'message');
-    return child;
-  };
-  try {
-    await run(spawn, servers, tempDir);
-  } finally {
-    clearTimeout(limit);
-    cleanup();
-  }
+  await runBench<Role, Reply>('ingest', fileURLToPath(import.meta.url), RUN_LIMIT_MS, run);
 }
 
 // Last, so every module above is initialised before any role runs.

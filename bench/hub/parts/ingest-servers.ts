@@ -28,7 +28,8 @@ export interface BenchServer {
 const run = promisify(execFile);
 const scripts = fileURLToPath(new URL('../../../../scripts/servers/', import.meta.url));
 
-async function freePort(): Promise<number> {
+/** A TCP port free on loopback right now. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
