@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { type ItemOf, newId, topics } from '@aisle/protocols';
+import { topics } from '@aisle/protocols';
 import { connectAsync, type MqttClient } from 'mqtt';
+import { shelfReadings } from '../../parts/shelf-readings.js';
 
 /**
  * The shelf scales of `edge/drain` (bench/edge/drain.ts): the readings they send, and the child
@@ -29,29 +30,14 @@ interface DevicesReply {
 export const deviceName = (d: number): string => `scale-${String(d + 1).padStart(3, '0')}`;
 export const laneOf = (device: string, lane: number): string => `${device}-l${lane}`;
 
-/** A UUIDv7 head per device, the last 12 hex digits being the seq (as device-sim/fleet does). */
-const idHeads = Array.from({ length: DEVICES }, () => newId().slice(0, 24));
-
-/** Reading `seq` of scale `d`; a lane's weight moves by whole units, one reading in 13 is unstable. */
-export function reading(d: number, seq: number, ts: number): ItemOf<'shelf.weight'> {
-  const device = deviceName(d);
-  const units = 3 + (Math.floor(seq / (LANES * 16)) % 8);
-  return {
-    id: `${idHeads[d] ?? ''}${seq.toString(16).padStart(12, '0')}`,
-    type: 'shelf.weight',
-    src: { site: SITE, device },
-    boot: 1,
-    seq,
-    ts,
-    tq: 'ntp',
-    data: {
-      lane: laneOf(device, seq % LANES),
-      grams: Math.round((units * UNIT_GRAMS + (seq % 7) - 3) * 10) / 10,
-      stable: seq % 13 !== 0,
-      raw: 800_000 + seq,
-    },
-  };
-}
+/** Reading `seq` of scale `d` (see `shelfReadings`). */
+export const reading = shelfReadings({
+  site: SITE,
+  scales: DEVICES,
+  lanesPerScale: LANES,
+  unitGrams: UNIT_GRAMS,
+  scaleName: deviceName,
+});
 
 /**
  * Row `i` of an outage's backlog as the gateway's pipeline stores it (`rx` and `src.gateway`

@@ -1,5 +1,6 @@
-import { type ItemOf, newId, topics } from '@aisle/protocols';
+import { topics } from '@aisle/protocols';
 import { connectAsync, type MqttClient } from 'mqtt';
+import { shelfReadings } from '../../parts/shelf-readings.js';
 
 /**
  * The shelf scales of `hub/e2e-latency` (bench/hub/e2e-latency.ts) and the child that runs them:
@@ -38,29 +39,14 @@ export interface DevicesReply {
 export const scaleName = (d: number): string => `scale-${String(d + 1).padStart(3, '0')}`;
 export const laneOf = (scale: string, seq: number): string => `${scale}-l${seq % LANES_PER_SCALE}`;
 
-/** A UUIDv7 head per scale, the last 12 hex digits being the seq (as device-sim/fleet does). */
-const idHeads = Array.from({ length: SCALES }, () => newId().slice(0, 24));
-
-/** Reading `seq` of scale `d`: a lane's weight moves by a whole unit every 16 of its readings. */
-export function reading(d: number, seq: number, ts: number): ItemOf<'shelf.weight'> {
-  const device = scaleName(d);
-  const units = 3 + (Math.floor(seq / (LANES_PER_SCALE * 16)) % 8);
-  return {
-    id: `${idHeads[d] ?? ''}${seq.toString(16).padStart(12, '0')}`,
-    type: 'shelf.weight',
-    src: { site: SITE, device },
-    boot: 1,
-    seq,
-    ts,
-    tq: 'ntp',
-    data: {
-      lane: laneOf(device, seq),
-      grams: Math.round((units * UNIT_GRAMS + (seq % 7) - 3) * 10) / 10,
-      stable: seq % 13 !== 0,
-      raw: 800_000 + seq,
-    },
-  };
-}
+/** Reading `seq` of scale `d` (see `shelfReadings`). */
+export const reading = shelfReadings({
+  site: SITE,
+  scales: SCALES,
+  lanesPerScale: LANES_PER_SCALE,
+  unitGrams: UNIT_GRAMS,
+  scaleName: scaleName,
+});
 
 export function serveDevices(): void {
   let clients: MqttClient[] = [];
