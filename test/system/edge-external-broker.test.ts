@@ -11,13 +11,12 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MqttFleet } from '../../device-sim/src/outputs/mqtt-fleet.js';
 import { World } from '../../device-sim/src/world/world.js';
-import { hashPassword } from '../../edge/src/broker/credentials.js';
 import { parseConfig } from '../../edge/src/config.js';
 import { Gateway } from '../../edge/src/gateway.js';
 import { smallScenario } from '../device-sim/scenarios.js';
 import { AckingConsumer } from '../helpers/ack-consumer.js';
 import { externalServer, freePort } from '../helpers/external-server.js';
-import { lanesOf } from '../helpers/world-lanes.js';
+import { deviceEntriesOf, lanesOf } from '../helpers/world-lanes.js';
 
 const mosquitto = await externalServer('mosquitto');
 const MINUTES = 20;
@@ -61,14 +60,7 @@ describe.skipIf(!mosquitto.ok)(
           mode === 'embedded'
             ? { host: '127.0.0.1', port, publishesPerSecond: 1000, publishBurst: 5000 }
             : { external: { url: server.url } },
-        devices: await Promise.all(
-          devices.map(async (d) => ({
-            device: d.device,
-            kind: d.kind,
-            username: d.username,
-            passwordHash: await hashPassword(d.password),
-          })),
-        ),
+        devices: await deviceEntriesOf(devices),
         lanes: lanesOf(world, 'store-a'),
         uplink: { url: server.url, flushIntervalMs: 50 },
         http: { host: '127.0.0.1', port: 0 },

@@ -10,13 +10,12 @@ import { MqttFleet } from '../../device-sim/src/outputs/mqtt-fleet.js';
 import type { DeviceOutput } from '../../device-sim/src/outputs/output.js';
 import { MemoryTruth } from '../../device-sim/src/world/truth.js';
 import { World } from '../../device-sim/src/world/world.js';
-import { hashPassword } from '../../edge/src/broker/credentials.js';
 import { parseConfig } from '../../edge/src/config.js';
 import { Gateway } from '../../edge/src/gateway.js';
 import { smallScenario } from '../device-sim/scenarios.js';
 import { AckingConsumer } from '../helpers/ack-consumer.js';
 import { freePort } from '../helpers/external-server.js';
-import { lanesOf } from '../helpers/world-lanes.js';
+import { deviceEntriesOf, lanesOf } from '../helpers/world-lanes.js';
 
 /**
  * The gateway end to end: the simulator's devices connect to the gateway's embedded broker with
@@ -42,14 +41,7 @@ describe('edge gateway: simulator → embedded broker → pipeline → outbox �
     gateway: 'gw-store-a',
     dataDir: mkdtempSync(join(tmpdir(), 'aisle-edge-')),
     broker: { host: '127.0.0.1', port, publishesPerSecond: 1000, publishBurst: 5000 },
-    devices: await Promise.all(
-      devices.map(async (d) => ({
-        device: d.device,
-        kind: d.kind,
-        username: d.username,
-        passwordHash: await hashPassword(d.password),
-      })),
-    ),
+    devices: await deviceEntriesOf(devices),
     lanes: lanesOf(world, 'store-a'),
     uplink: { url: hubUrl, flushIntervalMs: 50 },
     http: { host: '127.0.0.1', port: 0 },

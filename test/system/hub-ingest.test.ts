@@ -24,7 +24,7 @@ import { startHub } from '../../hub/src/server.js';
 import { INGEST_REPOSITORY, SERIES_REPOSITORY } from '../../hub/src/tokens.js';
 import { smallScenario } from '../device-sim/scenarios.js';
 import { externalServer, freePort } from '../helpers/external-server.js';
-import { lanesOf } from '../helpers/world-lanes.js';
+import { deviceEntriesOf, lanesOf } from '../helpers/world-lanes.js';
 
 /** The hub's storage for one run: embedded SQLite, or PostgreSQL + InfluxDB started for the run. */
 interface Backend {
@@ -91,14 +91,7 @@ for (const backend of backends) {
           gateway: 'gw-store-a',
           dataDir: join(dir, 'gw'),
           broker: { host: '127.0.0.1', port, publishesPerSecond: 1000, publishBurst: 5000 },
-          devices: await Promise.all(
-            devices.map(async (d) => ({
-              device: d.device,
-              kind: d.kind,
-              username: d.username,
-              passwordHash: await hashPassword(d.password),
-            })),
-          ),
+          devices: await deviceEntriesOf(devices),
           lanes: lanesOf(world, 'store-a'),
           uplink: { url: hub.brokerUrl, username: 'gw-store-a', password: gatewaySecret, flushIntervalMs: 50 },
           http: { host: '127.0.0.1', port: 0 },
