@@ -442,6 +442,7 @@ export class IngestService {
     const baskets: Prepared['baskets'] = [];
     const newest = new Map<string, LatestRow>();
     const objects = new Map<LatestRow, unknown>();
+    const winners = new Map<string, { key: string; ts: number; source: Item; stored: unknown }>();
     const maxTs = receivedAt + this.config.ingest.maxFutureSkewMs;
     for (const item of batch.items) {
       let ts = item.ts;
@@ -459,17 +460,14 @@ export class IngestService {
       if (lane !== 'live') continue;
       const key = latestKey(item);
       const id = `${item.src.site} ${item.src.device} ${key}`;
-      const held = newest.get(id);
+      const held = winners.get(id);
       if (held !== undefined && held.ts >= ts) continue;
-      const stored = ts === item.ts ? item : { ...item, ts, flags };
-      const row = {
-        site: item.src.site,
-        device: item.src.device,
-        key,
-        type: item.type,
-        ts,
-        item: JSON.stringify(stored),
-      };
+      winners.set(id, { key, ts, source: item, stored: ts === item.ts ? item : { ...item, ts, flags } });
+    }
+    // Only each key's newest item becomes a row: serialized once, not once per reading of its lane.
+    for (const [id, { key, ts, source, stored }] of winners) {
+      const { site, device } = source.src;
+      const row = { site, device, key, type: source.type, ts, item: JSON.stringify(stored) };
       newest.set(id, row);
       objects.set(row, stored);
     }
