@@ -1,7 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -12,6 +11,7 @@ import { Gateway } from '@aisle/edge/gateway';
 import { itemCodec } from '@aisle/protocols';
 import { pino } from 'pino';
 import { report } from '../harness.js';
+import { freePort } from '../parts/free-port.js';
 import { type AnchorOptions, type AnchorReply, transportAnchor } from './parts/drain-anchor.js';
 import {
   DEVICES,
@@ -94,16 +94,6 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 const mib = (bytes: number): number => round1(bytes / 1048576);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen({ port: 0, host: '127.0.0.1' });
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
   const deadline = performance.now() + ms;

@@ -14,6 +14,7 @@ import { Aedes } from 'aedes';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { report } from '../harness.js';
+import { freePort } from '../parts/free-port.js';
 
 /**
  * Edge ingest: device readings durably committed to the gateway's outbox per second.
@@ -446,16 +447,6 @@ async function clockOffset(load: ChildProcess): Promise<{ offset: number; uncert
     if ((t1 - t0) / 2 < best.uncertainty) best = { offset: at - (t0 + t1) / 2, uncertainty: (t1 - t0) / 2 };
   }
   return { offset: Math.round(best.offset * 1000) / 1000, uncertainty: Math.round(best.uncertainty * 1000) / 1000 };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen({ port: 0, host: '127.0.0.1' });
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 function round1(x: number): number {

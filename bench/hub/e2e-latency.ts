@@ -9,6 +9,7 @@ import { decodeMessage, topics } from '@aisle/protocols';
 import { connectAsync } from 'mqtt';
 import { io } from 'socket.io-client';
 import { report } from '../harness.js';
+import { freePort } from '../parts/free-port.js';
 import { type Spawn as BenchSpawn, runBench } from './parts/bench-main.js';
 import { serveBroker } from './parts/e2e-latency-broker.js';
 import { censoredPercentiles, Deliveries, percentiles } from './parts/e2e-latency-deliveries.js';
@@ -27,7 +28,7 @@ import {
 } from './parts/e2e-latency-devices.js';
 import { type GatewayCommand, type GatewayReply, serveGateway } from './parts/e2e-latency-gateway.js';
 import { type HubCommand, type HubReply, serveHub, utilization } from './parts/ingest-hub.js';
-import { type BenchServer, freePort, startServer, treeCpuMs } from './parts/ingest-servers.js';
+import { type BenchServer, startServer, treeCpuMs } from './parts/ingest-servers.js';
 
 /**
  * End-to-end latency: a shelf reading's publish by its scale → its arrival at a socket.io client

@@ -1,10 +1,10 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from '../../parts/free-port.js';
 
 /**
  * Real servers for the hub benches, started and stopped by the repository's own
@@ -27,16 +27,6 @@ export interface BenchServer {
 
 const run = promisify(execFile);
 const scripts = fileURLToPath(new URL('../../../../scripts/servers/', import.meta.url));
-
-/** A TCP port free on loopback right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no free port');
-  return address.port;
-}
 
 export async function startServer(name: ServerName): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), `aisle-bench-${name}-`));
