@@ -5,7 +5,9 @@
  */
 export * from './codec.js';
 export * from './errors.js';
+export * from './forecasting/depletion.js';
 export * from './forecasting/features.js';
+export * from './forecasting/seasonal-naive.js';
 export * from './ids.js';
 export * from './inbound.js';
 export * from './messages.js';

@@ -1,6 +1,7 @@
 import { createHash, type KeyObject, sign, verify } from 'node:crypto';
+import type { ErrorQuantiles } from './forecasting/depletion.js';
 import { modelManifestCodec } from './messages.js';
-import type { ModelManifest } from './schemas/model.js';
+import type { BUNDLE_REJECT_REASONS, ModelManifest } from './schemas/model.js';
 import { manifestSigningPayload } from './signing.js';
 
 /**
@@ -9,15 +10,7 @@ import { manifestSigningPayload } from './signing.js';
  * the edge runs `verifyBundle` before loading anything. Node only (`@aisle/protocols/model-bundle`).
  */
 
-export const BUNDLE_REJECT_REASONS = {
-  MANIFEST_INVALID: 'The manifest does not decode against the model-manifest schema.',
-  SIGNATURE_MISSING: 'The manifest carries no signature.',
-  SIGNATURE_KEY_UNKNOWN: 'The signature names a key this gateway does not trust.',
-  SIGNATURE_INVALID: 'The Ed25519 signature does not verify over the canonical manifest.',
-  FILE_MISSING: 'A file the manifest lists is not in the bundle.',
-  FILE_SIZE_MISMATCH: 'A file has another size than the manifest says.',
-  FILE_SHA256_MISMATCH: 'A file has another sha256 than the manifest says.',
-} as const;
+export { BUNDLE_REJECT_REASONS } from './schemas/model.js';
 export type BundleRejectReason = keyof typeof BUNDLE_REJECT_REASONS;
 
 export type BundleCheck =
@@ -26,6 +19,14 @@ export type BundleCheck =
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * A bundle's identity: the sha256 of its manifest's signed bytes (which name every file's sha256),
+ * the `sha256` of a `ModelRef`. The same files and metadata give the same id whoever signed them.
+ */
+export function bundleId(manifest: ModelManifest): string {
+  return sha256Hex(manifestSigningPayload(manifest));
 }
 
 /** Signs the manifest (without any old signature) and returns it with the signature attached. */
@@ -73,6 +74,25 @@ export const MODEL_JSON = 'model.json';
  * weights. A gateway runs the inputs after loading and keeps the model only if its outputs agree.
  */
 export const GOLDEN_JSON = 'golden.json';
+
+/** The bundle file holding the model's prediction intervals (`ErrorQuantiles` as JSON arrays). */
+export const INTERVALS_JSON = 'intervals.json';
+
+export function intervalsJson(intervals: ErrorQuantiles): Uint8Array {
+  return new TextEncoder().encode(
+    JSON.stringify({ level: intervals.level, lower: Array.from(intervals.lower), upper: Array.from(intervals.upper) }),
+  );
+}
+
+/** `intervals.json` back, checked: `horizon` finite lower/upper errors and a level in (0, 1). */
+export function parseIntervals(bytes: Uint8Array, horizon: number): ErrorQuantiles {
+  const raw = JSON.parse(new TextDecoder().decode(bytes)) as { level?: unknown; lower?: unknown; upper?: unknown };
+  const numbers = (v: unknown): v is number[] =>
+    Array.isArray(v) && v.length === horizon && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+  if (typeof raw.level !== 'number' || !(raw.level > 0 && raw.level < 1) || !numbers(raw.lower) || !numbers(raw.upper))
+    throw new Error(`${INTERVALS_JSON} is not ${horizon} lower and upper errors with a level in (0, 1)`);
+  return { level: raw.level, lower: Float64Array.from(raw.lower), upper: Float64Array.from(raw.upper) };
+}
 
 export interface Golden {
   readonly input: readonly (readonly number[])[];

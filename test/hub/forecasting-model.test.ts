@@ -6,7 +6,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../hub/src/forecasting/engine/backend.js';
 import { seasonalNaive } from '../../hub/src/forecasting/engine/baselines.js';
-import { intervalOf } from '../../hub/src/forecasting/engine/depletion.js';
 import {
   buildExamples,
   DEFAULT_TRAIN,
@@ -15,7 +14,7 @@ import {
 } from '../../hub/src/forecasting/engine/global-model.js';
 import { rollingOrigin } from '../../hub/src/forecasting/engine/rolling-origin.js';
 import type { Series } from '../../hub/src/forecasting/engine/series.js';
-import { type FeatureSpec, windowScale } from '../../protocols/src/index.js';
+import { type FeatureSpec, intervalOf, windowScale } from '../../protocols/src/index.js';
 
 const spec: FeatureSpec = {
   granularity: 'hour',

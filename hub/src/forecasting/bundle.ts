@@ -1,13 +1,17 @@
 import type { KeyObject } from 'node:crypto';
-import type { FeatureSpec, ForecastTask, ModelManifest } from '@aisle/protocols';
+import type { ErrorQuantiles, FeatureSpec, ForecastTask, ModelManifest } from '@aisle/protocols';
 import { featureCount } from '@aisle/protocols';
-import { GOLDEN_JSON, type Golden, MODEL_JSON, sha256Hex, signManifest } from '@aisle/protocols/model-bundle';
+import {
+  GOLDEN_JSON,
+  type Golden,
+  INTERVALS_JSON,
+  intervalsJson,
+  MODEL_JSON,
+  sha256Hex,
+  signManifest,
+} from '@aisle/protocols/model-bundle';
 import * as tf from '@tensorflow/tfjs';
-import type { ErrorQuantiles } from './engine/depletion.js';
 import { quantizeArtifacts, type WeightQuantization, weightBytes } from './engine/quantize.js';
-
-/** The bundle file holding the model's prediction intervals. */
-export const INTERVALS_JSON = 'intervals.json';
 
 /** A signed model bundle: the manifest and its files by path (what the hub serves, the edge fetches). */
 export interface ModelBundle {
@@ -87,17 +91,7 @@ export function makeBundle(
     [shard, weights],
   ]);
   if (meta.golden !== undefined) files.set(GOLDEN_JSON, new TextEncoder().encode(JSON.stringify(meta.golden)));
-  if (meta.intervals !== undefined)
-    files.set(
-      INTERVALS_JSON,
-      new TextEncoder().encode(
-        JSON.stringify({
-          level: meta.intervals.level,
-          lower: Array.from(meta.intervals.lower),
-          upper: Array.from(meta.intervals.upper),
-        }),
-      ),
-    );
+  if (meta.intervals !== undefined) files.set(INTERVALS_JSON, intervalsJson(meta.intervals));
   const unsigned: ModelManifest = {
     v: 1,
     name: meta.name,

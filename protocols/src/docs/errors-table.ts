@@ -1,4 +1,5 @@
 import { REASON_CODES, REASONS } from '../errors.js';
+import { BUNDLE_REJECT_REASONS, MODEL_OFFER_FAILURES } from '../schemas/model.js';
 
 const AREAS: Record<string, string> = {
   topic: 'Topics',
@@ -28,5 +29,17 @@ export function renderErrorTable(): string {
     }
     lines.push('');
   }
+  lines.push(
+    '## Model offers',
+    '',
+    'Why a gateway keeps its current model (or the baseline) instead of an offered one; reported in its',
+    'state as `forecasting.lastOffer.reason`.',
+    '',
+    '| code | meaning |',
+    '| --- | --- |',
+  );
+  for (const [code, text] of Object.entries({ ...BUNDLE_REJECT_REASONS, ...MODEL_OFFER_FAILURES }))
+    lines.push(`| \`${code}\` | ${text.replaceAll('|', '\\|')} |`);
+  lines.push('');
   return lines.join('\n');
 }

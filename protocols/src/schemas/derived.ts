@@ -56,6 +56,7 @@ export const ALERT_RULES = [
   'shock',
   'late-risk',
   'phantom-inventory',
+  'empty-soon',
 ] as const;
 
 export const ALERT_SUBJECTS = ['lane', 'device', 'door', 'van', 'gateway', 'sku', 'route'] as const;

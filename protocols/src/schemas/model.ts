@@ -114,3 +114,75 @@ export const Forecast = Type.Object({
   baseline: Type.Optional(Type.Object({ name: Level, mean: Type.Array(Type.Number(), { maxItems: 10_000 }) })),
 });
 export type Forecast = Static<typeof Forecast>;
+
+export const TF_BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export const TfBackendName = literals(TF_BACKENDS);
+
+/** Why a bundle fails verification (`verifyBundle` in `@aisle/protocols/model-bundle`). */
+export const BUNDLE_REJECT_REASONS = {
+  MANIFEST_INVALID: 'The manifest does not decode against the model-manifest schema.',
+  SIGNATURE_MISSING: 'The manifest carries no signature.',
+  SIGNATURE_KEY_UNKNOWN: 'The signature names a key this gateway does not trust.',
+  SIGNATURE_INVALID: 'The Ed25519 signature does not verify over the canonical manifest.',
+  FILE_MISSING: 'A file the manifest lists is not in the bundle.',
+  FILE_SIZE_MISMATCH: 'A file has another size than the manifest says.',
+  FILE_SHA256_MISMATCH: 'A file has another sha256 than the manifest says.',
+} as const;
+
+/**
+ * Why a gateway did not switch to an offered model: the bundle checks (`BUNDLE_REJECT_REASONS`
+ * in `@aisle/protocols/model-bundle`) and the runtime's own.
+ */
+export const MODEL_OFFER_FAILURES = {
+  FETCH_FAILED: 'A bundle file could not be fetched from the hub (network, HTTP status) after the retries.',
+  FETCH_TOO_LARGE: 'The hub sent more bytes for a file than the manifest says, or the bundle exceeds the bound.',
+  TASK_UNSUPPORTED: 'The manifest is for a task or granularity this gateway does not forecast.',
+  LOAD_FAILED: 'tfjs could not load the model from the verified files.',
+  SHAPE_MISMATCH: "The model's input or output shape disagrees with its feature spec.",
+  SELF_TEST_FAILED: "The model's outputs on the golden inputs differ from the hub's beyond the tolerance.",
+  SELF_TEST_MISSING: 'The bundle carries no golden self-test.',
+} as const;
+
+/** Where a task's forecasts come from on one gateway, reported in its state. */
+export const ForecastingTaskState = Type.Object({
+  task: ForecastTask,
+  /** The model in use; null: the seasonal-naive baseline (no valid model). */
+  model: Type.Union([ModelRef, Type.Null()]),
+  /** The rollout that installed the model, if any. */
+  rollout: Type.Optional(ExternalId),
+  /** The model kept for rollback. */
+  previous: Type.Optional(ModelRef),
+  baseline: Level,
+  series: NonNegativeInt,
+  lastRunAt: Type.Optional(EpochMs),
+  runMs: Type.Optional(Type.Number({ minimum: 0 })),
+  /**
+   * Live error of the model in use against the baseline over the same resolved forecast steps
+   * (mean absolute error, units per step), since the model was switched in.
+   */
+  live: Type.Optional(
+    Type.Object({ n: NonNegativeInt, modelMae: Type.Number({ minimum: 0 }), baselineMae: Type.Number({ minimum: 0 }) }),
+  ),
+});
+export type ForecastingTaskState = Static<typeof ForecastingTaskState>;
+
+/** The last model offer a gateway handled and what came of it. */
+export const ModelOfferOutcome = Type.Object({
+  name: Level,
+  version: Version,
+  sha256: Type.Optional(Sha256),
+  rollout: Type.Optional(ExternalId),
+  outcome: literals(['fetching', 'active', 'rejected']),
+  /** A `BUNDLE_REJECT_REASONS` or `MODEL_OFFER_FAILURES` code when rejected. */
+  reason: Type.Optional(Type.String({ pattern: '^[A-Z0-9_]{1,64}$' })),
+  detail: Type.Optional(Type.String({ maxLength: 512 })),
+  at: EpochMs,
+});
+export type ModelOfferOutcome = Static<typeof ModelOfferOutcome>;
+
+export const ForecastingState = Type.Object({
+  backend: TfBackendName,
+  tasks: Type.Array(ForecastingTaskState, { maxItems: FORECAST_TASKS.length }),
+  lastOffer: Type.Optional(ModelOfferOutcome),
+});
+export type ForecastingState = Static<typeof ForecastingState>;

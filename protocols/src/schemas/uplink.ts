@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Boot, DurationMs, EpochMs, Level, literals, NonNegativeInt, Seq, Uuid } from './common.js';
 import { ItemSchema } from './envelope.js';
-import { ModelRef } from './model.js';
+import { ForecastingState, ModelRef } from './model.js';
 
 /**
  * Edge gateway → hub (`up/{site}/{gateway}/batch|hist|state`) and the hub's ack cursor back.
@@ -76,6 +76,7 @@ const GatewayOnline = Type.Object({
     maxItems: 64,
   }),
   devices: Type.Optional(Type.Object({ online: NonNegativeInt, lost: NonNegativeInt })),
+  forecasting: Type.Optional(ForecastingState),
   degraded: Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 32 })),
 });
 

@@ -1,3 +1,5 @@
+import { seasonalNaiveForecast } from '@aisle/protocols';
+
 /**
  * The baselines every model is measured against, computed beside it on every run: seasonal naive,
  * moving average, additive Holt-Winters (exponential smoothing with trend and season), and
@@ -29,24 +31,10 @@ function meanOf(values: ArrayLike<number>, from = 0, to = values.length): number
   return n === 0 ? Number.NaN : sum / n;
 }
 
-/** ŷ(T+h) = y(T+h−k·m), the latest observed value one or more seasons back. */
+/** ŷ(T+h) = y(T+h−k·m), the latest observed value one or more seasons back (`seasonalNaiveForecast`). */
 export function seasonalNaive(m: number): Forecaster {
   if (!Number.isInteger(m) || m < 1) throw new RangeError(`season length must be a positive integer, got ${m}`);
-  return {
-    name: `seasonal-naive-${m}`,
-    forecast(history, horizon) {
-      const out = new Float64Array(horizon);
-      const n = history.length;
-      const fallback = meanOf(history);
-      for (let h = 0; h < horizon; h++) {
-        let value = Number.NaN;
-        // The same phase of the latest season that has it observed.
-        for (let t = n - m + (h % m); t >= 0 && Number.isNaN(value); t -= m) value = history[t] as number;
-        out[h] = Number.isNaN(value) ? (Number.isNaN(fallback) ? 0 : fallback) : value;
-      }
-      return out;
-    },
-  };
+  return { name: `seasonal-naive-${m}`, forecast: (history, horizon) => seasonalNaiveForecast(history, m, horizon) };
 }
 
 /** ŷ = mean of the last `window` observed values, flat over the horizon. */

@@ -1,8 +1,15 @@
-import { decodeOutput, encodeInput, encodeTarget, type FeatureSpec, featureCount } from '@aisle/protocols';
+import {
+  decodeOutput,
+  type ErrorQuantiles,
+  encodeInput,
+  encodeTarget,
+  errorQuantiles,
+  type FeatureSpec,
+  featureCount,
+} from '@aisle/protocols';
 import * as tf from '@tensorflow/tfjs';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { Forecaster } from './baselines.js';
-import { type ErrorQuantiles, errorQuantiles } from './depletion.js';
 import { type Series, STEP_MS } from './series.js';
 
 /**

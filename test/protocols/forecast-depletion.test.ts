@@ -3,7 +3,7 @@
  * interval implies; and empirical prediction intervals from past errors.
  */
 import { describe, expect, it } from 'vitest';
-import { emptyAt, errorQuantiles, intervalOf, reachedAt } from '../../hub/src/forecasting/engine/depletion.js';
+import { emptyAt, errorQuantiles, intervalOf, reachedAt } from '../../protocols/src/index.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 11, 1, 8);
