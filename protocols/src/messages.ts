@@ -163,11 +163,22 @@ export const modelManifestCodec = defineCodec('model-manifest', ModelManifest, (
   ),
 );
 
-export const modelOfferCodec = defineCodec('model-offer', ModelOffer, (o) =>
-  firstDuplicate(
-    o.manifest.files.map((f) => f.path),
-    '/manifest/files',
-  ),
+export const modelOfferCodec = defineCodec(
+  'model-offer',
+  ModelOffer,
+  (o) =>
+    firstDuplicate(
+      o.models.map((m) => m.manifest.task),
+      '/models',
+    ) ??
+    o.models
+      .map((m, i) =>
+        firstDuplicate(
+          m.manifest.files.map((f) => f.path),
+          `/models/${i}/manifest/files`,
+        ),
+      )
+      .find((e) => e !== undefined),
 );
 
 export const replenishmentTaskCodec = defineCodec('replenishment-task', ReplenishmentTask);

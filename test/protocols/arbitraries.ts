@@ -383,17 +383,22 @@ export const modelManifest: fc.Arbitrary<ModelManifest> = partial(
   ['v', 'name', 'version', 'task', 'features', 'inputShape', 'outputShape', 'quant', 'files', 'createdAt', 'metrics'],
 );
 
-export const modelOffer: fc.Arbitrary<ModelOffer> = partial(
+const offeredModel = partial(
   {
-    v: fc.constant(1 as const),
     manifest: modelManifest,
     baseUrl: fc
       .tuple(fc.constantFrom('http://', 'https://'), fc.string({ maxLength: 200 }))
       .map(([scheme, rest]) => scheme + rest),
     rollout: externalId,
   },
-  ['v', 'manifest', 'baseUrl'],
+  ['manifest', 'baseUrl'],
 );
+
+export const modelOffer: fc.Arbitrary<ModelOffer> = fc.record({
+  v: fc.constant(1 as const),
+  seq: fc.nat(),
+  models: fc.uniqueArray(offeredModel, { maxLength: 3, selector: (m) => m.manifest.task }),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Item envelopes (schemas/envelope.ts)

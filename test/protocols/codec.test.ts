@@ -362,10 +362,19 @@ describe('DUPLICATE_ID', () => {
       code: 'DUPLICATE_ID',
       path: '/files/2',
     });
-    const offer = { v: 1, manifest: { ...m, files }, baseUrl: 'https://models.example/lane-depletion/' };
-    expect(errorOf(modelOfferCodec.decode(json(offer)))).toMatchObject({
+    const offered = { manifest: { ...m, files }, baseUrl: 'https://models.example/model-files/' };
+    expect(errorOf(modelOfferCodec.decode(json({ v: 1, seq: 3, models: [offered] })))).toMatchObject({
       code: 'DUPLICATE_ID',
-      path: '/manifest/files/2',
+      path: '/models/0/manifest/files/2',
+    });
+  });
+
+  it('two models for one task in an offer', () => {
+    const m = modelManifest();
+    const offered = { manifest: m, baseUrl: 'https://models.example/model-files/' };
+    expect(errorOf(modelOfferCodec.decode(json({ v: 1, seq: 3, models: [offered, offered] })))).toMatchObject({
+      code: 'DUPLICATE_ID',
+      path: '/models/1',
     });
   });
 

@@ -133,7 +133,12 @@ export function renderAsyncApi(version: string): string {
     ack: ['ack', 'Ack cursor', AckCursor, 'Highest contiguous outbox sequence durably stored by the hub'],
     config: ['gateway-config', 'Gateway config', GatewayConfig, 'Settings for the gateway'],
     planogram: ['planogram', 'Planogram', Planogram, 'Lanes, SKUs, unit weights and capacities'],
-    model: ['model-offer', 'Model offer', ModelOffer, 'A signed model bundle to fetch, verify and run'],
+    model: [
+      'model-offer',
+      'Model offer',
+      ModelOffer,
+      'The models to run, one per task (signed bundles to fetch, verify and run)',
+    ],
     replan: ['route-plan', 'Route plan', RoutePlan, "A van's new or changed route"],
     credentials: ['device-credentials', 'Device credentials', DeviceCredentials, 'Hashed device credentials'],
   } as const satisfies Record<(typeof DOWN_NAMES)[number], readonly [string, string, TSchema, string]>;

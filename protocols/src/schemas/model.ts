@@ -70,12 +70,29 @@ export const ModelManifest = Type.Object({
 });
 export type ModelManifest = Static<typeof ModelManifest>;
 
-/** `down/{site}/{gateway}/model`: run this model; fetch its files from `baseUrl`. */
+/** One model a gateway should run: its signed manifest and where its files are. */
+export const OfferedModel = Type.Object({
+  manifest: ModelManifest,
+  /**
+   * Files are content-addressed: the gateway GETs `baseUrl` + a file's sha256 (with `Range` to
+   * resume), e.g. `https://hub.example/api/model-files/`.
+   */
+  baseUrl: Type.String({ pattern: '^https?://', maxLength: 2048 }),
+  /** The rollout this assignment belongs to; the gateway echoes it in its state. */
+  rollout: Type.Optional(ExternalId),
+});
+export type OfferedModel = Static<typeof OfferedModel>;
+
+/**
+ * `down/{site}/{gateway}/model` (retained): the models this gateway should run, at most one per
+ * task, as a whole (desired state). A task not listed runs the seasonal-naive baseline. `seq`
+ * grows with every new assignment for the gateway; an offer not newer than the applied one is
+ * ignored, so a stale retained message never undoes a rollback.
+ */
 export const ModelOffer = Type.Object({
   v: Type.Literal(1),
-  manifest: ModelManifest,
-  baseUrl: Type.String({ pattern: '^https?://', maxLength: 2048 }),
-  rollout: Type.Optional(ExternalId),
+  seq: NonNegativeInt,
+  models: Type.Array(OfferedModel, { maxItems: FORECAST_TASKS.length }),
 });
 export type ModelOffer = Static<typeof ModelOffer>;
 
