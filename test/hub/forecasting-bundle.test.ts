@@ -6,8 +6,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../edge/src/forecasting/backend.js';
 import { bundleBytes, goldenFor, makeBundle, modelArtifacts } from '../../hub/src/forecasting/bundle.js';
-import { selectBackend } from '../../hub/src/forecasting/engine/backend.js';
 import { buildModel } from '../../hub/src/forecasting/engine/global-model.js';
 import {
   bundleArtifacts,

@@ -4,7 +4,7 @@
  * than seasonal naive, which copies yesterday's noise; and it must not look past its origin.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../hub/src/forecasting/engine/backend.js';
+import { selectBackend } from '../../edge/src/forecasting/backend.js';
 import { seasonalNaive } from '../../hub/src/forecasting/engine/baselines.js';
 import {
   buildExamples,

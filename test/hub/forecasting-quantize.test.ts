@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../edge/src/forecasting/backend.js';
 import { modelArtifacts } from '../../hub/src/forecasting/bundle.js';
-import { selectBackend } from '../../hub/src/forecasting/engine/backend.js';
 import { buildModel } from '../../hub/src/forecasting/engine/global-model.js';
 import { quantizeArtifacts, toFloat16, weightBytes } from '../../hub/src/forecasting/engine/quantize.js';
 import { WEEK_IN_DAY_OUT } from './forecasting-fixtures.js';

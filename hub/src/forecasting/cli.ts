@@ -2,12 +2,12 @@ import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:cryp
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { selectBackend, type TfBackend } from '@aisle/edge/tf-backend';
 import { encodeInput, type FeatureSpec, type ForecastTask, featureCount } from '@aisle/protocols';
 import cliProgress from 'cli-progress';
 import Holidays from 'date-holidays';
 import { goldenFor, makeBundle, modelArtifacts } from './bundle.js';
 import { DEFAULT_COLUMNS, loadCsvDataset } from './dataset.js';
-import { selectBackend, type TfBackend } from './engine/backend.js';
 import { DEFAULT_TRAIN, trainGlobalModel } from './engine/global-model.js';
 import type { WeightQuantization } from './engine/quantize.js';
 import { type Granularity, type Series, STEP_MS } from './engine/series.js';

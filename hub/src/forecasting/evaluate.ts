@@ -1,10 +1,10 @@
 import type { KeyObject } from 'node:crypto';
+import type { TfBackend } from '@aisle/edge/tf-backend';
 import type { FeatureSpec, ForecastTask } from '@aisle/protocols';
 import { bundleArtifacts } from '@aisle/protocols/model-bundle';
 import * as tf from '@tensorflow/tfjs';
 import { bundleBytes, makeBundle, modelArtifacts } from './bundle.js';
 import type { Dataset } from './dataset.js';
-import type { TfBackend } from './engine/backend.js';
 import { croston, type Forecaster, holtWinters, movingAverage, seasonalNaive } from './engine/baselines.js';
 import { modelForecaster, type TrainOptions, trainGlobalModel } from './engine/global-model.js';
 import type { WeightQuantization } from './engine/quantize.js';

@@ -1,6 +1,7 @@
+import type { TF_BACKENDS } from '@aisle/protocols';
 import * as tf from '@tensorflow/tfjs';
 
-export type TfBackend = 'tensorflow' | 'wasm' | 'cpu';
+export type TfBackend = (typeof TF_BACKENDS)[number];
 
 /**
  * Picks the fastest tfjs backend present: `tfjs-node` (native TensorFlow) when it is installed, an
