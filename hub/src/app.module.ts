@@ -19,6 +19,7 @@ import { IngestService } from './ingest/ingest.service.js';
 import { KyselySeriesRepository } from './ingest/series.repository.js';
 import { TelemetryController } from './ingest/telemetry.controller.js';
 import { InventoryController } from './inventory/inventory.controller.js';
+import { ModelsModule } from './models/models.module.js';
 import { PosController } from './pos/pos.controller.js';
 import { KyselyPosRepository } from './pos/pos.repository.js';
 import { RealtimeService } from './realtime/realtime.service.js';
@@ -64,6 +65,20 @@ export class AppModule {
   static forRoot(config: HubConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
+      // Feature modules (models) take the infrastructure below by token: the root exports it.
+      global: true,
+      imports: [ModelsModule],
+      exports: [
+        HUB_CONFIG,
+        LOGGER,
+        METRICS,
+        DATABASE,
+        HUB_BUS,
+        REGISTRY_REPOSITORY,
+        INGEST_REPOSITORY,
+        AUDIT_REPOSITORY,
+        AuthService,
+      ],
       controllers: [
         HealthController,
         AuthController,

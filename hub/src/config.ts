@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { applyEnvOverrides } from '@aisle/edge/config';
 import { Level, schemaProblems } from '@aisle/protocols';
@@ -137,6 +138,40 @@ export const HubConfig = Type.Object({
     },
     { default: {} },
   ),
+  models: Type.Object(
+    {
+      /** Largest bundle `POST /api/models` takes (the files' bytes; the JSON body may be 4/3 of it plus the manifest). */
+      maxBundleBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024, default: 64 * 1024 * 1024 }),
+      /**
+       * The Ed25519 public keys (PEM, SPKI) bundles must be signed with, by key id (the manifest's
+       * `signature.keyId`; `aisle-hub forecast train --key-id`). None: every bundle is refused.
+       */
+      trustedKeys: Type.Record(Type.String({ pattern: '^[\\x21-\\x7E]{1,128}$' }), Type.String({ minLength: 1 }), {
+        default: {},
+      }),
+      /**
+       * The hub's public base URL as gateways reach it (`https://hub.example`); offers point them at
+       * `{publicBaseUrl}/api/model-files/`. Default: the HTTP listening address.
+       */
+      publicBaseUrl: Type.Optional(Type.String({ pattern: '^https?://[^?#]+$', maxLength: 1900 })),
+      rollout: Type.Object(
+        {
+          /** How long every gateway of a stage runs the model, after adopting it, before the next stage. */
+          soakMs: Type.Integer({ minimum: 0, default: 3_600_000 }),
+          /** A gateway that has not adopted the model this long after its stage began fails the rollout. */
+          stageTimeoutMs: Type.Integer({ minimum: 1, default: 6 * 3_600_000 }),
+          /** Resolved forecast steps before the live error counts. */
+          minLiveSteps: Type.Integer({ minimum: 1, default: 24 }),
+          /** The model fails when its live MAE exceeds the baseline's by more than this share. */
+          liveTolerance: Type.Number({ minimum: 0, default: 0.1 }),
+          /** How often running rollouts are checked against the clock and the stored gateway states. */
+          checkIntervalMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 5000 }),
+        },
+        { default: {} },
+      ),
+    },
+    { default: {} },
+  ),
   /** Gateways created at start when absent (the demo; provisioning creates the rest). */
   gateways: Type.Array(BootstrapGateway, { default: [] }),
   log: Type.Object({ level: Type.String({ default: 'info' }) }, { default: {} }),
@@ -172,6 +207,9 @@ export function parseHubConfig(value: unknown, source = 'config', env: NodeJS.Pr
       problems.push('/storage/relational/url: required when kind is postgres');
     if (series.kind === 'influx' && series.url === undefined)
       problems.push('/storage/series/url: required when kind is influx');
+    for (const [keyId, pem] of Object.entries(config.models.trustedKeys)) {
+      if (!isEd25519PublicKey(pem)) problems.push(`/models/trustedKeys/${keyId}: not an Ed25519 public key in PEM`);
+    }
     const seen = new Set<string>();
     for (const g of config.gateways) {
       if (seen.has(g.gateway)) problems.push(`/gateways: gateway "${g.gateway}" is listed twice`);
@@ -180,6 +218,14 @@ export function parseHubConfig(value: unknown, source = 'config', env: NodeJS.Pr
   }
   if (problems.length > 0) throw new HubConfigError(source, problems);
   return config;
+}
+
+function isEd25519PublicKey(pem: string): boolean {
+  try {
+    return createPublicKey(pem).asymmetricKeyType === 'ed25519';
+  } catch {
+    return false;
+  }
 }
 
 /** Reads the file (YAML or JSON) when given, else only the environment. */

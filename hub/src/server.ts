@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import type { HubBus } from './broker/hub-bus.js';
 import type { HubConfig } from './config.js';
+import { installModelBodyParser } from './models/model-body.js';
 import { describe } from './openapi.js';
 import { HUB_BUS } from './tokens.js';
 
@@ -24,6 +25,7 @@ export interface RunningHub {
 export async function startHub(config: HubConfig, logger: Logger): Promise<RunningHub> {
   const app = await NestFactory.create(AppModule.forRoot(config, logger), { logger: false, abortOnError: false });
   app.enableShutdownHooks();
+  installModelBodyParser(app, config);
   // The OpenAPI document and its browsable form, built from the same metadata as docs/api/openapi.json.
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, describe(HUB_VERSION)), {
     jsonDocumentUrl: 'api/openapi.json',

@@ -1,6 +1,10 @@
+import type { BundleRejectReason } from '@aisle/protocols/model-bundle';
 import { HttpException } from '@nestjs/common';
 
-/** Error codes of the REST API; the body is always `{ statusCode, code, message }`. */
+/**
+ * Error codes of the REST API; the body is always `{ statusCode, code, message }`. A refused model
+ * bundle carries its `BUNDLE_REJECT_REASONS` code.
+ */
 export type ApiErrorCode =
   | 'AUTH_REQUIRED'
   | 'AUTH_INVALID'
@@ -10,7 +14,10 @@ export type ApiErrorCode =
   | 'RATE_LIMITED'
   | 'VALIDATION_FAILED'
   | 'NOT_FOUND'
-  | 'CONFLICT';
+  | 'CONFLICT'
+  | 'MODEL_TOO_LARGE'
+  | 'RANGE_NOT_SATISFIABLE'
+  | BundleRejectReason;
 
 export function apiError(statusCode: number, code: ApiErrorCode, message: string): HttpException {
   return new HttpException({ statusCode, code, message }, statusCode);

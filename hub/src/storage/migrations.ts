@@ -160,6 +160,55 @@ MIGRATIONS['0004-baskets'] = {
   },
 };
 
+MIGRATIONS['0005-models'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('models')
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('version', 'text', (c) => c.notNull())
+      .addColumn('task', 'text', (c) => c.notNull())
+      .addColumn('quant', 'text', (c) => c.notNull())
+      /** `bundleId(manifest)`: the sha256 of the manifest's signed bytes. */
+      .addColumn('bundle_id', 'text', (c) => c.notNull())
+      /** The signed manifest (JSON). */
+      .addColumn('manifest', 'text', (c) => c.notNull())
+      .addColumn('bytes', 'bigint', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('registered_at', 'bigint', (c) => c.notNull())
+      .addColumn('registered_by', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('models_pk', ['name', 'version'])
+      .execute();
+    // `bytea` is PostgreSQL's byte string; SQLite stores the Buffer as a BLOB whatever the declared type.
+    await db.schema
+      .createTable('model_files')
+      .addColumn('sha256', 'text', (c) => c.primaryKey())
+      .addColumn('bytes', 'bigint', (c) => c.notNull())
+      .addColumn('data', 'bytea', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('model_assignments')
+      .addColumn('gateway', 'text', (c) => c.primaryKey())
+      .addColumn('site', 'text', (c) => c.notNull())
+      .addColumn('seq', 'bigint', (c) => c.notNull())
+      /** JSON array of AssignedModel (one per task). */
+      .addColumn('models', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('rollouts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('task', 'text', (c) => c.notNull())
+      /** The whole rollout (JSON): stages, per-gateway status, failure. */
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      /** Bumped by every update; an update names the revision it read (replicas never overwrite each other). */
+      .addColumn('revision', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('rollouts_status').on('rollouts').column('status').execute();
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Brings the schema up to date; throws with the failing migration's name and error. */

@@ -97,4 +97,21 @@ export interface Database {
     total_cents: number | null;
     source: string;
   };
+  models: {
+    name: string;
+    version: string;
+    task: string;
+    quant: string;
+    bundle_id: string;
+    manifest: string;
+    bytes: number;
+    created_at: number;
+    registered_at: number;
+    registered_by: string;
+  };
+  /** Bundle files by content: one row per distinct sha256, shared by every model that lists it. */
+  model_files: { sha256: string; bytes: number; data: Uint8Array };
+  /** Each gateway's desired models (one per task) and the seq of its latest offer. */
+  model_assignments: { gateway: string; site: string; seq: number; models: string; updated_at: number };
+  rollouts: { id: string; status: string; task: string; body: string; created_at: number; revision: number };
 }
