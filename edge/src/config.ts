@@ -119,6 +119,42 @@ export const EdgeConfig = Type.Object({
       shockG: Type.Number({ exclusiveMinimum: 0, default: 5 }),
       /** Device timestamps further than this in the future are clamped to the receive time and flagged. */
       maxFutureSkewMs: Type.Integer({ minimum: 0, default: 300_000 }),
+      /** `empty-soon` is raised when a lane's forecast empties it within this long. */
+      emptySoonMs: Type.Integer({ minimum: 0, default: 4 * 3_600_000 }),
+    },
+    { default: {} },
+  ),
+  forecasting: Type.Object(
+    {
+      enabled: Type.Boolean({ default: true }),
+      /** tfjs backend; by default the fastest present: tfjs-node, else wasm, else cpu. */
+      backend: Type.Optional(literals(['tensorflow', 'wasm', 'cpu'])),
+      /** The hub keys model manifests must be signed with: PEM text or a file holding it. */
+      trustedKeys: Type.Array(
+        Type.Object({
+          keyId: Type.String({ minLength: 1, maxLength: 128 }),
+          publicKeyPem: Type.Optional(Type.String()),
+          publicKeyFile: Type.Optional(Type.String()),
+        }),
+        { default: [] },
+      ),
+      /** IANA zone of the site: forecast steps are local hours and days. */
+      timeZone: Type.String({ default: 'UTC', maxLength: 64 }),
+      /** How often every lane and door is forecast (one batch per task). */
+      everyMs: Type.Integer({ minimum: 1000, default: 3_600_000 }),
+      /** Steps forecast by the baseline when no model runs (the model's own horizon otherwise). */
+      baselineHorizon: Type.Integer({ minimum: 1, maximum: 1000, default: 24 }),
+      /** Local hours of history kept per series. */
+      historyHours: Type.Integer({ minimum: 48, maximum: 100_000, default: 24 * 7 * 6 }),
+      /** A bundle larger than this is refused before anything is fetched. */
+      maxBundleBytes: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024 }),
+      fetchTimeoutMs: Type.Integer({ minimum: 100, default: 30_000 }),
+      fetchRetries: Type.Integer({ minimum: 0, maximum: 20, default: 3 }),
+      retryDelayMs: Type.Integer({ minimum: 0, default: 1000 }),
+      /** An offer whose files could not be fetched is tried again after this long. */
+      offerRetryMs: Type.Integer({ minimum: 100, default: 60_000 }),
+      /** Largest self-test difference accepted, as a share of the golden outputs' range. */
+      goldenTolerance: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 1e-3 }),
     },
     { default: {} },
   ),

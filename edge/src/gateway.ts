@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { DeviceRegistry } from './broker/device-registry.js';
 import { EdgeBroker } from './broker/edge-broker.js';
 import { ExternalBrokerSource } from './broker/external-source.js';
 import type { EdgeConfig } from './config.js';
+import { ForecastRuntime } from './forecasting/runtime.js';
 import { registerGatewayMetrics } from './gateway-metrics.js';
 import { LocalApi } from './http/local-api.js';
 import { AppendBuffer } from './outbox/append-buffer.js';
@@ -44,6 +46,17 @@ function lanesOf(planogram: Planogram): EdgeConfig['lanes'] {
   }));
 }
 
+/** The hub keys a model manifest may be signed with, by key id (PEM text or file). */
+function trustedKeys(config: EdgeConfig['forecasting']): Map<string, KeyObject> {
+  return new Map(
+    config.trustedKeys.map((k) => {
+      const pem = k.publicKeyPem ?? (k.publicKeyFile === undefined ? undefined : readFileSync(k.publicKeyFile, 'utf8'));
+      if (pem === undefined) throw new Error(`trusted key ${k.keyId}: give publicKeyPem or publicKeyFile`);
+      return [k.keyId, createPublicKey(pem)];
+    }),
+  );
+}
+
 /** Outbox streams are topic-level ids: `shelf.weight` → `shelf-weight`. */
 export function streamOf(type: Item['type']): string {
   return type.replace('.', '-');
@@ -64,6 +77,15 @@ function nextBoot(dataDir: string): number {
   return boot;
 }
 
+/** What the forecasting history learns from the pipeline's items: sales, empty lanes, entries. */
+function observe(forecasting: ForecastRuntime, item: Item): void {
+  const history = forecasting.history;
+  if (item.type === 'shelf.event' && item.data.event === 'pick')
+    history.add(`lane:${item.data.lane}`, item.ts, item.data.units);
+  else if (item.type === 'shelf.level' && item.data.units === 0) history.censor(`lane:${item.data.lane}`, item.ts);
+  else if (item.type === 'footfall.interval') history.add(`door:${item.data.door}`, item.ts, item.data.in);
+}
+
 export class Gateway {
   readonly config: EdgeConfig;
   readonly boot: number;
@@ -73,6 +95,7 @@ export class Gateway {
   readonly bus: DeviceBus;
   readonly api: LocalApi;
   readonly uplink: Uplink | undefined;
+  readonly forecasting: ForecastRuntime | undefined;
   readonly #buffer: AppendBuffer;
   readonly #serial: SerialInput[];
   readonly #startedAt: number;
@@ -91,6 +114,7 @@ export class Gateway {
     serial: SerialInput[];
     api: LocalApi;
     uplink: Uplink | undefined;
+    forecasting: ForecastRuntime | undefined;
     startedAt: number;
     events: EventEmitter;
     pruner: NodeJS.Timeout;
@@ -105,6 +129,7 @@ export class Gateway {
     this.#serial = parts.serial;
     this.api = parts.api;
     this.uplink = parts.uplink;
+    this.forecasting = parts.forecasting;
     this.#startedAt = parts.startedAt;
     this.#events = parts.events;
     this.#pruner = parts.pruner;
@@ -150,12 +175,14 @@ export class Gateway {
     /** The commit of the last item the pipeline emitted (commits happen in order). */
     let lastCommit: Promise<unknown> | undefined;
     const events = new EventEmitter();
+    let forecasting: ForecastRuntime | undefined;
     const pipeline = new Pipeline({
       config: { ...config, lanes },
       ids: new IdGenerator(),
       boot,
       metrics,
       emit: (item) => {
+        if (forecasting !== undefined) observe(forecasting, item);
         lastCommit = buffer.add([{ stream: streamOf(item.type), ts: item.ts, payload: JSON.stringify(item) }]);
         lastCommit.then(
           () => uplink?.flush(),
@@ -164,6 +191,27 @@ export class Gateway {
       },
     });
     pipelineRef = pipeline;
+    if (config.forecasting.enabled)
+      forecasting = await ForecastRuntime.start({
+        config: config.forecasting,
+        emptySoonMs: config.rules.emptySoonMs,
+        dataDir: config.dataDir,
+        trusted: trustedKeys(config.forecasting),
+        ...(config.uplink.username === undefined || config.uplink.password === undefined
+          ? {}
+          : {
+              authorization: `Basic ${Buffer.from(`${config.uplink.username}:${config.uplink.password}`).toString('base64')}`,
+            }),
+        lanes: () => [...pipeline.context.lanes.values()].map((l) => ({ lane: l.config.lane, units: l.units })),
+        doors: () => [
+          ...new Set([...pipeline.context.footfall.totals().keys(), ...(forecasting?.history.seriesOf('door') ?? [])]),
+        ],
+        emit: (forecast, model, ts) => pipeline.emitOwn('forecast', forecast, ts, model),
+        emptySoon: (lane, at, ts) => pipeline.emptySoon(lane, at, ts),
+        logger,
+        metrics,
+        now,
+      });
     if (config.broker.external === undefined) registryRef = new DeviceRegistry(config.site, devices);
     const bus: DeviceBus =
       registryRef !== undefined
@@ -226,7 +274,8 @@ export class Gateway {
           dropped: stats.droppedTotal,
         },
         uplink: { connected: uplink?.stats.connected ?? false, ackedSeq: stats.ackedSeq },
-        models: [],
+        models: forecasting?.models() ?? [],
+        ...(forecasting === undefined ? {} : { forecasting: forecasting.state() }),
       };
     };
     if (config.uplink.url !== undefined) {
@@ -252,7 +301,11 @@ export class Gateway {
         now,
         onConnection: (connected) => logger.info({ connected }, 'uplink'),
         onAck: (seq) => events.emit('ack', seq),
-        onDownlink: (name, payload) => provisioning.receive(name, payload),
+        onDownlink: (name, payload) => {
+          if (name === 'model' && forecasting !== undefined)
+            void forecasting.offer(payload).then(() => uplink?.publishState());
+          else provisioning.receive(name, payload);
+        },
       });
       uplink.start();
     }
@@ -288,6 +341,7 @@ export class Gateway {
         })),
         occupancy: context.footfall.occupancy,
         alerts: context.alerts.list(),
+        forecasts: forecasting?.summaries() ?? [],
       }),
     });
     logger.info({ site: config.site, gateway: config.gateway, boot, http: api.port }, 'gateway started');
@@ -302,6 +356,7 @@ export class Gateway {
       serial,
       api,
       uplink,
+      forecasting,
       startedAt,
       events,
       pruner,
@@ -332,6 +387,7 @@ export class Gateway {
     await this.bus.close();
     await this.#buffer.close();
     clearInterval(this.#pruner);
+    await this.forecasting?.close();
     await this.uplink?.close();
     await this.api.close();
     this.outbox.close();

@@ -9,6 +9,7 @@ import {
   encodeTarget,
   type FeatureSpec,
   featureCount,
+  localClockMs,
   windowScale,
 } from '../../protocols/src/index.js';
 
@@ -67,5 +68,16 @@ describe('forecast features', () => {
       ...new Array(24).fill(1),
       ...new Array(24).fill(0),
     ]);
+  });
+});
+
+describe('local clock', () => {
+  it('follows the zone across daylight saving (Melbourne, April 2026: +11 → +10)', () => {
+    const before = Date.UTC(2026, 3, 4, 12, 30); // 23:30 AEDT on Saturday 4 April
+    const after = Date.UTC(2026, 3, 5, 12, 30); // 22:30 AEST on Sunday 5 April
+    expect(new Date(localClockMs(before, 'Australia/Melbourne')).toISOString()).toBe('2026-04-04T23:30:00.000Z');
+    expect(new Date(localClockMs(after, 'Australia/Melbourne')).toISOString()).toBe('2026-04-05T22:30:00.000Z');
+    expect(localClockMs(before + 123, 'UTC')).toBe(before + 123);
+    expect(() => localClockMs(before, 'Mars/Olympus')).toThrow(RangeError);
   });
 });

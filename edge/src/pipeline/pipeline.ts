@@ -7,6 +7,7 @@ import {
   type Item,
   type ItemData,
   type ItemType,
+  type ModelRef,
   RejectCounter,
   type Sentence,
   SequenceTracker,
@@ -214,6 +215,44 @@ export class Pipeline {
     this.#options.emit(item);
     const handler = HANDLERS[item.type] as Handler | undefined;
     handler?.(this.#context, item);
+    this.#showOpenAlerts();
+  }
+
+  /**
+   * An item the gateway makes itself (a forecast, an alert from a forecast), from the gateway as
+   * its source device, stamped with the model that made it.
+   */
+  emitOwn<K extends ItemType>(type: K, data: ItemData<K>, ts: number, model?: ModelRef): void {
+    const item = {
+      id: this.#options.ids.next(ts),
+      type,
+      src: { site: this.#context.site, device: this.#context.gateway, gateway: this.#context.gateway },
+      boot: this.#options.boot,
+      seq: this.#nextSeq(),
+      ts,
+      rx: ts,
+      tq: 'ntp',
+      ...(model === undefined ? {} : { model }),
+      data,
+    } as Item;
+    this.#options.emit(item);
+  }
+
+  /** A lane's forecast empties it at `at` (within the alert window), or no longer does (`at` undefined). */
+  emptySoon(lane: string, at: number | undefined, ts: number): void {
+    const subject = { kind: 'lane' as const, id: lane };
+    const alert =
+      at === undefined
+        ? this.#context.alerts.release('empty-soon', subject, `${lane} is no longer expected to run empty soon`)
+        : this.#context.alerts.hold(ts, {
+            rule: 'empty-soon',
+            subject,
+            severity: 'warning',
+            message: `${lane} is expected to run empty at ${new Date(at).toISOString()}`,
+            value: Math.round((at - ts) / 60_000),
+            threshold: Math.round(this.#context.rules.emptySoonMs / 60_000),
+          });
+    if (alert !== undefined) this.emitOwn('alert', alert, ts);
     this.#showOpenAlerts();
   }
 

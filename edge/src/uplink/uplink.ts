@@ -178,7 +178,7 @@ export class Uplink {
     // The ack cursor, and whatever else the hub pushes (credentials, planogram, config: retained).
     const filter = this.#o.onDownlink === undefined ? topics.down(site, gateway, 'ack') : `down/${site}/${gateway}/+`;
     this.#client?.subscribe(filter, { qos: 1 }, () => this.#o.onConnection?.(true));
-    this.#publishState();
+    this.publishState();
   }
 
   #onMessage(topic: string, payload: Buffer): void {
@@ -265,7 +265,7 @@ export class Uplink {
       this.#histBudget -= Math.max(1, sent - before);
       this.#sentHist = sent;
     }
-    if (now - this.#lastState >= (this.#o.stateEveryMs ?? 10_000)) this.#publishState();
+    if (now - this.#lastState >= (this.#o.stateEveryMs ?? 10_000)) this.publishState();
   }
 
   /** One batch of rows in (after, upTo]; returns the new sent mark, or undefined when nothing was due. */
@@ -307,7 +307,8 @@ export class Uplink {
     return lastSeq;
   }
 
-  #publishState(): void {
+  /** Publishes the gateway state now (retained), e.g. right after a model switched or was refused. */
+  publishState(): void {
     this.#lastState = this.#now();
     const { site, gateway } = this.#o;
     this.#client?.publish(topics.up(site, gateway, 'state'), gatewayStateCodec.encode(this.#o.state()), {

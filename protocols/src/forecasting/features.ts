@@ -35,6 +35,42 @@ function calendarSize(spec: FeatureSpec, feature: FeatureSpec['calendar'][number
   }
 }
 
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * An instant on the local clock of an IANA time zone: ms since 1970-01-01T00:00 local, the clock
+ * series steps and calendar features run on (so a week's season lines up across daylight saving).
+ * Throws a RangeError for a time zone the runtime does not know.
+ */
+export function localClockMs(utcMs: number, timeZone: string): number {
+  if (timeZone === 'UTC') return utcMs;
+  let format = zoneFormats.get(timeZone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    zoneFormats.set(timeZone, format);
+  }
+  const part: Record<string, number> = {};
+  for (const p of format.formatToParts(utcMs)) if (p.type !== 'literal') part[p.type] = Number(p.value);
+  const local = Date.UTC(
+    part.year as number,
+    (part.month as number) - 1,
+    part.day as number,
+    part.hour as number,
+    part.minute as number,
+    part.second as number,
+  );
+  return local + (((utcMs % 1000) + 1000) % 1000);
+}
+
 /** Length of the input vector. */
 export function featureCount(spec: FeatureSpec): number {
   return spec.window + spec.calendar.reduce((n, c) => n + calendarSize(spec, c), 0);
