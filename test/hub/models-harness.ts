@@ -29,7 +29,7 @@ export function hubDir(): string {
 
 export async function startModelsHub(
   dataDir: string,
-  overrides: { brokerPort?: number; maxBundleBytes?: number } = {},
+  overrides: { brokerPort?: number; maxBundleBytes?: number; stageTimeoutMs?: number } = {},
 ): Promise<RunningHub> {
   return startHub(
     parseHubConfig({
@@ -40,7 +40,10 @@ export async function startModelsHub(
       models: {
         trustedKeys: { [KEY_ID]: signer.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
         ...(overrides.maxBundleBytes === undefined ? {} : { maxBundleBytes: overrides.maxBundleBytes }),
-        rollout: ROLLOUT,
+        rollout: {
+          ...ROLLOUT,
+          ...(overrides.stageTimeoutMs === undefined ? {} : { stageTimeoutMs: overrides.stageTimeoutMs }),
+        },
       },
     }),
     pino({ level: 'silent' }),
@@ -146,6 +149,7 @@ export class FakeGateway {
   readonly offers: ModelOffer[] = [];
   behaviour: Behaviour = { kind: 'adopt' };
   #applied = -1;
+  readonly #ran = new Set<string>();
   #forecasting: ForecastingState = { backend: 'wasm', tasks: [] };
   readonly #listeners = new Set<() => void>();
 
@@ -236,7 +240,8 @@ export class FakeGateway {
     } else {
       const { manifest, rollout } = offered;
       const ref = { name: manifest.name, version: manifest.version, sha256: bundleId(manifest), quant: manifest.quant };
-      const behaviour: Behaviour = rollout === undefined ? { kind: 'adopt' } : this.behaviour;
+      // A model it ran before (a rollback) is taken back as is; a new one as the test says.
+      const behaviour: Behaviour = this.#ran.has(ref.sha256) ? { kind: 'adopt' } : this.behaviour;
       const echo = {
         name: manifest.name,
         version: manifest.version,
@@ -259,6 +264,7 @@ export class FakeGateway {
           },
         };
       } else {
+        this.#ran.add(ref.sha256);
         next = {
           ...next,
           tasks: [
