@@ -3,8 +3,10 @@
  * very different sizes (one network, each series scaled by its window), it must forecast better
  * than seasonal naive, which copies yesterday's noise; and it must not look past its origin.
  */
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../edge/src/forecasting/backend.js';
+import { modelArtifacts } from '../../hub/src/forecasting/bundle.js';
 import { seasonalNaive } from '../../hub/src/forecasting/engine/baselines.js';
 import {
   buildExamples,
@@ -90,5 +92,25 @@ describe('global forecasting model', () => {
     expect(inside / total).toBeGreaterThan(0.65);
     expect(inside / total).toBeLessThan(0.95);
     model.dispose();
+  }, 60_000);
+
+  it('ships an ensemble as one model that averages its networks, each at its own best epoch', async () => {
+    const options = { ...DEFAULT_TRAIN, hidden: [16], epochs: 6, validationSteps: 72 };
+    const single = await trainGlobalModel(series, spec, ends, options);
+    const pair = await trainGlobalModel(series, spec, ends, { ...options, ensemble: 2 });
+    expect(pair.members.map((m) => m.seed)).toEqual([1, 1001]);
+    // The first network is the single model: same seed, same order, same best epoch.
+    expect(pair.members[0]?.validationLoss).toBeCloseTo(single.validationLoss, 6);
+    // The average's validation error is below the mean of its networks' (errors partly cancel).
+    const meanOfMembers = ((pair.members[0]?.validationLoss ?? 0) + (pair.members[1]?.validationLoss ?? 0)) / 2;
+    expect(pair.validationLoss).toBeLessThan(meanOfMembers);
+    // It saves and loads as one tfjs model, as a bundle does.
+    const artifacts = await modelArtifacts(pair.model);
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    const input = tf.randomUniform([3, pair.model.inputs[0]?.shape[1] as number], 0, 2, 'float32', 7);
+    expect(Array.from((loaded.predict(input) as tf.Tensor).dataSync())).toEqual(
+      Array.from((pair.model.predict(input) as tf.Tensor).dataSync()),
+    );
+    for (const m of [single.model, pair.model, loaded]) m.dispose();
   }, 60_000);
 });

@@ -44,6 +44,9 @@ export interface EvaluationReport {
     readonly examples: number;
     readonly bestEpoch: number;
     readonly seconds: number;
+    /** Validation loss of the model as shipped, and of each network of an ensemble. */
+    readonly validationLoss: number;
+    readonly members: ReadonlyArray<{ seed: number; bestEpoch: number; validationLoss: number }>;
     readonly epochs: ReadonlyArray<{ loss: number; validationLoss: number }>;
   };
   readonly baselines: readonly ForecasterScore[];
@@ -111,7 +114,14 @@ export async function evaluateForecasting(
       rejects: dataset.rejects,
     },
     backend,
-    training: { examples: trained.examples, bestEpoch: trained.bestEpoch, seconds, epochs: trained.epochs },
+    training: {
+      examples: trained.examples,
+      bestEpoch: trained.bestEpoch,
+      seconds,
+      validationLoss: trained.validationLoss,
+      members: trained.members,
+      epochs: trained.epochs,
+    },
     baselines,
     model,
   };
@@ -133,7 +143,7 @@ export function reportMarkdown(report: EvaluationReport, title: string): string 
     '',
     `Data: ${report.dataset.series} series, ${report.dataset.observed} observed steps from ${report.dataset.rows} rows (rejected: ${JSON.stringify(report.dataset.rejects)}).`,
     '',
-    `Model: a global multilayer perceptron (hidden ${JSON.stringify(train.hidden)}, ReLU${train.l2 > 0 ? `, L2 ${train.l2}` : ''}), input the last ${features.window} steps scaled by their ${features.scaling} plus calendar ${features.calendar.join(', ')}; ${report.training.examples} training examples (an origin every ${train.stride} steps), ${train.epochs} epochs (best ${report.training.bestEpoch + 1}), ${report.training.seconds.toFixed(0)} s on tfjs ${report.backend}.`,
+    `Model: a global multilayer perceptron (hidden ${JSON.stringify(train.hidden)}, ReLU${train.l2 > 0 ? `, L2 ${train.l2}` : ''}), input the last ${features.window} steps scaled by their ${features.scaling} plus calendar ${features.calendar.join(', ')}; ${report.training.examples} training examples (an origin every ${train.stride} steps), ${train.epochs} epochs (best ${report.training.bestEpoch + 1})${train.ensemble > 1 ? `, an ensemble of ${train.ensemble} networks (seeds ${report.training.members.map((m) => m.seed).join(', ')}; best epochs ${report.training.members.map((m) => m.bestEpoch + 1).join(', ')}) averaged in one model` : ''}, validation loss ${report.training.validationLoss.toFixed(4)}, ${report.training.seconds.toFixed(0)} s on tfjs ${report.backend}.`,
     '',
     `| forecaster | MASE | ÷ ${report.setup.reference} | RMSSE | WAPE | bias |`,
     '| --- | --- | --- | --- | --- | --- |',

@@ -34,6 +34,12 @@ export interface TrainOptions {
   /** Origins whose window misses more than this share of values are skipped. */
   readonly maxMissingShare: number;
   readonly seed: number;
+  /**
+   * Networks trained from different seeds (seed, seed + 1000, …), each keeping its best epoch, and
+   * shipped as one model that averages them: the seeds' errors partly cancel, and so do their
+   * quantization errors.
+   */
+  readonly ensemble: number;
   readonly onEpoch?: (epoch: number, loss: number, validationLoss: number) => void;
 }
 
@@ -50,6 +56,7 @@ export const DEFAULT_TRAIN: TrainOptions = {
   validationSteps: 28 * 24,
   maxMissingShare: 0.25,
   seed: 1,
+  ensemble: 1,
 };
 
 export interface Examples {
@@ -142,21 +149,112 @@ export function buildModel(
  * Trains on the examples in a seeded order, one epoch at a time, keeping the weights of the epoch
  * with the lowest validation loss (early stopping without a patience knob: all epochs run).
  */
+export interface TrainedModel {
+  readonly model: tf.LayersModel;
+  /** The first network's epochs (every network's are in `members`). */
+  readonly epochs: Array<{ loss: number; validationLoss: number }>;
+  readonly bestEpoch: number;
+  readonly examples: number;
+  /** Each network of an ensemble: its best epoch and validation loss there. */
+  readonly members: Array<{ seed: number; bestEpoch: number; validationLoss: number }>;
+  /** Validation loss (mean absolute scaled error) of the model as shipped. */
+  readonly validationLoss: number;
+  /** 80% prediction intervals from the chosen model's errors on the validation examples. */
+  readonly errors: ErrorQuantiles;
+}
+
 export async function trainGlobalModel(
   series: readonly Series[],
   spec: FeatureSpec,
   ends: readonly number[],
   options: TrainOptions = DEFAULT_TRAIN,
+): Promise<TrainedModel> {
+  const { train, validation } = buildExamples(series, spec, ends, options);
+  if (train.count === 0) throw new RangeError('no training example: the series are shorter than window + horizon');
+  const width = featureCount(spec);
+  const count = Math.max(1, options.ensemble ?? 1);
+  const trained: Array<{
+    model: tf.Sequential;
+    epochs: Array<{ loss: number; validationLoss: number }>;
+    best: number;
+    loss: number;
+    seed: number;
+  }> = [];
+  for (let k = 0; k < count; k++) {
+    const seed = options.seed + 1000 * k;
+    trained.push({ ...(await trainNetwork(spec, train, validation, { ...options, seed })), seed });
+  }
+  const first = trained[0] as (typeof trained)[number];
+  const model =
+    count === 1
+      ? first.model
+      : averageOf(
+          trained.map((t) => t.model),
+          width,
+        );
+  // Scaled errors of the chosen weights on the held-out origins (the training ones would be too
+  // optimistic): the interval of any later forecast, per step.
+  const errors: number[][] = [];
+  let absolute = 0;
+  if (validation.count > 0) {
+    const predicted = tf.tidy(() =>
+      (model.predict(tf.tensor2d(validation.x, [validation.count, width])) as tf.Tensor).dataSync(),
+    );
+    for (let k = 0; k < validation.count; k++)
+      errors.push(
+        Array.from({ length: spec.horizon }, (_, h) => {
+          const e = (validation.y[k * spec.horizon + h] as number) - (predicted[k * spec.horizon + h] as number);
+          absolute += Math.abs(e);
+          return e;
+        }),
+      );
+  }
+  return {
+    model,
+    epochs: first.epochs,
+    bestEpoch: first.best,
+    examples: train.count,
+    members: trained.map((t) => ({ seed: t.seed, bestEpoch: t.best, validationLoss: t.loss })),
+    validationLoss: validation.count === 0 ? first.loss : absolute / (validation.count * spec.horizon),
+    errors: errorQuantiles(errors, spec.horizon, INTERVAL_LEVEL),
+  };
+}
+
+/** One model whose output is the mean of the given networks' (same input), for tfjs to save and load as one. */
+function averageOf(networks: readonly tf.Sequential[], width: number): tf.LayersModel {
+  const input = tf.input({ shape: [width] });
+  const outputs = networks.map((network, n) => {
+    let x: tf.SymbolicTensor = input;
+    for (const [i, layer] of network.layers.entries()) {
+      const dense = layer as tf.layers.Layer;
+      const config = dense.getConfig() as { units: number; activation: string };
+      const copy = tf.layers.dense({
+        units: config.units,
+        activation: config.activation as 'relu' | 'linear',
+        name: `m${n}_dense${i}`,
+      });
+      x = copy.apply(x) as tf.SymbolicTensor;
+      copy.setWeights(dense.getWeights());
+    }
+    return x;
+  });
+  const model = tf.model({ inputs: input, outputs: tf.layers.average().apply(outputs) as tf.SymbolicTensor });
+  for (const network of networks) network.dispose();
+  return model;
+}
+
+/** One network, trained epoch by epoch in a seeded order, ending with its best epoch's weights. */
+async function trainNetwork(
+  spec: FeatureSpec,
+  train: Examples,
+  validation: Examples,
+  options: TrainOptions,
 ): Promise<{
   model: tf.Sequential;
   epochs: Array<{ loss: number; validationLoss: number }>;
-  bestEpoch: number;
-  examples: number;
-  /** 80% prediction intervals from the chosen model's errors on the validation examples. */
-  errors: ErrorQuantiles;
+  best: number;
+  loss: number;
 }> {
-  const { train, validation } = buildExamples(series, spec, ends, options);
-  if (train.count === 0) throw new RangeError('no training example: the series are shorter than window + horizon');
   const width = featureCount(spec);
   const model = buildModel(spec, options);
   const random = xoroshiro128plus(options.seed);
@@ -198,28 +296,7 @@ export async function trainGlobalModel(
     vy.dispose();
     for (const w of best?.weights ?? []) w.dispose();
   }
-  // Scaled errors of the chosen weights on the held-out origins (the training ones would be too
-  // optimistic): the interval of any later forecast, per step.
-  const errors: number[][] = [];
-  if (validation.count > 0) {
-    const predicted = tf.tidy(() =>
-      (model.predict(tf.tensor2d(validation.x, [validation.count, width])) as tf.Tensor).dataSync(),
-    );
-    for (let k = 0; k < validation.count; k++)
-      errors.push(
-        Array.from(
-          { length: spec.horizon },
-          (_, h) => (validation.y[k * spec.horizon + h] as number) - (predicted[k * spec.horizon + h] as number),
-        ),
-      );
-  }
-  return {
-    model,
-    epochs,
-    bestEpoch: best?.epoch ?? 0,
-    examples: train.count,
-    errors: errorQuantiles(errors, spec.horizon, INTERVAL_LEVEL),
-  };
+  return { model, epochs, best: best?.epoch ?? 0, loss: best?.loss ?? Number.NaN };
 }
 
 /** The model as a forecaster (one series at a time; the edge batches through `encodeInput` itself). */
