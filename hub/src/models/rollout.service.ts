@@ -227,7 +227,10 @@ export class RolloutService implements OnApplicationBootstrap, OnApplicationShut
   /** Moves every running rollout on; `fresh` holds states just received (newer than the stored ones). */
   async #check(fresh: ReadonlyMap<string, GatewayReport>): Promise<void> {
     try {
-      const running = await this.models.rollouts({ status: 'running' });
+      let running = await this.models.rollouts({ status: 'running' });
+      // A state message concerns only the rollouts its gateway is in (the periodic check sees all).
+      if (fresh.size > 0)
+        running = running.filter((r) => r.stages.some((s) => s.gateways.some((g) => fresh.has(g.gateway))));
       if (running.length === 0) return;
       const reports = await this.#reports(fresh);
       for (const rollout of running) await this.#advance(rollout, reports);
