@@ -30,7 +30,16 @@ import { type SeriesItem, type SeriesRepository, type SeriesWrite, toSeriesItem 
 
 /** The key of an item's latest value: by type, and by the lane, door or alert it is about. */
 function latestKey(item: Item): string {
-  const data = item.data as { lane?: unknown; door?: unknown; rule?: unknown; subject?: { kind: string; id: string } };
+  const data = item.data as {
+    lane?: unknown;
+    door?: unknown;
+    rule?: unknown;
+    subject?: { kind: string; id: string };
+    task?: unknown;
+    target?: { kind: string; id: string };
+  };
+  if (item.type === 'forecast' && data.target !== undefined)
+    return `forecast:${String(data.task)}:${data.target.kind}:${data.target.id}`;
   if (item.type === 'alert' && data.subject !== undefined)
     return `alert:${String(data.rule)}:${data.subject.kind}:${data.subject.id}`;
   if (typeof data.lane === 'string') return `${item.type}:${data.lane}`;

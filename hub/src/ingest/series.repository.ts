@@ -47,7 +47,8 @@ export function toSeriesItem(
     rx: item.rx ?? null,
     lane,
     flags: flags === undefined ? null : JSON.stringify(flags),
-    data: JSON.stringify(item.data),
+    // An inference output keeps its provenance (the envelope's `model`) with its data.
+    data: JSON.stringify(item.model === undefined ? item.data : { ...item.data, model: item.model }),
   };
 }
 
