@@ -183,12 +183,21 @@ export class RegistryService {
     return gateways.map((g) => g.gateway);
   }
 
-  /** What a new gateway's config file holds to reach the hub (the rest keeps its defaults). */
+  /**
+   * What a new gateway's config file holds to reach the hub (the rest keeps its defaults): its
+   * uplink, and the keys the hub's model bundles are signed with, so it runs the hub's models only.
+   */
   #bundle(site: string, gateway: string, password: string) {
     return {
       site,
       gateway,
       uplink: { url: this.config.broker.publicUrl ?? this.bus.url, username: gateway, password },
+      forecasting: {
+        trustedKeys: Object.entries(this.config.models.trustedKeys).map(([keyId, publicKeyPem]) => ({
+          keyId,
+          publicKeyPem,
+        })),
+      },
     };
   }
 
