@@ -154,6 +154,11 @@ export const HubConfig = Type.Object({
        * `{publicBaseUrl}/api/model-files/`. Default: the HTTP listening address.
        */
       publicBaseUrl: Type.Optional(Type.String({ pattern: '^https?://[^?#]+$', maxLength: 1900 })),
+      /**
+       * Bundle directories (`aisle-hub forecast train --out DIR`: manifest.json + its files)
+       * registered at start; one already registered is left as is, a refused one stops the start.
+       */
+      bundleDirs: Type.Array(Type.String({ minLength: 1 }), { default: [], maxItems: 1000 }),
       rollout: Type.Object(
         {
           /** How long every gateway of a stage runs the model, after adopting it, before the next stage. */

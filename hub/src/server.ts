@@ -30,7 +30,13 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, describe(HUB_VERSION)), {
     jsonDocumentUrl: 'api/openapi.json',
   });
-  await app.listen(config.http.port, config.http.host);
+  try {
+    await app.listen(config.http.port, config.http.host);
+  } catch (error) {
+    // A start hook refused (e.g. a bundle of models.bundleDirs): release the broker and storage.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   const address = app.getHttpServer().address() as { port: number };
   const bus = app.get<HubBus>(HUB_BUS);
   const httpUrl = `http://${config.http.host}:${address.port}`;

@@ -29,7 +29,7 @@ export function hubDir(): string {
 
 export async function startModelsHub(
   dataDir: string,
-  overrides: { brokerPort?: number; maxBundleBytes?: number; stageTimeoutMs?: number } = {},
+  overrides: { brokerPort?: number; maxBundleBytes?: number; stageTimeoutMs?: number; bundleDirs?: string[] } = {},
 ): Promise<RunningHub> {
   return startHub(
     parseHubConfig({
@@ -40,6 +40,7 @@ export async function startModelsHub(
       models: {
         trustedKeys: { [KEY_ID]: signer.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
         ...(overrides.maxBundleBytes === undefined ? {} : { maxBundleBytes: overrides.maxBundleBytes }),
+        ...(overrides.bundleDirs === undefined ? {} : { bundleDirs: overrides.bundleDirs }),
         rollout: {
           ...ROLLOUT,
           ...(overrides.stageTimeoutMs === undefined ? {} : { stageTimeoutMs: overrides.stageTimeoutMs }),

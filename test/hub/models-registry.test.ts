@@ -5,7 +5,8 @@
  * credentials, resuming with Range.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleId, sha256Hex, signManifest } from '../../protocols/src/model-bundle.js';
 import { adminApi, hubDir, provision, registration, startModelsHub, testBundle } from './models-harness.js';
@@ -162,5 +163,34 @@ describe('model registry', async () => {
       await api.call('POST', '/api/gateways/gw-a/revoke');
       expect((await fetch(url, { headers: { authorization: basic } })).status).toBe(401);
     });
+  });
+
+  it('registers the bundle directories of models.bundleDirs at start, and refuses to start on a bad one', async () => {
+    const bundles = hubDir();
+    const write = (name: string, b: ReturnType<typeof testBundle>) => {
+      mkdirSync(join(bundles, name));
+      for (const [path, bytes] of b.files) writeFileSync(join(bundles, name, path), bytes);
+      writeFileSync(join(bundles, name, 'manifest.json'), JSON.stringify(b.manifest, null, 2));
+      return join(bundles, name);
+    };
+    const good = write('good', testBundle('5.0.0'));
+    const other = hubDir();
+    const second = await startModelsHub(other, { bundleDirs: [good] });
+    try {
+      const list = (await (await adminApi(second)).call('GET', '/api/models')).body as Array<{
+        version: string;
+        registeredBy: string;
+      }>;
+      expect(list).toEqual([expect.objectContaining({ version: '5.0.0', registeredBy: 'bootstrap' })]);
+    } finally {
+      await second.close();
+    }
+    const broken = write('broken', testBundle('6.0.0'));
+    rmSync(join(broken, 'weights.bin'));
+    await expect(startModelsHub(hubDir(), { bundleDirs: [broken] })).rejects.toThrow(
+      /broken: FILE_MISSING: weights.bin/,
+    );
+    rmSync(bundles, { recursive: true, force: true });
+    rmSync(other, { recursive: true, force: true });
   });
 });

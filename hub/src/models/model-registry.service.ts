@@ -1,8 +1,10 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { verifyPassword } from '@aisle/edge/credentials';
 import type { ModelManifest } from '@aisle/protocols';
 import { type BundleRejectReason, bundleId, sha256Hex, verifyBundle } from '@aisle/protocols/model-bundle';
-import { Inject, Injectable } from '@nestjs/common';
+import { HttpException, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { Counter, type Registry } from 'prom-client';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import { apiError } from '../auth/api-error.js';
@@ -39,7 +41,7 @@ function summary(record: ModelRecord) {
  * gateways (HTTP Basic with their MQTT credentials) and to logged-in users.
  */
 @Injectable()
-export class ModelRegistryService {
+export class ModelRegistryService implements OnApplicationBootstrap {
   readonly #trusted: ReadonlyMap<string, KeyObject>;
   readonly #refused: Counter<'reason'>;
 
@@ -71,21 +73,43 @@ export class ModelRegistryService {
    * Throws MODEL_TOO_LARGE (413), a bundle reason code (400), VALIDATION_FAILED (400) for files the
    * manifest does not list, CONFLICT (409) for another bundle under a registered name and version.
    */
-  async register(actor: string, input: { manifest: unknown; files: Readonly<Record<string, string>> }) {
-    const files = new Map<string, Uint8Array>();
-    let bytes = 0;
-    for (const [path, base64] of Object.entries(input.files)) {
-      const data = Buffer.from(base64, 'base64');
-      bytes += data.byteLength;
-      files.set(path, data);
+  register(actor: string, input: { manifest: unknown; files: Readonly<Record<string, string>> }) {
+    const files = new Map(Object.entries(input.files).map(([path, base64]) => [path, Buffer.from(base64, 'base64')]));
+    return this.#register(actor, input.manifest, files);
+  }
+
+  /** Registers the bundle directories of `models.bundleDirs`; a refused one stops the start. */
+  async onApplicationBootstrap(): Promise<void> {
+    for (const dir of this.config.models.bundleDirs) {
+      const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { files?: unknown };
+      const files = new Map<string, Uint8Array>();
+      for (const file of Array.isArray(manifest.files) ? (manifest.files as Array<{ path?: unknown }>) : [])
+        if (typeof file.path === 'string' && basename(file.path) === file.path)
+          // An unreadable file is left out: verifyBundle names it (FILE_MISSING).
+          await readFile(join(dir, file.path)).then(
+            (data) => files.set(file.path as string, data),
+            () => undefined,
+          );
+      try {
+        await this.#register('bootstrap', manifest, files);
+      } catch (error) {
+        const body =
+          error instanceof HttpException ? (error.getResponse() as { code: string; message: string }) : undefined;
+        throw new Error(`models.bundleDirs: ${dir}: ${body ? `${body.code}: ${body.message}` : String(error)}`);
+      }
     }
+  }
+
+  async #register(actor: string, input: unknown, files: ReadonlyMap<string, Uint8Array>) {
+    let bytes = 0;
+    for (const data of files.values()) bytes += data.byteLength;
     if (bytes > this.config.models.maxBundleBytes)
       throw this.#refuse(
         413,
         'MODEL_TOO_LARGE',
         `${bytes} bytes > models.maxBundleBytes ${this.config.models.maxBundleBytes}`,
       );
-    const check = verifyBundle(input.manifest, files, this.#trusted);
+    const check = verifyBundle(input, files, this.#trusted);
     if (!check.ok) throw this.#refuse(400, check.reason, check.detail);
     const manifest: ModelManifest = check.manifest;
     const extra = [...files.keys()].filter((path) => !manifest.files.some((f) => f.path === path));
