@@ -144,7 +144,7 @@ describe('forecasting runtime', () => {
     const h = await start();
     feed(h);
     await h.runtime.offer(offer(offered(v1, 'r-1')));
-    expect(h.runtime.state().lastOffer).toMatchObject({ version: '1.0.0', rollout: 'r-1', outcome: 'active' });
+    expect(h.runtime.state().lastOffer).toMatchObject({ seq, version: '1.0.0', rollout: 'r-1', outcome: 'active' });
     expect(laneTask(h)).toMatchObject({
       model: { name: 'lane-depletion', version: '1.0.0', sha256: bundleId(v1.manifest), quant: 'uint8' },
       rollout: 'r-1',

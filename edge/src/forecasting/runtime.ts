@@ -104,6 +104,8 @@ export class ForecastRuntime {
   readonly #tasks: Record<EdgeTask, TaskRun>;
   #assignments: Assignments;
   #lastOffer: ModelOfferOutcome | undefined;
+  /** The seq of the offer being handled. */
+  #offerSeq: number | undefined;
   #queue: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
@@ -427,6 +429,7 @@ export class ForecastRuntime {
       return;
     }
     clearTimeout(this.#retry);
+    this.#offerSeq = offer.seq;
     const wanted = offeredByTask(offer);
     let retry = false;
     for (const [task, offered] of wanted)
@@ -550,6 +553,7 @@ export class ForecastRuntime {
       sha256 = undefined;
     }
     this.#lastOffer = {
+      ...(this.#offerSeq === undefined ? {} : { seq: this.#offerSeq }),
       name: offered.manifest.name,
       version: offered.manifest.version,
       ...(sha256 === undefined ? {} : { sha256 }),

@@ -185,6 +185,8 @@ export type ForecastingTaskState = Static<typeof ForecastingTaskState>;
 
 /** The last model offer a gateway handled and what came of it. */
 export const ModelOfferOutcome = Type.Object({
+  /** The `seq` of the offer this answers (a rollback re-offers a model under its old rollout id). */
+  seq: Type.Optional(NonNegativeInt),
   name: Level,
   version: Version,
   sha256: Type.Optional(Sha256),
