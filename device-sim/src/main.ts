@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { lanesCommand } from './lanes-command.js';
 import { Rng } from './rng.js';
 import { parseBrokerArgs, type RunCommandOptions, runCommand } from './run-command.js';
 import { parseDuration } from './runner.js';
@@ -28,6 +29,11 @@ Usage:
   aisle-sim sites --scenario FILE [--seed N] [--mqtt-only] [--serial-dir DIR]
       Print, as JSON, what a gateway needs per site: MQTT devices with their credentials, lanes,
       serial lines (with their pty path under DIR).
+  aisle-sim lanes --scenario FILE --out FILE [--seed N] [--duration 6w]
+      Run the world on ground truth alone, flat out, and write each shelf lane's hours as CSV:
+      lane,start,sold,lost,units,empty_minutes,empties_in_h (units on the shelf at the hour's
+      start; empties_in_h: hours until the units shoppers want from then on reach them, with no
+      restock; empty when not before the run ends). What \`aisle-hub forecast lanes\` scores.
   aisle-sim frames [--count N] [--seed S] [--garbage P] [--truncate P]
       Print N serial-line frames (shelf scale $AISW, van GPS $GPRMC/$GPGGA) to stdout.
   aisle-sim --help | --version
@@ -45,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       scenario: { type: 'string' },
       seed: { type: 'string' },
-      duration: { type: 'string', default: '1h' },
+      duration: { type: 'string' },
       speed: { type: 'string', default: 'max' },
       broker: { type: 'string', multiple: true },
       'mqtt-only': { type: 'boolean', default: false },
@@ -70,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = positionals[0];
   if (command === 'frames') return frames(values);
-  if (command !== 'run' && command !== 'sites')
+  if (command !== 'run' && command !== 'sites' && command !== 'lanes')
     return fail(command === undefined ? 'no command' : `unknown command "${command}"`);
   const bad: string[] = [];
   if (values.scenario === undefined) bad.push('--scenario is required');
@@ -88,9 +94,21 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(await sitesCommand(world))}\n`);
     return 0;
   }
-  const durationMs = parseDuration(values.duration);
+  const durationMs = parseDuration(command === 'lanes' ? (values.duration ?? '6w') : (values.duration ?? '1h'));
   if (durationMs === undefined || durationMs <= 0)
     bad.push(`duration=${values.duration} (use e.g. 90s, 15m, 2h, 3d, 8w)`);
+  if (command === 'lanes') {
+    if (values.out === undefined) bad.push('--out FILE is required');
+    if (bad.length > 0) return fail(`invalid options: ${bad.join('; ')}`);
+    const summary = await lanesCommand({
+      scenarioPath: world.scenarioPath,
+      ...(seed === undefined ? {} : { seed }),
+      durationMs: durationMs as number,
+      outPath: values.out as string,
+    });
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return 0;
+  }
   const speed = values.speed === 'max' ? 'max' : Number(values.speed);
   if (speed !== 'max' && !(speed > 0)) bad.push(`speed=${values.speed} (a positive number or "max")`);
   const brokers = parseBrokerArgs(values.broker ?? []);

@@ -104,8 +104,16 @@ export class Shopping {
     for (const l of lanes) if (best < 0 || (store.units[l] as number) > (store.units[best] as number)) best = l;
     const available = best < 0 ? 0 : (store.units[best] as number);
     const taken = Math.min(available, want.qty);
+    const reached = best < 0 ? undefined : store.layout.lanes[best]?.lane;
     if (taken < want.qty)
-      this.#ctx.truth.record({ t, kind: 'lost-sale', site: store.id, sku: sku?.sku ?? '', units: want.qty - taken });
+      this.#ctx.truth.record({
+        t,
+        kind: 'lost-sale',
+        site: store.id,
+        sku: sku?.sku ?? '',
+        units: want.qty - taken,
+        ...(reached === undefined ? {} : { lane: reached }),
+      });
     if (taken === 0 || best < 0) return;
     store.units[best] = available - taken;
     shopper.got.push({ sku: want.sku, qty: taken });

@@ -6,7 +6,8 @@ import type { LatLon } from '@aisle/protocols';
  */
 export type TruthEvent =
   | { t: number; kind: 'pick'; site: string; lane: string; sku: string; units: number; basket: string }
-  | { t: number; kind: 'lost-sale'; site: string; sku: string; units: number }
+  /** `lane`: the SKU's lane the shopper reached for (its fullest), when the store stocks the SKU. */
+  | { t: number; kind: 'lost-sale'; site: string; sku: string; units: number; lane?: string }
   | { t: number; kind: 'crossing'; site: string; door: string; direction: 'in' | 'out' }
   | {
       t: number;
