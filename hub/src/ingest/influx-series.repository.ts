@@ -1,5 +1,15 @@
 import { InfluxDB, type IPoint, escape as influxql } from 'influx';
-import type { SeriesItem, SeriesRepository, SeriesWrite } from './series.repository.js';
+import {
+  byKeyAndHour,
+  type HourlyCountQuery,
+  type HourlyCountRow,
+  type HourlyFieldQuery,
+  type HourlyFieldRow,
+  hourBounds,
+  type SeriesItem,
+  type SeriesRepository,
+  type SeriesWrite,
+} from './series.repository.js';
 
 export interface InfluxSeriesOptions {
   /** `http://[user:password@]host:port`. */
@@ -265,6 +275,52 @@ export class InfluxSeriesRepository implements SeriesRepository {
   }
 
   /**
+   * InfluxQL's `GROUP BY time(1h), "<key>"` over the raw points: the key is a tag (`DATA_TAGS`), the
+   * field a float field. A `where` on string data values matches the `data` JSON field, since
+   * string data values are not fields of their own.
+   */
+  async hourlyField(query: HourlyFieldQuery): Promise<HourlyFieldRow[]> {
+    const { from, to } = hourBounds(query);
+    const field = influxql.quoted(query.field);
+    const data = Object.entries(query.where ?? {})
+      .map(([name, value]) => ` AND "data" =~ /${influxRegex(`${JSON.stringify(name)}:${JSON.stringify(value)}`)}/`)
+      .join('');
+    const rows = await this.#influx.query<Record<string, unknown>>(
+      `SELECT count(${field}) AS "count", sum(${field}) AS "sum", min(${field}) AS "min", last(${field}) AS "last" ` +
+        `FROM ${influxql.quoted(RAW)}.${influxql.quoted(query.type)} ` +
+        `WHERE "site" = $site${data} AND time >= ${from}ms AND time < ${to}ms ` +
+        `GROUP BY time(1h), ${influxql.quoted(query.key)} fill(none)`,
+      { placeholders: { site: query.site } },
+    );
+    return byKeyAndHour(
+      rows
+        .filter((r) => typeof r[query.key] === 'string' && r[query.key] !== '')
+        .map((r) => ({
+          key: r[query.key] as string,
+          hour: (r.time as Date).getTime(),
+          count: Number(r.count),
+          sum: Number(r.sum),
+          min: Number(r.min),
+          last: Number(r.last),
+        })),
+    );
+  }
+
+  async hourlyCounts(query: HourlyCountQuery): Promise<HourlyCountRow[]> {
+    const { from, to } = hourBounds(query);
+    const measurements = query.type === undefined ? '/.*/' : influxql.quoted(query.type);
+    // One series per measurement: summed per hour here.
+    const rows = await this.#influx.query<{ time: Date; count: number }>(
+      `SELECT count("id") AS "count" FROM ${influxql.quoted(RAW)}.${measurements} ` +
+        `WHERE "site" = $site AND time >= ${from}ms AND time < ${to}ms GROUP BY time(1h) fill(none)`,
+      { placeholders: { site: query.site } },
+    );
+    const byHour = new Map<number, number>();
+    for (const r of rows) byHour.set(r.time.getTime(), (byHour.get(r.time.getTime()) ?? 0) + Number(r.count));
+    return [...byHour].sort(([a], [b]) => a - b).map(([hour, count]) => ({ hour, count }));
+  }
+
+  /**
    * Recomputes the hourly aggregates of [fromMs, toMs) from the raw items: for data that arrived
    * later than the continuous queries look back (a gateway's backlog on the hist lane). Both
    * bounds are rounded out to whole hours.
@@ -289,6 +345,11 @@ export class InfluxSeriesRepository implements SeriesRepository {
       `${where === undefined ? '' : ` WHERE ${where}`} GROUP BY ${groupBy}`
     );
   }
+}
+
+/** Text matched literally inside an InfluxQL regex literal (RE2 metacharacters and the `/`). */
+function influxRegex(text: string): string {
+  return text.replace(/[\\^$.|?*+()[\]{}/]/g, (c) => `\\${c}`);
 }
 
 /**

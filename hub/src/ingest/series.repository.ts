@@ -1,4 +1,5 @@
 import { CHANNEL_TYPES, type Item } from '@aisle/protocols';
+import { sql } from 'kysely';
 import { type HubDatabase, prepared, sqliteFile } from '../storage/database.js';
 
 /** One item as the time series keeps it: identity (origin, boot, seq), then what it says. */
@@ -70,6 +71,81 @@ export interface SeriesWrite {
   readonly expired: number;
 }
 
+const HOUR_MS = 3_600_000;
+
+/** Data keys a series can be grouped by: the ones InfluxDB keeps as tags (`DATA_TAGS`). */
+export type SeriesGroupKey = 'lane' | 'door';
+
+/**
+ * One numeric `data` field of one item type at one site, per UTC hour and per value of a data key:
+ * what forecasting datasets are built from (units picked per lane, people in per door).
+ */
+export interface HourlyFieldQuery {
+  readonly site: string;
+  readonly type: string;
+  /** [from, to) in ms UTC, rounded out to whole hours. */
+  readonly from: number;
+  readonly to: number;
+  /** Rows are per value of this data key; items without a (non-empty string) value are left out. */
+  readonly key: SeriesGroupKey;
+  /** The numeric data field; items without it are left out. */
+  readonly field: string;
+  /** Only items whose data has these string values (`{ event: 'pick' }`). */
+  readonly where?: Readonly<Record<string, string>>;
+}
+
+export interface HourlyFieldRow {
+  /** The value of the query's `key` (`lane-a01`). */
+  readonly key: string;
+  /** Start of the UTC hour, ms. */
+  readonly hour: number;
+  /** Items in the hour with the field. */
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number;
+  /** The field of the hour's latest item (by `ts`, then `seq`). */
+  readonly last: number;
+}
+
+export interface HourlyCountQuery {
+  readonly site: string;
+  /** Every type when left out. */
+  readonly type?: string;
+  /** [from, to) in ms UTC, rounded out to whole hours. */
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface HourlyCountRow {
+  /** Start of the UTC hour, ms. */
+  readonly hour: number;
+  /** Items of the site (and type) in the hour; hours without any have no row. */
+  readonly count: number;
+}
+
+/** Data keys and fields are names, never text to splice into a query or a JSON path. */
+const DATA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A query's bounds as whole UTC hours, after checking its names: shared by every backend so they
+ * read the same hours and refuse the same queries.
+ */
+export function hourBounds(query: HourlyCountQuery & { field?: string; where?: Readonly<Record<string, string>> }): {
+  from: number;
+  to: number;
+} {
+  for (const name of [query.field, ...Object.keys(query.where ?? {})])
+    if (name !== undefined && !DATA_NAME.test(name)) throw new RangeError(`not a data field name: "${name}"`);
+  if (!Number.isFinite(query.from) || !Number.isFinite(query.to))
+    throw new RangeError(`hourly bounds must be finite ms, got ${query.from} and ${query.to}`);
+  return { from: Math.floor(query.from / HOUR_MS) * HOUR_MS, to: Math.ceil(query.to / HOUR_MS) * HOUR_MS };
+}
+
+/** Rows in one order whatever the backend returned: by key (code units), then hour. */
+export function byKeyAndHour<R extends { readonly key: string; readonly hour: number }>(rows: R[]): R[] {
+  return rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.hour - b.hour));
+}
+
 /** Time series of items (SQLite tables embedded; InfluxDB in production). Writes are idempotent. */
 export interface SeriesRepository {
   /**
@@ -83,6 +159,13 @@ export interface SeriesRepository {
   /** Writes within a transaction of `database`: ingest commits a group's items with its cursor. */
   writeWithin?(tx: HubDatabase, items: readonly SeriesItem[]): Promise<SeriesWrite>;
   count(filter: { site?: string; type?: string }): Promise<number>;
+  /**
+   * A numeric data field per UTC hour and key value: count, sum, min and the hour's last value,
+   * computed by the store. Ordered by key, then hour; hours without items have no row.
+   */
+  hourlyField(query: HourlyFieldQuery): Promise<HourlyFieldRow[]>;
+  /** Items of a site (and type) per UTC hour, ordered by hour; hours without items have no row. */
+  hourlyCounts(query: HourlyCountQuery): Promise<HourlyCountRow[]>;
 }
 
 const INSERT_SQLITE =
@@ -151,5 +234,52 @@ export class KyselySeriesRepository implements SeriesRepository {
     if (filter.type !== undefined) query = query.where('type', '=', filter.type);
     const row = await query.executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  async hourlyField(query: HourlyFieldQuery): Promise<HourlyFieldRow[]> {
+    const { from, to } = hourBounds(query);
+    const sqlite = sqliteFile(this.database) !== undefined;
+    // JSON differs by dialect; names go in as parameters (a JSON path, a `->>` key), never as text.
+    const text = (name: string) =>
+      sqlite ? sql`json_extract(data, ${`$.${name}`})` : sql`(data::json ->> ${name}::text)`;
+    const number = (name: string) =>
+      sqlite ? sql`json_extract(data, ${`$.${name}`})` : sql`(data::json ->> ${name}::text)::double precision`;
+    const where = Object.entries(query.where ?? {}).map(([name, value]) => sql` AND ${text(name)} = ${value}`);
+    // Innermost: each item's key, hour and value; then the hour's last value beside each; then the
+    // aggregates (PostgreSQL cannot tell that two parameters in SELECT and GROUP BY are the same).
+    const result = await sql<{ key: string; hour: number; count: number; sum: number; min: number; last: number }>`
+      SELECT key, hour, count(*) AS count, sum(v) AS sum, min(v) AS min, max(last) AS last FROM (
+        SELECT key, hour, v,
+          first_value(v) OVER (PARTITION BY key, hour ORDER BY ts DESC, seq DESC) AS last
+        FROM (
+          SELECT ${text(query.key)} AS key, (ts / ${sql.lit(HOUR_MS)}) * ${sql.lit(HOUR_MS)} AS hour, ${number(query.field)} AS v, ts, seq
+          FROM series_items
+          WHERE site = ${query.site} AND type = ${query.type} AND ts >= ${from} AND ts < ${to}${sql.join(where, sql``)}
+        ) AS item
+        WHERE v IS NOT NULL AND key IS NOT NULL AND key <> ''
+      ) AS ranked
+      GROUP BY key, hour`.execute(this.database);
+    return byKeyAndHour(
+      result.rows.map((r) => ({
+        key: String(r.key),
+        hour: Number(r.hour),
+        count: Number(r.count),
+        sum: Number(r.sum),
+        min: Number(r.min),
+        last: Number(r.last),
+      })),
+    );
+  }
+
+  async hourlyCounts(query: HourlyCountQuery): Promise<HourlyCountRow[]> {
+    const { from, to } = hourBounds(query);
+    const type = query.type === undefined ? sql`` : sql` AND type = ${query.type}`;
+    const result = await sql<{ hour: number; count: number }>`
+      SELECT hour, count(*) AS count FROM (
+        SELECT (ts / ${sql.lit(HOUR_MS)}) * ${sql.lit(HOUR_MS)} AS hour FROM series_items
+        WHERE site = ${query.site} AND ts >= ${from} AND ts < ${to}${type}
+      ) AS item
+      GROUP BY hour ORDER BY hour`.execute(this.database);
+    return result.rows.map((r) => ({ hour: Number(r.hour), count: Number(r.count) }));
   }
 }
