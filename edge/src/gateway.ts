@@ -82,7 +82,7 @@ function observe(forecasting: ForecastRuntime, item: Item): void {
   const history = forecasting.history;
   if (item.type === 'shelf.event' && item.data.event === 'pick')
     history.add(`lane:${item.data.lane}`, item.ts, item.data.units);
-  else if (item.type === 'shelf.level' && item.data.units === 0) history.censor(`lane:${item.data.lane}`, item.ts);
+  else if (item.type === 'shelf.level') forecasting.observeLevel(item.data.lane, item.data.units, item.ts);
   else if (item.type === 'footfall.interval') history.add(`door:${item.data.door}`, item.ts, item.data.in);
 }
 

@@ -140,6 +140,17 @@ describe('forecasting runtime', () => {
     expect(h.runtime.state().backend).toBe('wasm');
   });
 
+  it('censors every hour a lane stands empty, up to the hour it is refilled', async () => {
+    const h = await start();
+    const t = T0 + 24 * HOUR;
+    for (let k = 0; k < 8; k++) h.runtime.history.add('lane:a1', t + k * HOUR + 60_000, 3);
+    h.runtime.observeLevel('a1', 0, t + 2 * HOUR + 20 * 60_000); // sold out at 02:20
+    h.runtime.observeLevel('a1', 0, t + 3 * HOUR); // still empty (a repeated level changes nothing)
+    h.runtime.observeLevel('a1', 12, t + 5 * HOUR + 40 * 60_000); // refilled at 05:40
+    const window = h.runtime.history.windows(['lane:a1'], h.runtime.history.slotOf(t + 8 * HOUR), 8).get('lane:a1');
+    expect(Array.from(window ?? [])).toEqual([3, 3, Number.NaN, Number.NaN, Number.NaN, Number.NaN, 3, 3]);
+  });
+
   it('switches to an offered model after fetching, verifying and self-testing it', async () => {
     const h = await start();
     feed(h);

@@ -84,6 +84,14 @@ export class SeriesHistory {
     this.#censor.run(series, this.slotOf(ts));
   }
 
+  /** Every hour from `fromTs` to `toTs` (both included) is censored for the series. */
+  censorRange(series: string, fromTs: number, toTs: number): void {
+    const first = this.slotOf(fromTs);
+    const last = this.slotOf(toTs);
+    for (let slot = Math.max(first, last - this.#options.keepHours); slot <= last; slot++)
+      this.#censor.run(series, slot);
+  }
+
   /**
    * Hourly values of each series for the `hours` local hours before `endSlot` (oldest first):
    * the sum of what was added, 0 in a live hour without any, `NaN` where the gateway was not

@@ -110,6 +110,8 @@ export class ForecastRuntime {
   #timer: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
   #summaries = new Map<string, ForecastSummary>();
+  /** Lanes standing empty, since when. */
+  readonly #emptySince = new Map<string, number>();
   #closed = false;
   readonly #m: {
     offers: Counter<'outcome' | 'reason'>;
@@ -239,12 +241,28 @@ export class ForecastRuntime {
     return [...this.#summaries.values()];
   }
 
+  /**
+   * A lane's settled level: while it stands empty nothing can be sold, so every hour it spends
+   * empty (levels come only on change) is censored, up to and including the hour it is refilled.
+   */
+  observeLevel(lane: string, units: number, ts: number): void {
+    const since = this.#emptySince.get(lane);
+    if (units === 0) {
+      if (since === undefined) this.#emptySince.set(lane, ts);
+      this.history.censor(`lane:${lane}`, ts);
+    } else if (since !== undefined) {
+      this.#emptySince.delete(lane);
+      this.history.censorRange(`lane:${lane}`, since, ts);
+    }
+  }
+
   /** Forecasts every lane and door now (the schedule calls this every `everyMs`). */
   async run(): Promise<void> {
     await this.#queue;
     if (this.#closed) return;
     const now = this.#o.now();
     this.history.alive(now);
+    for (const [lane, since] of this.#emptySince) this.history.censorRange(`lane:${lane}`, since, now);
     this.#forecast(
       'lane-depletion',
       now,
