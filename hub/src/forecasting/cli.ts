@@ -12,16 +12,25 @@ import { DEFAULT_TRAIN, trainGlobalModel } from './engine/global-model.js';
 import type { WeightQuantization } from './engine/quantize.js';
 import { type Granularity, type Series, STEP_MS } from './engine/series.js';
 import { type EvaluationSetup, evaluateForecasting, reportMarkdown } from './evaluate.js';
+import { evaluateLanes, type LaneEvaluationSetup, laneDataUntil, lanesMarkdown, loadLaneData } from './lanes.js';
 
 export const FORECAST_USAGE = `  aisle-hub forecast eval --data FILE [options]
       Train the global model on each series up to the test period and score it by rolling origin
       against every baseline, as float32, float16 and uint8; writes report.md and report.json.
   aisle-hub forecast train --data FILE --key KEY.pem [options]
       Train on all of the data and write a signed model bundle (manifest.json + files).
+  aisle-hub forecast lanes --data FILE [--test-days 14] [--every 6] [--validate] [options]
+      Lane time to empty on a simulated store's lanes (the CSV of \`aisle-sim lanes\`): the model
+      trained on the history before the last --test-days, every forecaster's time to empty scored
+      against the simulator's truth at an origin every --every hours; writes report.md and
+      report.json. --validate drops the test period and scores the last history week instead (for
+      choosing options without looking at the test period). Lane defaults: --window 168
+      --hidden 128 --epochs 20 (the last week of history picks the epoch).
     Options: --task footfall|lane (footfall) --granularity hour|day (hour)
       --series-column series --time-column timestamp --value-column value
       --horizon N --window N --origins N --every N --epochs N --hidden 256,128 --seed N
       --stride N (steps between training origins, 1) --l2 X (kernel penalty, 1e-4)
+      --ensemble N (networks from N seeds, shipped as one model averaging them, 1)
       --holidays COUNTRY[-REGION] (e.g. AU-VIC: public holidays as a feature, from date-holidays)
       --quant float32|float16|uint8 (train, uint8) --key-id ID (hub) --out DIR --backend wasm|cpu
 `;
@@ -71,6 +80,7 @@ function setupFrom(values: Record<string, string | boolean | undefined>): Evalua
       epochs: integer(values.epochs as string | undefined, 'epochs', 40),
       seed: integer(values.seed as string | undefined, 'seed', 1),
       stride: integer(values.stride as string | undefined, 'stride', 1),
+      ensemble: integer(values.ensemble as string | undefined, 'ensemble', 1),
       l2: values.l2 === undefined ? 1e-4 : Number(values.l2),
       validationSteps: hourly ? 28 * 24 : 28,
     },
@@ -120,6 +130,67 @@ function publicHolidays(where: string, series: readonly Series[]): string[] {
   return [...dates].sort();
 }
 
+/** `forecast lanes`: lane defaults differ (four weeks of history hold a week's window, not two). */
+async function lanesCommand(data: string, values: Record<string, string | boolean | undefined>): Promise<number> {
+  const horizon = integer(values.horizon as string | undefined, 'horizon', 24);
+  const validationSteps = 7 * 24;
+  const setup: LaneEvaluationSetup = {
+    features: {
+      granularity: 'hour',
+      window: integer(values.window as string | undefined, 'window', 168),
+      horizon,
+      calendar: ['hour-of-day', 'day-of-week'],
+      scaling: 'mean-abs',
+      timeZone: 'UTC',
+    },
+    train: {
+      ...DEFAULT_TRAIN,
+      hidden: String(values.hidden ?? '128')
+        .split(',')
+        .map((h) => integer(h, 'hidden', 1)),
+      epochs: integer(values.epochs as string | undefined, 'epochs', 20),
+      seed: integer(values.seed as string | undefined, 'seed', 1),
+      stride: integer(values.stride as string | undefined, 'stride', 1),
+      ensemble: integer(values.ensemble as string | undefined, 'ensemble', 1),
+      l2: values.l2 === undefined ? 1e-4 : Number(values.l2),
+      validationSteps,
+    },
+    testHours: 24 * integer(values['test-days'] as string | undefined, 'test-days', 14),
+    every: integer(values.every as string | undefined, 'every', 6),
+  };
+  if (!(setup.train.l2 >= 0)) throw new UsageError('--l2 must be a number ≥ 0');
+  const quiet = values.quiet === true;
+  const log = (line: string) => {
+    if (!quiet) process.stderr.write(`${line}\n`);
+  };
+  const backendName = values.backend as TfBackend | undefined;
+  if (backendName !== undefined && !['wasm', 'cpu', 'tensorflow'].includes(backendName))
+    throw new UsageError('--backend must be wasm, cpu or tensorflow');
+  const backend = await selectBackend(backendName);
+  let lanes = await loadLaneData(data);
+  // Validation: the test period is dropped and the last history week is scored instead.
+  if (values.validate === true) lanes = laneDataUntil(lanes, lanes.hours - setup.testHours);
+  const scored = values.validate === true ? { ...setup, testHours: validationSteps } : setup;
+  log(`${lanes.lanes.length} lanes, ${lanes.hours} hours from ${data}; tfjs backend ${backend}`);
+  const bar = epochBar(setup.train.epochs, quiet);
+  const report = await evaluateLanes(lanes, scored, {
+    epoch: bar.update,
+    phase: (name) => {
+      if (name !== 'training') bar.stop();
+      log(name === 'training' ? 'training' : `scoring ${name}`);
+    },
+  });
+  bar.stop();
+  const out = String(values.out ?? 'lanes-report');
+  mkdirSync(out, { recursive: true });
+  const name = data.split('/').at(-1);
+  const title = `Lane time to empty${values.validate === true ? ' (validation: last history week)' : ''}: ${name}`;
+  writeFileSync(join(out, 'report.md'), lanesMarkdown(report, title));
+  writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  log(`wrote ${join(out, 'report.md')} and report.json`);
+  return 0;
+}
+
 export async function forecastCli(argv: readonly string[]): Promise<number> {
   try {
     const { values, positionals } = parseArgs({
@@ -142,11 +213,14 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
         quant: { type: 'string' },
         holidays: { type: 'string' },
         stride: { type: 'string' },
+        ensemble: { type: 'string' },
         l2: { type: 'string' },
         key: { type: 'string' },
         'key-id': { type: 'string' },
         out: { type: 'string' },
         backend: { type: 'string' },
+        'test-days': { type: 'string' },
+        validate: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -156,8 +230,10 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
       process.stdout.write(FORECAST_USAGE);
       return 0;
     }
-    if (command !== 'eval' && command !== 'train') throw new UsageError('forecast needs eval or train');
+    if (command !== 'eval' && command !== 'train' && command !== 'lanes')
+      throw new UsageError('forecast needs eval, train or lanes');
     if (values.data === undefined) throw new UsageError('--data FILE is required');
+    if (command === 'lanes') return await lanesCommand(values.data, values);
     let setup = setupFrom(values);
     if (!(setup.train.l2 >= 0)) throw new UsageError('--l2 must be a number ≥ 0');
     const backendName = values.backend as TfBackend | undefined;
