@@ -17,7 +17,7 @@ Usage:
       Check a JSON message against the wire contract; prints "valid", or "invalid" with the
       reason code and the first problem (with its JSON pointer). MESSAGE is one of:
       ${Object.keys(CODECS).join(', ')}
-  aisle-hub forecast eval|train --data FILE [options]
+  aisle-hub forecast eval|train|lanes --data FILE [options]  (or eval|train --hub-config FILE …)
       Forecasting models: evaluate against the baselines, or train and sign a bundle.
       aisle-hub forecast --help lists the options.
   aisle-hub --help | --version

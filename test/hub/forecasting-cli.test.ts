@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { KyselySeriesRepository, type SeriesItem, toSeriesItem } from '../../hub/src/ingest/series.repository.js';
+import { openSqlite } from '../../hub/src/storage/database.js';
 import { verifyBundle } from '../../protocols/src/model-bundle.js';
 
 const run = promisify(execFile);
@@ -102,10 +104,93 @@ describe('aisle-hub forecast', () => {
     expect(verifyBundle(manifest, files, new Map([['hub-1', publicKey]])).ok).toBe(true);
   }, 180_000);
 
+  it("trains from the telemetry a hub stored, on the site's local clock", async () => {
+    // A hub's SQLite store holding 10 weeks of door intervals, written as ingest writes them.
+    const hubData = join(dir, 'hub-data');
+    const db = await openSqlite(hubData);
+    const first = Date.parse('2026-01-04T23:00:00Z'); // Monday 00:00 in Berlin
+    const items: SeriesItem[] = [];
+    let seq = 0;
+    for (let t = 0; t < 24 * 70; t++)
+      for (const door of ['north', 'south']) {
+        seq++;
+        const hour = (t + 1) % 24;
+        const entered = (door === 'north' ? 30 : 10) * (hour >= 8 && hour <= 20 ? 2 : 0.2) + (seq % 3);
+        items.push(
+          toSeriesItem(
+            {
+              id: `0190a000-0000-7000-8000-${String(seq).padStart(12, '0')}`,
+              type: 'footfall.interval',
+              src: { site: 'berlin-1', device: 'gw-1' },
+              boot: 1,
+              seq,
+              ts: first + t * 3_600_000 + 30 * 60_000,
+              tq: 'ntp',
+              data: { door, in: Math.round(entered), out: 0, intervalMs: 3_600_000, occupancy: 0 },
+            },
+            'gw-1',
+            'live',
+          ),
+        );
+      }
+    await new KyselySeriesRepository(db).write(items);
+    await db.destroy();
+    const config = join(dir, 'hub.json');
+    writeFileSync(config, JSON.stringify({ dataDir: hubData }));
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const key = join(dir, 'hub-telemetry.pem');
+    writeFileSync(key, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const out = join(dir, 'telemetry-bundle');
+    await hub(
+      'train',
+      '--hub-config',
+      config,
+      '--site',
+      'berlin-1',
+      '--from',
+      '2026-01-05T00:00:00+01:00',
+      '--to',
+      '2026-03-16T00:00:00+01:00',
+      '--time-zone',
+      'Europe/Berlin',
+      '--version',
+      '2026.3.16',
+      '--out',
+      out,
+      '--key',
+      key,
+      '--key-id',
+      'hub-1',
+      ...small.filter((a) => a !== '7' && a !== '--origins'),
+    );
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ version: '2026.3.16', task: 'footfall' });
+    expect(manifest.features.timeZone).toBe('Europe/Berlin');
+    const golden = JSON.parse(readFileSync(join(out, 'golden.json'), 'utf8'));
+    expect(golden.input).toHaveLength(2); // one window per door
+    const files = new Map<string, Uint8Array>(
+      manifest.files.map((f: { path: string }) => [f.path, new Uint8Array(readFileSync(join(out, f.path)))]),
+    );
+    expect(verifyBundle(manifest, files, new Map([['hub-1', publicKey]])).ok).toBe(true);
+    await expect(
+      hub(
+        'train',
+        '--hub-config',
+        config,
+        '--site',
+        'berlin-1',
+        '--from',
+        '2026-01-05',
+        '--to',
+        '2026-03-16T00:00:00Z',
+      ),
+    ).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--from must be ISO 8601 with an offset') });
+  }, 180_000);
+
   it('exits 2 naming what is wrong', async () => {
     await expect(hub('eval')).rejects.toMatchObject({
       code: 2,
-      stderr: expect.stringContaining('--data FILE is required'),
+      stderr: expect.stringContaining('--data FILE or --hub-config FILE is required'),
     });
     await expect(hub('train', '--data', csv)).rejects.toMatchObject({
       code: 2,

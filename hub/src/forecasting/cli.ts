@@ -1,18 +1,24 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend, type TfBackend } from '@aisle/edge/tf-backend';
-import { encodeInput, type FeatureSpec, type ForecastTask, featureCount } from '@aisle/protocols';
+import { encodeInput, type FeatureSpec, type ForecastTask, featureCount, localClockMs } from '@aisle/protocols';
 import cliProgress from 'cli-progress';
 import Holidays from 'date-holidays';
+import { HubConfigError, loadHubConfig } from '../config.js';
+import { InfluxSeriesRepository } from '../ingest/influx-series.repository.js';
+import { KyselySeriesRepository } from '../ingest/series.repository.js';
+import { openSqlite } from '../storage/database.js';
+import { openPostgres } from '../storage/postgres.js';
 import { goldenFor, makeBundle, modelArtifacts } from './bundle.js';
-import { DEFAULT_COLUMNS, loadCsvDataset } from './dataset.js';
+import { type Dataset, DEFAULT_COLUMNS, loadCsvDataset } from './dataset.js';
 import { DEFAULT_TRAIN, trainGlobalModel } from './engine/global-model.js';
 import type { WeightQuantization } from './engine/quantize.js';
 import { type Granularity, type Series, STEP_MS } from './engine/series.js';
 import { type EvaluationSetup, evaluateForecasting, reportMarkdown } from './evaluate.js';
 import { evaluateLanes, type LaneEvaluationSetup, laneDataUntil, lanesMarkdown, loadLaneData } from './lanes.js';
+import { telemetryDataset } from './telemetry-dataset.js';
 
 export const FORECAST_USAGE = `  aisle-hub forecast eval --data FILE [options]
       Train the global model on each series up to the test period and score it by rolling origin
@@ -26,18 +32,87 @@ export const FORECAST_USAGE = `  aisle-hub forecast eval --data FILE [options]
       report.json. --validate drops the test period and scores the last history week instead (for
       choosing options without looking at the test period). Lane defaults: --window 168
       --hidden 128 --epochs 20 (the last week of history picks the epoch).
+  aisle-hub forecast eval|train --hub-config FILE --site S --from ISO --to ISO --time-zone ZONE [options]
+      The same from a hub's stored telemetry (--task lane: units picked per lane, hours a lane
+      stood empty left out; --task footfall: entries per door), read from the storage the hub
+      config names.
     Options: --task footfall|lane (footfall) --granularity hour|day (hour)
       --series-column series --time-column timestamp --value-column value
       --horizon N --window N --origins N --every N --epochs N --hidden 256,128 --seed N
       --stride N (steps between training origins, 1) --l2 X (kernel penalty, 1e-4)
       --ensemble N (networks from N seeds, shipped as one model averaging them, 1)
       --holidays COUNTRY[-REGION] (e.g. AU-VIC: public holidays as a feature, from date-holidays)
-      --quant float32|float16|uint8 (train, uint8) --key-id ID (hub) --out DIR --backend wasm|cpu
+      --quant float32|float16|uint8 (train, uint8) --key-id ID (hub) --version V (train: a timestamp)
+      --out DIR --backend wasm|cpu
 `;
 
 const TASKS: Record<string, ForecastTask> = { footfall: 'footfall', lane: 'lane-depletion', sku: 'sku-demand' };
 
 class UsageError extends Error {}
+
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** An instant given as ISO 8601 with its offset (`2024-10-01T00:00:00+02:00`, `…Z`). */
+function instant(text: string | undefined, name: string): number {
+  if (text === undefined) throw new UsageError(`--${name} ISO is required with --hub-config`);
+  const ms = ISO_WITH_OFFSET.test(text) ? Date.parse(text) : Number.NaN;
+  if (!Number.isFinite(ms))
+    throw new UsageError(`--${name} must be ISO 8601 with an offset (2024-10-01T00:00:00+02:00), got "${text}"`);
+  return ms;
+}
+
+/** `--time-zone ZONE` (the site's IANA zone): the local clock the series and the model's calendar run on. */
+function withTimeZone(setup: EvaluationSetup, zone: string | undefined): EvaluationSetup {
+  if (zone === undefined) return setup;
+  try {
+    localClockMs(0, zone);
+  } catch {
+    throw new UsageError(`--time-zone: unknown IANA time zone "${zone}"`);
+  }
+  return { ...setup, features: { ...setup.features, timeZone: zone } };
+}
+
+/**
+ * `--hub-config FILE --site S --from ISO --to ISO`: a dataset from the telemetry a hub stored, read
+ * where that hub's config keeps it, as the hub opens it: InfluxDB when `storage.series.kind` is
+ * `influx`, else the `series_items` table of PostgreSQL (`storage.relational.kind: postgres`) or of
+ * the SQLite file in `dataDir`.
+ */
+async function hubDataset(
+  values: Record<string, string | boolean | undefined>,
+  setup: EvaluationSetup,
+): Promise<Dataset> {
+  if (setup.task === 'sku-demand') throw new UsageError('--hub-config builds lane or footfall datasets');
+  const site = values.site;
+  if (typeof site !== 'string' || site === '') throw new UsageError('--site S is required with --hub-config');
+  const from = instant(values.from as string | undefined, 'from');
+  const to = instant(values.to as string | undefined, 'to');
+  if (!(to > from)) throw new UsageError('--to must be after --from');
+  const config = loadHubConfig(values['hub-config'] as string);
+  const options = {
+    site,
+    task: setup.task,
+    from,
+    to,
+    timeZone: setup.features.timeZone,
+    granularity: setup.features.granularity,
+  };
+  const { relational, series } = config.storage;
+  if (series.kind === 'influx' && series.url !== undefined)
+    return telemetryDataset(new InfluxSeriesRepository({ url: series.url, database: series.database }), options);
+  const postgres = relational.kind === 'postgres' && relational.url !== undefined;
+  // openSqlite would create an empty database where there is none: a wrong dataDir is an error.
+  if (!postgres && !existsSync(join(config.dataDir, 'hub.db')))
+    throw new UsageError(`--hub-config: no hub database at ${join(config.dataDir, 'hub.db')}`);
+  const db = postgres
+    ? await openPostgres(relational.url as string, { maxConnections: 2 })
+    : await openSqlite(config.dataDir);
+  try {
+    return await telemetryDataset(new KyselySeriesRepository(db), options);
+  } finally {
+    await db.destroy();
+  }
+}
 
 function integer(text: string | undefined, name: string, fallback: number): number {
   if (text === undefined) return fallback;
@@ -198,6 +273,12 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
       allowPositionals: true,
       options: {
         data: { type: 'string' },
+        'hub-config': { type: 'string' },
+        site: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        'time-zone': { type: 'string' },
+        version: { type: 'string' },
         task: { type: 'string' },
         granularity: { type: 'string' },
         'series-column': { type: 'string' },
@@ -232,19 +313,26 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
     }
     if (command !== 'eval' && command !== 'train' && command !== 'lanes')
       throw new UsageError('forecast needs eval, train or lanes');
-    if (values.data === undefined) throw new UsageError('--data FILE is required');
-    if (command === 'lanes') return await lanesCommand(values.data, values);
-    let setup = setupFrom(values);
+    if (values.data === undefined && (command === 'lanes' || values['hub-config'] === undefined))
+      throw new UsageError(
+        command === 'lanes' ? '--data FILE is required' : '--data FILE or --hub-config FILE is required',
+      );
+    if (command === 'lanes') return await lanesCommand(values.data as string, values);
+    let setup = withTimeZone(setupFrom(values), values['time-zone']);
     if (!(setup.train.l2 >= 0)) throw new UsageError('--l2 must be a number ≥ 0');
     const backendName = values.backend as TfBackend | undefined;
     if (backendName !== undefined && !['wasm', 'cpu', 'tensorflow'].includes(backendName))
       throw new UsageError('--backend must be wasm, cpu or tensorflow');
     const backend = await selectBackend(backendName);
-    const dataset = await loadCsvDataset(values.data, setup.features.granularity, {
-      series: values['series-column'] ?? DEFAULT_COLUMNS.series,
-      timestamp: values['time-column'] ?? DEFAULT_COLUMNS.timestamp,
-      value: values['value-column'] ?? DEFAULT_COLUMNS.value,
-    });
+    const source = values.data ?? `${values.site} telemetry (${values['hub-config']})`;
+    const dataset =
+      values['hub-config'] !== undefined
+        ? await hubDataset(values, setup)
+        : await loadCsvDataset(values.data as string, setup.features.granularity, {
+            series: values['series-column'] ?? DEFAULT_COLUMNS.series,
+            timestamp: values['time-column'] ?? DEFAULT_COLUMNS.timestamp,
+            value: values['value-column'] ?? DEFAULT_COLUMNS.value,
+          });
     if (values.holidays !== undefined) {
       const holidays = publicHolidays(values.holidays, dataset.series);
       setup = {
@@ -255,7 +343,7 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
     const log = (line: string) => {
       if (!values.quiet) process.stderr.write(`${line}\n`);
     };
-    log(`${dataset.series.length} series from ${values.data}; tfjs backend ${backend}`);
+    log(`${dataset.series.length} series from ${source}; tfjs backend ${backend}`);
     const out = values.out ?? (command === 'eval' ? 'forecast-report' : 'model-bundle');
     mkdirSync(out, { recursive: true });
     const keyId = values['key-id'] ?? 'hub';
@@ -280,7 +368,7 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
         },
       );
       bar.stop();
-      const title = `Forecast evaluation: ${setup.task}, ${values.data.split('/').at(-1)}`;
+      const title = `Forecast evaluation: ${setup.task}, ${source.split('/').at(-1)}`;
       writeFileSync(join(out, 'report.md'), reportMarkdown(report, title));
       writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
       log(`wrote ${join(out, 'report.md')} and report.json`);
@@ -296,7 +384,6 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
       { ...setup.train, onEpoch: bar.update },
     );
     bar.stop();
-    const last = trained.epochs[trained.bestEpoch];
     const artifacts = await modelArtifacts(trained.model);
     // Self-test inputs: the latest window of each series (at most 8), as the gateway encodes them.
     const width = featureCount(setup.features);
@@ -317,11 +404,15 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
       artifacts,
       {
         name: setup.task,
-        version: new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '.'),
+        version: values.version ?? new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '.'),
         task: setup.task,
         features: setup.features,
         quant,
-        metrics: { validationLoss: last?.validationLoss ?? 0, examples: trained.examples },
+        metrics: {
+          validationLoss: trained.validationLoss,
+          examples: trained.examples,
+          networks: trained.members.length,
+        },
         createdAt: Date.now(),
         intervals: trained.errors,
         ...(golden === undefined ? {} : { golden }),
@@ -333,6 +424,10 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
     log(`wrote the ${quant} bundle ${bundle.manifest.name}@${bundle.manifest.version} to ${out}`);
     return 0;
   } catch (error) {
+    if (error instanceof HubConfigError) {
+      process.stderr.write(`aisle-hub forecast: ${error.message}\n`);
+      return 2;
+    }
     if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       process.stderr.write(`aisle-hub forecast: ${(error as Error).message}\n${FORECAST_USAGE}`);
       return 2;
