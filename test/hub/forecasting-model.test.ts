@@ -12,6 +12,7 @@ import {
   buildExamples,
   DEFAULT_TRAIN,
   modelForecaster,
+  scaleOutputs,
   trainGlobalModel,
 } from '../../hub/src/forecasting/engine/global-model.js';
 import { rollingOrigin } from '../../hub/src/forecasting/engine/rolling-origin.js';
@@ -111,6 +112,15 @@ describe('global forecasting model', () => {
     expect(Array.from((loaded.predict(input) as tf.Tensor).dataSync())).toEqual(
       Array.from((pair.model.predict(input) as tf.Tensor).dataSync()),
     );
+    // A factor baked into the model scales every output, for a single network and an ensemble.
+    for (const m of [single.model, pair.model]) {
+      const before = Array.from((m.predict(input) as tf.Tensor).dataSync());
+      scaleOutputs(m, 1.25);
+      const after = Array.from((m.predict(input) as tf.Tensor).dataSync());
+      after.forEach((v, i) => {
+        expect(v).toBeCloseTo((before[i] as number) * 1.25, 4);
+      });
+    }
     for (const m of [single.model, pair.model, loaded]) m.dispose();
   }, 60_000);
 });

@@ -13,7 +13,7 @@ import { openSqlite } from '../storage/database.js';
 import { openPostgres } from '../storage/postgres.js';
 import { goldenFor, makeBundle, modelArtifacts } from './bundle.js';
 import { type Dataset, DEFAULT_COLUMNS, loadCsvDataset } from './dataset.js';
-import { DEFAULT_TRAIN, trainGlobalModel } from './engine/global-model.js';
+import { DEFAULT_TRAIN, intervalsOf, levelFactorOf, scaleOutputs, trainGlobalModel } from './engine/global-model.js';
 import type { WeightQuantization } from './engine/quantize.js';
 import { type Granularity, type Series, STEP_MS } from './engine/series.js';
 import { type EvaluationSetup, evaluateForecasting, reportMarkdown } from './evaluate.js';
@@ -384,6 +384,17 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
       { ...setup.train, onEpoch: bar.update },
     );
     bar.stop();
+    // Lanes: time to empty adds the hours up, so the shipped model forecasts the mean (see levelFactorOf).
+    const ends = dataset.series.map((s) => s.values.length);
+    const levelFactor =
+      setup.task === 'lane-depletion'
+        ? levelFactorOf(trained.model, dataset.series, setup.features, ends, setup.train.validationSteps, 6)
+        : 1;
+    if (levelFactor !== 1) scaleOutputs(trained.model, levelFactor);
+    const intervals =
+      levelFactor === 1
+        ? trained.errors
+        : intervalsOf(trained.model, dataset.series, setup.features, ends, setup.train);
     const artifacts = await modelArtifacts(trained.model);
     // Self-test inputs: the latest window of each series (at most 8), as the gateway encodes them.
     const width = featureCount(setup.features);
@@ -414,7 +425,7 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
           networks: trained.members.length,
         },
         createdAt: Date.now(),
-        intervals: trained.errors,
+        intervals,
         ...(golden === undefined ? {} : { golden }),
       },
       { keyId, privateKey },

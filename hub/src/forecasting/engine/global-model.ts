@@ -192,13 +192,32 @@ export async function trainGlobalModel(
           trained.map((t) => t.model),
           width,
         );
-  // Scaled errors of the chosen weights on the held-out origins (the training ones would be too
-  // optimistic): the interval of any later forecast, per step.
+  const { quantiles, meanAbsolute } = validationErrors(model, validation, spec);
+  return {
+    model,
+    epochs: first.epochs,
+    bestEpoch: first.best,
+    examples: train.count,
+    members: trained.map((t) => ({ seed: t.seed, bestEpoch: t.best, validationLoss: t.loss })),
+    validationLoss: validation.count === 0 ? first.loss : meanAbsolute,
+    errors: quantiles,
+  };
+}
+
+/**
+ * Scaled errors of a model on the held-out origins (the training ones would be too optimistic):
+ * their per-step quantiles are the interval of any later forecast, their mean the validation loss.
+ */
+function validationErrors(
+  model: tf.LayersModel,
+  validation: Examples,
+  spec: FeatureSpec,
+): { quantiles: ErrorQuantiles; meanAbsolute: number } {
   const errors: number[][] = [];
   let absolute = 0;
   if (validation.count > 0) {
     const predicted = tf.tidy(() =>
-      (model.predict(tf.tensor2d(validation.x, [validation.count, width])) as tf.Tensor).dataSync(),
+      (model.predict(tf.tensor2d(validation.x, [validation.count, featureCount(spec)])) as tf.Tensor).dataSync(),
     );
     for (let k = 0; k < validation.count; k++)
       errors.push(
@@ -210,14 +229,71 @@ export async function trainGlobalModel(
       );
   }
   return {
-    model,
-    epochs: first.epochs,
-    bestEpoch: first.best,
-    examples: train.count,
-    members: trained.map((t) => ({ seed: t.seed, bestEpoch: t.best, validationLoss: t.loss })),
-    validationLoss: validation.count === 0 ? first.loss : absolute / (validation.count * spec.horizon),
-    errors: errorQuantiles(errors, spec.horizon, INTERVAL_LEVEL),
+    quantiles: errorQuantiles(errors, spec.horizon, INTERVAL_LEVEL),
+    meanAbsolute: validation.count === 0 ? Number.NaN : absolute / (validation.count * spec.horizon),
   };
+}
+
+/** The prediction intervals of a model (e.g. after `scaleOutputs`) on the trainer's held-out origins. */
+export function intervalsOf(
+  model: tf.LayersModel,
+  series: readonly Series[],
+  spec: FeatureSpec,
+  ends: readonly number[],
+  options: TrainOptions,
+): ErrorQuantiles {
+  return validationErrors(model, buildExamples(series, spec, ends, options).validation, spec).quantiles;
+}
+
+/**
+ * Σ actual ÷ Σ forecast of the model over the last `hours` before each series' end (an origin every
+ * `every` steps, the whole horizon each): the factor that turns a model trained on absolute error,
+ * which forecasts each step's median, into one of the mean. Lane depletion needs the mean (time to
+ * empty adds the hours up), and few units an hour have a median below it.
+ */
+export function levelFactorOf(
+  model: tf.LayersModel,
+  series: readonly Series[],
+  spec: FeatureSpec,
+  ends: readonly number[],
+  hours: number,
+  every: number,
+): number {
+  const forecaster = modelForecaster(model, spec);
+  let actual = 0;
+  let forecast = 0;
+  series.forEach((s, i) => {
+    const end = ends[i] as number;
+    for (let origin = Math.max(spec.window, end - hours); origin + spec.horizon <= end; origin += every) {
+      const mean = forecaster.forecast(s.values.subarray(0, origin), spec.horizon, {
+        localMs: s.start + origin * STEP_MS[s.granularity],
+      });
+      for (let h = 0; h < spec.horizon; h++) {
+        const y = s.values[origin + h] as number;
+        if (Number.isNaN(y)) continue;
+        actual += y;
+        forecast += mean[h] as number;
+      }
+    }
+  });
+  return forecast > 0 ? actual / forecast : 1;
+}
+
+/**
+ * Multiplies the model's outputs by `factor` (> 0) inside the model: the last dense layer of every
+ * network (an ensemble's average of scaled outputs is the scaled average), so what is shipped and
+ * self-tested is exactly what forecasts.
+ */
+export function scaleOutputs(model: tf.LayersModel, factor: number): void {
+  if (!(factor > 0 && Number.isFinite(factor))) throw new RangeError(`output factor must be > 0, got ${factor}`);
+  const dense = model.layers.filter((l) => l.getClassName() === 'Dense');
+  // The last dense layer of each network: one whose output no dense layer reads.
+  const fedToDense = new Set<string>();
+  for (const layer of dense)
+    for (const node of (layer as unknown as { inboundNodes: Array<{ inboundLayers: tf.layers.Layer[] }> }).inboundNodes)
+      for (const from of node.inboundLayers) fedToDense.add(from.name);
+  const last = dense.filter((l) => !fedToDense.has(l.name));
+  for (const layer of last) layer.setWeights(layer.getWeights().map((w) => tf.tidy(() => w.mul(factor))));
 }
 
 /** One model whose output is the mean of the given networks' (same input), for tfjs to save and load as one. */
