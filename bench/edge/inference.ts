@@ -1,19 +1,17 @@
-import { fork } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { once } from 'node:events';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { selectBackend, type TfBackend } from '@aisle/edge/tf-backend';
 import type { ModelBundle } from '@aisle/hub/forecast-bundle';
-import { decodeOutput, encodeInput, type FeatureSpec, featureCount, intervalOf, windowScale } from '@aisle/protocols';
-import { bundleArtifacts, INTERVALS_JSON, parseIntervals, verifyBundle } from '@aisle/protocols/model-bundle';
+import { type FeatureSpec, featureCount } from '@aisle/protocols';
+import { verifyBundle } from '@aisle/protocols/model-bundle';
 import * as tf from '@tensorflow/tfjs';
-import { report, type Timing, time } from '../harness.js';
+import { report, time } from '../harness.js';
 import { type EdgeModel, type EdgeModelLoader, importLoadedModel } from './parts/edge-model-runner.js';
+import { askChild, gatewayRuns } from './parts/inference-children.js';
 import { windowsOf, writeBundle, writeSales } from './parts/inference-files.js';
-import type { GatewayReply, GatewayRequest } from './parts/inference-gateway.js';
+import type { GatewayReply } from './parts/inference-gateway.js';
 import {
   benchBundles,
   FOOTFALL_SPEC,
@@ -26,6 +24,7 @@ import {
 } from './parts/inference-model.js';
 import type { RssReply, RssRequest } from './parts/inference-rss.js';
 import { predictInOneBatch } from './parts/one-batch-predict.js';
+import { type Parts, predictParts } from './parts/predict-parts.js';
 
 /**
  * Edge inference: forecasts for every lane of a site in one batch, as the gateway runs them on
@@ -119,13 +118,6 @@ interface Details {
   readonly parts: Parts;
 }
 
-interface Parts {
-  readonly encode: number;
-  readonly tfjsModel: number;
-  readonly tidyWalk: number;
-  readonly decodeAndIntervals: number;
-}
-
 async function loadVerified(
   LoadedModel: EdgeModelLoader,
   bundle: ModelBundle,
@@ -174,61 +166,6 @@ async function batches(data: Data, sizes: readonly number[], rounds: number): Pr
   }
 }
 
-/**
- * Each part of `LoadedModel.predict` for 5,000 lanes alone, in its order (ms): encoding every
- * window; the tfjs model (input tensor, predict in one batch, output read); `tf.tidy` walking the
- * output Float32Array that `#run` returns from inside the tidy (tfjs looks for tensors to keep in
- * whatever a tidy returns, element by element); decoding and intervals per lane.
- */
-async function partsOf(data: Data, rounds: number): Promise<Parts> {
-  const bundle = data.bundles.lane;
-  const windows = data.windows.get(LANE_SPEC) as readonly Float64Array[];
-  const spec = bundle.manifest.features;
-  const width = featureCount(spec);
-  const rows = windows.length;
-  const input = new Float32Array(rows * width);
-  const encode = time(
-    () => {
-      for (let k = 0; k < rows; k++)
-        encodeInput(spec, windows[k] as Float64Array, data.origins[k] as number, input, k * width);
-    },
-    { rounds },
-  );
-  const raw = await tf.loadLayersModel(tf.io.fromMemory(bundleArtifacts(bundle.files) as tf.io.ModelArtifacts));
-  let output: Float32Array = new Float32Array(0);
-  let model: Timing;
-  try {
-    model = time(
-      () => {
-        const out = tf.tidy(() => raw.predict(tf.tensor2d(input, [rows, width]), { batchSize: rows }) as tf.Tensor);
-        output = out.dataSync() as Float32Array;
-        out.dispose();
-      },
-      { rounds },
-    );
-  } finally {
-    raw.dispose();
-  }
-  const walk = time(() => tf.tidy(() => output), { rounds });
-  const intervals = parseIntervals(bundle.files.get(INTERVALS_JSON) as Uint8Array, spec.horizon);
-  const scales = windows.map((w) => windowScale(spec, w));
-  const decode = time(
-    () => {
-      for (let k = 0; k < rows; k++) {
-        const mean = decodeOutput(output.subarray(k * spec.horizon, (k + 1) * spec.horizon), scales[k] as number);
-        intervalOf(mean, scales[k] as number, intervals);
-      }
-    },
-    { rounds },
-  );
-  return {
-    encode: msOf(encode.medianNs),
-    tfjsModel: msOf(model.medianNs),
-    tidyWalk: msOf(walk.medianNs),
-    decodeAndIntervals: msOf(decode.medianNs),
-  };
-}
-
 async function details(data: Data, rounds: number): Promise<Details> {
   const LoadedModel = await importLoadedModel();
   const loadMs = {
@@ -246,7 +183,17 @@ async function details(data: Data, rounds: number): Promise<Details> {
   };
   const laneCommittedMs = await batchOf(data.bundles.laneCommitted, LANE_SPEC);
   const footfallMs = await batchOf(data.bundles.footfall, FOOTFALL_SPEC);
-  return { loadMs, laneCommittedMs, footfallMs, parts: await partsOf(data, rounds) };
+  return {
+    loadMs,
+    laneCommittedMs,
+    footfallMs,
+    parts: await predictParts(
+      data.bundles.lane,
+      data.windows.get(LANE_SPEC) as readonly Float64Array[],
+      data.origins,
+      rounds,
+    ),
+  };
 }
 
 /** Largest difference between two backends' forecasts, as a share of the forecasts' range. */
@@ -264,68 +211,6 @@ function disagreement(a: readonly Float64Array[], b: readonly Float64Array[]): n
     }
   });
   return Number((worst / (max > min ? max - min : 1)).toExponential(2));
-}
-
-/** A fresh child process (`--expose-gc`) from parts/, one request, one reply. */
-function ask<Request extends object, Reply>(part: string, request: Request): Promise<Reply> {
-  const child = fork(fileURLToPath(new URL(`parts/${part}.js`, import.meta.url)), [], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: ['--expose-gc'],
-  });
-  const reply = once(child, 'message') as Promise<[Reply]>;
-  const exit = once(child, 'exit').then(([code]) => {
-    throw new Error(`${part} child exited with ${String(code)} before replying`);
-  });
-  child.send(request);
-  return Promise.race([reply.then(([message]) => message), exit]);
-}
-
-/** The bundle installed in a gateway data dir as its runtime keeps an applied offer. */
-function installModel(dataDir: string, bundle: ModelBundle): void {
-  const files = join(dataDir, 'models', 'files');
-  mkdirSync(files, { recursive: true });
-  for (const file of bundle.manifest.files)
-    writeFileSync(join(files, file.sha256), bundle.files.get(file.path) as Uint8Array);
-  const offered = { manifest: bundle.manifest, baseUrl: 'http://127.0.0.1/api/model-files/' };
-  writeFileSync(
-    join(dataDir, 'models', 'assignments.json'),
-    JSON.stringify({ seq: 1, tasks: { 'lane-depletion': { current: { offered } } } }),
-  );
-}
-
-/**
- * RSS and forecast runs of a real gateway with LANES lanes and two weeks of their sales in its
- * history, in four fresh processes: forecasting off, on without a model (the baseline), on with
- * the uint8 lane model installed (LoadedModel as it is), and the same with tfjs predict in one batch.
- */
-async function gatewayRuns(
-  dir: string,
-  bundle: ModelBundle,
-  shared: { salesPath: string; hours: number; keyId: string; publicKeyPem: string },
-): Promise<GatewayReply[]> {
-  const base = join(dir, 'gateway-base');
-  const request = (mode: GatewayRequest['mode'], role: GatewayRequest['role'], dataDir: string): GatewayRequest => ({
-    role,
-    mode,
-    dataDir,
-    lanes: LANES,
-    nowMs: ORIGIN_LOCAL_MS + 30 * 60_000,
-    ...shared,
-  });
-  const fillStart = performance.now();
-  await ask<GatewayRequest, unknown>('inference-gateway', request('no-model', 'fill', base));
-  process.stderr.write(
-    `edge inference bench: gateway history filled in ${Math.round(performance.now() - fillStart)} ms\n`,
-  );
-  const replies: GatewayReply[] = [];
-  for (const mode of ['forecasting-off', 'no-model', 'model', 'model-one-batch'] as const) {
-    const dataDir = join(dir, `gateway-${mode}`);
-    cpSync(base, dataDir, { recursive: true });
-    if (mode === 'model' || mode === 'model-one-batch') installModel(dataDir, bundle);
-    replies.push(await ask<GatewayRequest, GatewayReply>('inference-gateway', request(mode, 'measure', dataDir)));
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-  return replies;
 }
 
 async function run(dir: string): Promise<void> {
@@ -489,7 +374,7 @@ async function run(dir: string): Promise<void> {
   writeSales(shared.salesPath, sales);
   writeBundle(shared.bundleDir, lane.uint8);
   const rssOf = (backend: 'wasm' | 'cpu', oneBatch: boolean) =>
-    ask<RssRequest, RssReply>('inference-rss', { ...shared, backend, oneBatch });
+    askChild<RssRequest, RssReply>('inference-rss', { ...shared, backend, oneBatch });
   const rssWasm = await rssOf('wasm', true);
   const rssWasmCurrent = await rssOf('wasm', false);
   const rssCpu = await rssOf('cpu', true);
@@ -510,7 +395,14 @@ async function run(dir: string): Promise<void> {
   });
 
   const { salesPath, keyId, publicKeyPem } = shared;
-  const gateways = await gatewayRuns(dir, lane.uint8, { salesPath, hours, keyId, publicKeyPem });
+  const gateways = await gatewayRuns(dir, lane.uint8, {
+    salesPath,
+    hours,
+    keyId,
+    publicKeyPem,
+    lanes: LANES,
+    nowMs: ORIGIN_LOCAL_MS + 30 * 60_000,
+  });
   const byMode = new Map(gateways.map((g) => [g.mode, g]));
   const off = byMode.get('forecasting-off') as GatewayReply;
   const noModel = byMode.get('no-model') as GatewayReply;
