@@ -105,7 +105,7 @@ beforeAll(async () => {
   v2 = await testBundle({ signer, version: '2.0.0', seed: 2 });
   server.add(v1);
   server.add(v2);
-});
+}, 60_000);
 
 afterEach(async () => {
   server.requests.length = 0;

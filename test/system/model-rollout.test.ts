@@ -85,7 +85,7 @@ describe('model rollout: hub → gateways', async () => {
     for (const g of gateways.values()) await g.close();
     await hub.close();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 30_000);
   let token = '';
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${hub.httpUrl}${path}`, {

@@ -26,6 +26,10 @@ export class SeriesHistory {
   readonly #add: Database.Statement<[string, number, number]>;
   readonly #censor: Database.Statement<[string, number]>;
   readonly #alive: Database.Statement<[number]>;
+  readonly #aliveIn: Database.Statement<[number, number]>;
+  readonly #seriesIn: Database.Statement<[string, number, number]>;
+  readonly #prune: Database.Statement<[number]>;
+  readonly #pruneAlive: Database.Statement<[number]>;
   #lastAlive = Number.NaN;
 
   private constructor(db: Database.Database, options: HistoryOptions) {
@@ -38,6 +42,12 @@ export class SeriesHistory {
       'INSERT INTO steps (series, slot, value, censored) VALUES (?, ?, 0, 1) ON CONFLICT (series, slot) DO UPDATE SET censored = 1',
     );
     this.#alive = db.prepare('INSERT OR IGNORE INTO alive (slot) VALUES (?)');
+    this.#aliveIn = db.prepare('SELECT slot FROM alive WHERE slot >= ? AND slot < ?');
+    // One index seek per series on the (series, slot) key; rows as arrays.
+    this.#seriesIn = db.prepare('SELECT slot, value, censored FROM steps WHERE series = ? AND slot >= ? AND slot < ?');
+    this.#seriesIn.raw(true);
+    this.#prune = db.prepare('DELETE FROM steps WHERE slot < ?');
+    this.#pruneAlive = db.prepare('DELETE FROM alive WHERE slot < ?');
   }
 
   static open(path: string, options: HistoryOptions): SeriesHistory {
@@ -68,8 +78,8 @@ export class SeriesHistory {
     if (slot === this.#lastAlive) return;
     this.#lastAlive = slot;
     this.#alive.run(slot);
-    this.#db.prepare('DELETE FROM steps WHERE slot < ?').run(slot - this.#options.keepHours);
-    this.#db.prepare('DELETE FROM alive WHERE slot < ?').run(slot - this.#options.keepHours);
+    this.#prune.run(slot - this.#options.keepHours);
+    this.#pruneAlive.run(slot - this.#options.keepHours);
   }
 
   /** `value` more in the hour of `ts` (units sold, people in). */
@@ -98,24 +108,18 @@ export class SeriesHistory {
    * running or the series was censored.
    */
   windows(series: readonly string[], endSlot: number, hours: number): Map<string, Float64Array> {
-    const from = endSlot - hours;
-    const alive = new Uint8Array(hours);
-    for (const row of this.#db
-      .prepare('SELECT slot FROM alive WHERE slot >= ? AND slot < ?')
-      .iterate(from, endSlot) as Iterable<{ slot: number }>)
-      alive[row.slot - from] = 1;
     const out = new Map<string, Float64Array>();
+    if (series.length === 0) return out;
+    const from = endSlot - hours;
+    const alive = new Float64Array(hours).fill(Number.NaN);
+    for (const row of this.#aliveIn.iterate(from, endSlot) as Iterable<{ slot: number }>) alive[row.slot - from] = 0;
     for (const name of series) {
-      const values = new Float64Array(hours);
-      for (let i = 0; i < hours; i++) values[i] = alive[i] === 1 ? 0 : Number.NaN;
+      const values = alive.slice();
+      for (const [slot, value, censored] of this.#seriesIn.iterate(name, from, endSlot) as Iterable<
+        [number, number, number]
+      >)
+        values[slot - from] = censored === 1 ? Number.NaN : Math.max(0, value);
       out.set(name, values);
-    }
-    for (const row of this.#db
-      .prepare('SELECT series, slot, value, censored FROM steps WHERE slot >= ? AND slot < ?')
-      .iterate(from, endSlot) as Iterable<{ series: string; slot: number; value: number; censored: number }>) {
-      const values = out.get(row.series);
-      if (values === undefined) continue;
-      values[row.slot - from] = row.censored === 1 ? Number.NaN : Math.max(0, row.value);
     }
     return out;
   }

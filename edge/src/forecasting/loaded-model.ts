@@ -125,11 +125,20 @@ export class LoadedModel {
       );
   }
 
+  /**
+   * One `predict` over every row: tfjs-layers would otherwise predict in slices of 32, and on wasm
+   * each slice copies the whole input out of wasm memory (quadratic in the batch). The output is
+   * read outside `tidy`, which would walk the returned array element by element.
+   */
   #run(input: Float32Array, rows: number): Float32Array {
-    return tf.tidy(() => {
-      const out = this.#model.predict(tf.tensor2d(input, [rows, this.#inputs])) as tf.Tensor;
+    const out = tf.tidy(
+      () => this.#model.predict(tf.tensor2d(input, [rows, this.#inputs]), { batchSize: rows }) as tf.Tensor,
+    );
+    try {
       return out.dataSync() as Float32Array;
-    });
+    } finally {
+      out.dispose();
+    }
   }
 
   /**
