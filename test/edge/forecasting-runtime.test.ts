@@ -176,6 +176,33 @@ describe('forecasting runtime', () => {
     expect(laneTask(h)?.live).toMatchObject({ n: 2, baselineMae: 0 });
   });
 
+  it('runs a daily model on the same history (local days summed from hours)', async () => {
+    const h = await start();
+    feed(h);
+    const daily = await testBundle({
+      signer,
+      version: '1.0.0-daily',
+      task: 'footfall',
+      spec: {
+        granularity: 'day',
+        window: 7,
+        horizon: 7,
+        calendar: ['day-of-week'],
+        scaling: 'mean-abs',
+        timeZone: 'UTC',
+      },
+    });
+    server.add(daily);
+    await h.runtime.offer(offer(offered(daily)));
+    expect(h.runtime.state().lastOffer).toMatchObject({ version: '1.0.0-daily', outcome: 'active' });
+    await h.runtime.run();
+    const door = h.forecasts.find((f) => f.forecast.target.kind === 'door');
+    expect(door?.model?.version).toBe('1.0.0-daily');
+    expect(door?.forecast).toMatchObject({ task: 'footfall', stepMs: 86_400_000, start: T0 + 14 * 24 * HOUR });
+    expect(door?.forecast.mean).toHaveLength(7);
+    expect(door?.forecast.baseline).toEqual({ name: 'seasonal-naive-7', mean: new Array(7).fill(240) });
+  });
+
   it('resumes a cut download with a Range request', async () => {
     const h = await start();
     server.cutNextAfter = 100;
