@@ -47,6 +47,11 @@ const EDGE_TASKS = { 'lane-depletion': 'lane', footfall: 'door' } as const satis
 type EdgeTask = keyof typeof EDGE_TASKS;
 const isEdgeTask = (task: ForecastTask): task is EdgeTask => task in EDGE_TASKS;
 
+/** Series handled between two turns of the event loop in a forecast run. */
+const YIELD_EVERY = 500;
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Baseline intervals cover this share, like the models' (`INTERVAL_LEVEL` in the trainer). */
 const BASELINE_LEVEL = 0.8;
 
@@ -179,9 +184,7 @@ export class ForecastRuntime {
     const backend = await selectBackend(options.config.backend);
     const runtime = new ForecastRuntime(options, backend);
     await runtime.#restore();
-    runtime.#timer = setInterval(() => {
-      runtime.run().catch((error: unknown) => options.logger.error({ err: error }, 'forecast run failed'));
-    }, options.config.everyMs);
+    runtime.#timer = setInterval(() => void runtime.run(), options.config.everyMs);
     runtime.#timer.unref();
     options.logger.info({ backend }, 'forecasting runtime started');
     return runtime;
@@ -256,19 +259,28 @@ export class ForecastRuntime {
     }
   }
 
-  /** Forecasts every lane and door now (the schedule calls this every `everyMs`). */
-  async run(): Promise<void> {
-    await this.#queue;
+  /**
+   * Forecasts every lane and door now (the schedule calls this every `everyMs`), in turn with model
+   * offers: a model never switches in the middle of a run.
+   */
+  run(): Promise<void> {
+    this.#queue = this.#queue.then(() =>
+      this.#run().catch((error: unknown) => this.#o.logger.error({ err: error }, 'forecast run failed')),
+    );
+    return this.#queue;
+  }
+
+  async #run(): Promise<void> {
     if (this.#closed) return;
     const now = this.#o.now();
     this.history.alive(now);
     for (const [lane, since] of this.#emptySince) this.history.censorRange(`lane:${lane}`, since, now);
-    this.#forecast(
+    await this.#forecast(
       'lane-depletion',
       now,
       this.#o.lanes().map((l) => l.lane),
     );
-    this.#forecast('footfall', now, this.#o.doors());
+    await this.#forecast('footfall', now, this.#o.doors());
   }
 
   async close(): Promise<void> {
@@ -296,7 +308,7 @@ export class ForecastRuntime {
     };
   }
 
-  #forecast(task: EdgeTask, now: number, ids: readonly string[]): void {
+  async #forecast(task: EdgeTask, now: number, ids: readonly string[]): Promise<void> {
     const run = this.#tasks[task];
     const started = performance.now();
     const spec = this.#specFor(task);
@@ -308,11 +320,18 @@ export class ForecastRuntime {
     const steps = Math.max(spec.window, season * 2);
     const kind = EDGE_TASKS[task];
     const keys = ids.map((id) => `${kind}:${id}`);
-    const hourly = this.history.windows(keys, endSlot, steps * stepHours);
-    const histories = keys.map((k) => {
-      const h = hourly.get(k) as Float64Array;
-      return stepHours === 24 ? dailyOf(h) : h;
-    });
+    // Read and post-processed in slices, the event loop free in between (devices keep being heard);
+    // the model runs once over all of them.
+    const histories: Float64Array[] = [];
+    for (let from = 0; from < keys.length; from += YIELD_EVERY) {
+      if (from > 0) await yieldToLoop();
+      const slice = keys.slice(from, from + YIELD_EVERY);
+      const hourly = this.history.windows(slice, endSlot, steps * stepHours);
+      for (const k of slice) {
+        const h = hourly.get(k) as Float64Array;
+        histories.push(stepHours === 24 ? dailyOf(h) : h);
+      }
+    }
     // Local midnight or hour → UTC: the instant `now` minus how far the local clock is into the step.
     const startUtc = now - (localClockMs(now, spec.timeZone) - endSlot * HOUR_MS);
     const stepMs = stepHours * HOUR_MS;
@@ -323,7 +342,8 @@ export class ForecastRuntime {
     );
     const lanesNow = new Map(this.#o.lanes().map((l) => [l.lane, l.units]));
     const source = run.model === undefined ? baselineName(spec) : run.model.ref.name;
-    histories.forEach((history, k) => {
+    for (const [k, history] of histories.entries()) {
+      if (k > 0 && k % YIELD_EVERY === 0) await yieldToLoop();
       const id = ids[k] as string;
       const key = keys[k] as string;
       const baseline = baselineForecast(history, spec);
@@ -381,7 +401,7 @@ export class ForecastRuntime {
       }
       this.#summaries.set(key, summary);
       this.#o.emit(forecast, run.model?.ref, now);
-    });
+    }
     run.series = ids.length;
     run.lastRunAt = now;
     run.runMs = performance.now() - started;
