@@ -2,13 +2,13 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LoadedModel } from '@aisle/edge/loaded-model';
 import { selectBackend, type TfBackend } from '@aisle/edge/tf-backend';
 import type { ModelBundle } from '@aisle/hub/forecast-bundle';
 import { type FeatureSpec, featureCount } from '@aisle/protocols';
 import { verifyBundle } from '@aisle/protocols/model-bundle';
 import * as tf from '@tensorflow/tfjs';
 import { report, time } from '../harness.js';
-import { type EdgeModel, type EdgeModelLoader, importLoadedModel } from './parts/edge-model-runner.js';
 import { askChild, gatewayRuns } from './parts/inference-children.js';
 import { windowsOf, writeBundle, writeSales } from './parts/inference-files.js';
 import type { GatewayReply } from './parts/inference-gateway.js';
@@ -23,15 +23,15 @@ import {
   TRUSTED_KEY_ID,
 } from './parts/inference-model.js';
 import type { RssReply, RssRequest } from './parts/inference-rss.js';
-import { predictInOneBatch } from './parts/one-batch-predict.js';
 import { type Parts, predictParts } from './parts/predict-parts.js';
 
 /**
  * Edge inference: forecasts for every lane of a site in one batch, as the gateway runs them on
- * each schedule (`LoadedModel.predict`: encode every window into one Float32Array, one tfjs
- * `predict`, decode and intervals per lane), on the WebAssembly backend the gateway selects when
- * tfjs-node is absent (it does not install here), against the plain-JavaScript `cpu` backend
- * measured in the same process as the anchor.
+ * each schedule (`LoadedModel.predict`, imported from `@aisle/edge/loaded-model`: encode every
+ * window into one Float32Array, one tfjs `predict` over all rows, output read outside `tf.tidy`,
+ * decode and intervals per lane), on the WebAssembly backend the gateway selects when tfjs-node is
+ * absent (it does not install here), against the plain-JavaScript `cpu` backend measured in the
+ * same process as the anchor.
  *
  * Model: the production architecture with the committed Melbourne model's layers (MLP, hidden
  * [256, 128]) on the lane features (168 hours in, 24 out, hour and weekday one-hot: 199 inputs, as
@@ -42,23 +42,15 @@ import { type Parts, predictParts } from './parts/predict-parts.js';
  * `LoadedModel.load` (self-test against golden.json) as the gateway's does.
  * Data: 5,000 lanes of seeded Poisson hourly sales with a daily and weekly shape, some gaps.
  *
- * Two variants of the same code, both reported:
- * - `current`: `LoadedModel` as it is. Its tfjs `predict` runs without `batchSize`, i.e. in
- *   slices of 32 rows, each of which copies the whole input out of the wasm heap (quadratic in
- *   the batch on wasm; see parts/one-batch-predict.ts);
- * - `oneBatch`: the same `LoadedModel` code with tfjs `predict` over all rows at once
- *   (parts/one-batch-predict.ts patches tfjs in this process: the change proposed for
- *   `LoadedModel`, measured before it is made).
- *
- * Order: current on wasm then cpu (batches of 500 and 5,000, CURRENT_ROUNDS rounds: one batch
- * takes seconds); oneBatch on wasm (load times, batches, where the time goes, the other model
- * sizes) then cpu, then wasm for 5,000 lanes again (the oneBatch figure is the mean of both wasm
- * medians, so a change of machine load shows). Each timing is the median of its rounds (≥ 100 ms
- * each) after a warm-up. Then fresh child processes (`--expose-gc`, RSS after a GC):
- * - parts/inference-rss.ts: a process with only the model loaded, then after forecasting;
+ * Order: wasm (load times, batches of 500 and 5,000, where the time goes, the other model sizes),
+ * then cpu, then wasm for 5,000 lanes again (the wasm figure is the mean of both medians, so a
+ * change of machine load shows). Each timing is the median of its rounds (≥ 100 ms each) after a
+ * warm-up. Then fresh child processes (`--expose-gc`, RSS after a GC):
+ * - parts/inference-rss.ts: bare node, then tfjs and the edge's model code, then the model loaded,
+ *   then after forecasting every lane three times (wasm, and cpu beside);
  * - parts/inference-gateway.ts: a real `Gateway.start` with 5,000 lanes and two weeks of their
  *   sales in its forecasting history, with forecasting off, without a model, with the model
- *   installed in its data dir (current and oneBatch); RSS and its scheduled forecast run.
+ *   installed in its data dir; RSS and its scheduled forecast run.
  *
  * Target (issue acceptance): ≤ 1 s for 5,000 lanes on wasm, and ≥ 5× faster than cpu.
  */
@@ -67,7 +59,6 @@ const LANES = 5_000;
 const BATCHES = [500, 5_000] as const;
 const ROUNDS = 15;
 const CPU_ROUNDS = 7;
-const CURRENT_ROUNDS = 5;
 const LOADS = 5;
 const SEED = 7;
 /** The gateway's default `forecasting.goldenTolerance`. */
@@ -75,8 +66,6 @@ const TOLERANCE = 1e-3;
 const TARGET_MS = 1_000;
 const TARGET_SPEEDUP = 5;
 const RUN_LIMIT_MS = 30 * 60_000;
-
-type Variant = 'current' | 'oneBatch';
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -107,7 +96,7 @@ interface Batches {
   readonly means: readonly Float64Array[];
 }
 
-/** What the oneBatch variant measured on one backend beyond the batches. */
+/** What was measured on one backend beyond the batches. */
 interface Details {
   /** verify + load + self-test, median ms. */
   readonly loadMs: { readonly uint8: number; readonly float32: number };
@@ -118,26 +107,18 @@ interface Details {
   readonly parts: Parts;
 }
 
-async function loadVerified(
-  LoadedModel: EdgeModelLoader,
-  bundle: ModelBundle,
-  trusted: ReadonlyMap<string, KeyObject>,
-): Promise<EdgeModel> {
+async function loadVerified(bundle: ModelBundle, trusted: ReadonlyMap<string, KeyObject>): Promise<LoadedModel> {
   // As received: the manifest is JSON from the wire, not the signer's object.
   const checked = verifyBundle(JSON.parse(JSON.stringify(bundle.manifest)), bundle.files, trusted);
   if (!checked.ok) throw new Error(`bundle refused: ${checked.reason} ${checked.detail}`);
   return LoadedModel.load(checked.manifest, bundle.files, TOLERANCE);
 }
 
-async function medianLoadMs(
-  LoadedModel: EdgeModelLoader,
-  bundle: ModelBundle,
-  trusted: ReadonlyMap<string, KeyObject>,
-): Promise<number> {
+async function medianLoadMs(bundle: ModelBundle, trusted: ReadonlyMap<string, KeyObject>): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i <= LOADS; i++) {
     const start = performance.now();
-    const model = await loadVerified(LoadedModel, bundle, trusted);
+    const model = await loadVerified(bundle, trusted);
     const ms = performance.now() - start;
     model.dispose();
     if (i > 0) times.push(ms); // the first load warms up
@@ -152,7 +133,7 @@ async function useBackend(backend: TfBackend): Promise<void> {
 
 async function batches(data: Data, sizes: readonly number[], rounds: number): Promise<Batches> {
   const laneWindows = data.windows.get(LANE_SPEC) as readonly Float64Array[];
-  const model = await loadVerified(await importLoadedModel(), data.bundles.lane, data.trusted);
+  const model = await loadVerified(data.bundles.lane, data.trusted);
   try {
     const ms = new Map<number, number>();
     for (const n of sizes) {
@@ -167,13 +148,12 @@ async function batches(data: Data, sizes: readonly number[], rounds: number): Pr
 }
 
 async function details(data: Data, rounds: number): Promise<Details> {
-  const LoadedModel = await importLoadedModel();
   const loadMs = {
-    uint8: await medianLoadMs(LoadedModel, data.bundles.lane, data.trusted),
-    float32: await medianLoadMs(LoadedModel, data.bundles.laneFloat32, data.trusted),
+    uint8: await medianLoadMs(data.bundles.lane, data.trusted),
+    float32: await medianLoadMs(data.bundles.laneFloat32, data.trusted),
   };
   const batchOf = async (bundle: ModelBundle, spec: FeatureSpec): Promise<number> => {
-    const model = await loadVerified(LoadedModel, bundle, data.trusted);
+    const model = await loadVerified(bundle, data.trusted);
     try {
       const windows = data.windows.get(spec) as readonly Float64Array[];
       return msOf(time(() => model.predict(windows, data.origins), { rounds }).medianNs);
@@ -254,18 +234,11 @@ async function run(dir: string): Promise<void> {
       if (Number.isNaN(v)) missing++;
       else observed += v;
 
-  const current: Record<'wasm' | 'cpu', Batches> = {
-    wasm: await batches(data, BATCHES, CURRENT_ROUNDS),
-    cpu: await useBackend('cpu').then(() => batches(data, BATCHES, CURRENT_ROUNDS)),
-  };
-  const undo = predictInOneBatch(tf);
-  await useBackend('wasm');
   const wasm = { ...(await batches(data, BATCHES, ROUNDS)), ...(await details(data, ROUNDS)) };
   await useBackend('cpu');
   const cpu = { ...(await batches(data, BATCHES, CPU_ROUNDS)), ...(await details(data, CPU_ROUNDS)) };
   await useBackend('wasm');
   const wasmAfterMs = (await batches(data, [LANES], ROUNDS)).ms.get(LANES) as number;
-  undo();
 
   const common = {
     wasmFlags,
@@ -283,18 +256,15 @@ async function run(dir: string): Promise<void> {
       missingShare: round3(missing / (LANES * LANE_SPEC.window)),
       seed: SEED,
     },
-    rounds: { current: CURRENT_ROUNDS, wasm: ROUNDS, cpu: CPU_ROUNDS },
+    rounds: { wasm: ROUNDS, cpu: CPU_ROUNDS },
     loadAvg1m: round1(loadavg()[0] ?? 0),
   };
   const target = `≤ ${TARGET_MS} ms per ${LANES}-lane batch on wasm and ratio (cpu ms ÷ wasm ms) ≥ ${TARGET_SPEEDUP}`;
   const model = `MLP ${featureCount(LANE_SPEC)}→${HIDDEN.join('→')}→${LANE_SPEC.horizon}, uint8 bundle`;
-  const speed = (variant: Variant, n: number, wasmMs: number, cpuMs: number, extra: Record<string, unknown>) =>
+  const speed = (n: number, wasmMs: number, cpuMs: number, extra: Record<string, unknown>) =>
     report({
       bench: 'edge/inference',
-      figure:
-        variant === 'current'
-          ? `forecasts for ${n} lanes in one batch, LoadedModel.predict as it is (encode, tfjs predict in its default batches of 32, decode, intervals; ${model}), tfjs wasm`
-          : `forecasts for ${n} lanes in one batch, LoadedModel.predict with tfjs predict over all rows at once (the proposed change; ${model}), tfjs wasm`,
+      figure: `forecasts for ${n} lanes in one batch, LoadedModel.predict as the gateway runs it (encode, one tfjs predict over all rows, output read outside tidy, decode, intervals; ${model}), tfjs wasm`,
       value: seriesPerSecond(wasmMs, n),
       unit: 'series/s',
       anchor: {
@@ -304,34 +274,25 @@ async function run(dir: string): Promise<void> {
       },
       ratio: round1(cpuMs / wasmMs),
       ...(n === LANES ? { target, met: wasmMs <= TARGET_MS && cpuMs / wasmMs >= TARGET_SPEEDUP } : {}),
-      variant,
       batchMs: { wasm: wasmMs, cpu: cpuMs },
       ...extra,
       ...common,
     });
 
-  for (const n of BATCHES)
-    speed('current', n, current.wasm.ms.get(n) as number, current.cpu.ms.get(n) as number, {
-      backendsDisagreeBy: disagreement(current.wasm.means, current.cpu.means),
-    });
   const wasm5k = round1(((wasm.ms.get(LANES) as number) + wasmAfterMs) / 2);
-  const cpu5k = cpu.ms.get(LANES) as number;
   const whereTheTimeGoes = (r: typeof wasm) => ({
     ...r.parts,
-    sum: round1(r.parts.encode + r.parts.tfjsModel + r.parts.tidyWalk + r.parts.decodeAndIntervals),
+    sum: round1(r.parts.encode + r.parts.tfjsModel + r.parts.decodeAndIntervals),
   });
-  speed('oneBatch', 500, wasm.ms.get(500) as number, cpu.ms.get(500) as number, {});
-  speed('oneBatch', LANES, wasm5k, cpu5k, {
+  speed(500, wasm.ms.get(500) as number, cpu.ms.get(500) as number, {});
+  speed(LANES, wasm5k, cpu.ms.get(LANES) as number, {
     wasmBeforeAfterMs: [wasm.ms.get(LANES), wasmAfterMs],
     whereTheTimeGoesMs: { wasm: whereTheTimeGoes(wasm), cpu: whereTheTimeGoes(cpu) },
-    // Without the tidy walk too (the second proposed change): this batch less the walk, measured alone.
-    projectedWithoutTidyWalkMs: round1(wasm5k - wasm.parts.tidyWalk),
     backendsDisagreeBy: disagreement(wasm.means, cpu.means),
-    currentVsOneBatchDisagreeBy: disagreement(current.wasm.means, wasm.means),
   });
   report({
     bench: 'edge/inference',
-    figure: `forecasts for ${LANES} lanes with the committed lane model's size (MLP ${featureCount(LANE_SPEC)}→${LANE_MODEL_HIDDEN.join('→')}→${LANE_SPEC.horizon}), oneBatch, tfjs wasm`,
+    figure: `forecasts for ${LANES} lanes with the committed lane model's size (MLP ${featureCount(LANE_SPEC)}→${LANE_MODEL_HIDDEN.join('→')}→${LANE_SPEC.horizon}), tfjs wasm`,
     value: seriesPerSecond(wasm.laneCommittedMs, LANES),
     unit: 'series/s',
     anchor: { name: 'same on tfjs cpu', value: seriesPerSecond(cpu.laneCommittedMs, LANES), unit: 'series/s' },
@@ -341,7 +302,7 @@ async function run(dir: string): Promise<void> {
   });
   report({
     bench: 'edge/inference',
-    figure: `forecasts for ${LANES} series with the committed footfall model's shape (window 336: ${featureCount(FOOTFALL_SPEC)} inputs), oneBatch, tfjs wasm`,
+    figure: `forecasts for ${LANES} series with the committed footfall model's shape (window 336: ${featureCount(FOOTFALL_SPEC)} inputs), tfjs wasm`,
     value: seriesPerSecond(wasm.footfallMs, LANES),
     unit: 'series/s',
     anchor: { name: 'same on tfjs cpu', value: seriesPerSecond(cpu.footfallMs, LANES), unit: 'series/s' },
@@ -373,11 +334,9 @@ async function run(dir: string): Promise<void> {
   };
   writeSales(shared.salesPath, sales);
   writeBundle(shared.bundleDir, lane.uint8);
-  const rssOf = (backend: 'wasm' | 'cpu', oneBatch: boolean) =>
-    askChild<RssRequest, RssReply>('inference-rss', { ...shared, backend, oneBatch });
-  const rssWasm = await rssOf('wasm', true);
-  const rssWasmCurrent = await rssOf('wasm', false);
-  const rssCpu = await rssOf('cpu', true);
+  const rssOf = (backend: 'wasm' | 'cpu') => askChild<RssRequest, RssReply>('inference-rss', { ...shared, backend });
+  const rssWasm = await rssOf('wasm');
+  const rssCpu = await rssOf('cpu');
   report({
     bench: 'edge/inference',
     figure: `RSS of a fresh process with the uint8 lane model loaded (tfjs wasm, verified and self-tested)`,
@@ -389,7 +348,7 @@ async function run(dir: string): Promise<void> {
       unit: 'MiB',
     },
     ratio: round3(rssWasm.mib.loaded / rssWasm.mib.runtime),
-    stagesMiB: { wasmOneBatch: rssWasm.mib, wasmCurrent: rssWasmCurrent.mib, cpuOneBatch: rssCpu.mib },
+    stagesMiB: { wasm: rssWasm.mib, cpu: rssCpu.mib },
     tensorBytes: rssWasm.tensorBytes,
     ...common,
   });
@@ -407,7 +366,6 @@ async function run(dir: string): Promise<void> {
   const off = byMode.get('forecasting-off') as GatewayReply;
   const noModel = byMode.get('no-model') as GatewayReply;
   const withModel = byMode.get('model') as GatewayReply;
-  const oneBatch = byMode.get('model-one-batch') as GatewayReply;
   report({
     bench: 'edge/inference',
     figure: `RSS of the gateway (Gateway.start, ${LANES} lanes, two weeks of their sales in its history) with the uint8 lane model installed, verified and self-tested at start, after two forecast runs`,
@@ -425,13 +383,12 @@ async function run(dir: string): Promise<void> {
   });
   report({
     bench: 'edge/inference',
-    figure: `the gateway's scheduled forecast run (forecasting.run(): ${LANES} lane windows from SQLite, one batch through the model, seasonal naive beside, a forecast item per lane into the outbox), uint8 lane model, LoadedModel as it is, tfjs wasm`,
+    figure: `the gateway's scheduled forecast run (forecasting.run(): ${LANES} lane windows from SQLite, one batch through the model, seasonal naive beside, a forecast item per lane into the outbox), uint8 lane model, tfjs wasm`,
     value: median(withModel.runMs),
     unit: 'ms',
     anchor: { name: 'the same run without a model (seasonal naive only)', value: median(noModel.runMs), unit: 'ms' },
     ratio: round3(median(withModel.runMs) / median(noModel.runMs)),
     runsMs: Object.fromEntries(gateways.map((g) => [g.mode, g.runMs])),
-    withOneBatchPredictMs: median(oneBatch.runMs),
     laneTask: Object.fromEntries(gateways.map((g) => [g.mode, g.lane])),
     forecastRows: Object.fromEntries(gateways.map((g) => [g.mode, g.forecastRows])),
     backend: withModel.backend,

@@ -37,8 +37,8 @@ function installModel(dataDir: string, bundle: ModelBundle): void {
 
 /**
  * RSS and forecast runs of a real gateway with `lanes` lanes and two weeks of their sales in its
- * history, in four fresh processes: forecasting off, on without a model (the baseline), on with
- * the uint8 lane model installed (LoadedModel as it is), and the same with tfjs predict in one batch.
+ * history, in three fresh processes: forecasting off, on without a model (the baseline), and on
+ * with the uint8 lane model installed.
  */
 export async function gatewayRuns(
   dir: string,
@@ -58,10 +58,10 @@ export async function gatewayRuns(
     `edge inference bench: gateway history filled in ${Math.round(performance.now() - fillStart)} ms\n`,
   );
   const replies: GatewayReply[] = [];
-  for (const mode of ['forecasting-off', 'no-model', 'model', 'model-one-batch'] as const) {
+  for (const mode of ['forecasting-off', 'no-model', 'model'] as const) {
     const dataDir = join(dir, `gateway-${mode}`);
     cpSync(base, dataDir, { recursive: true });
-    if (mode === 'model' || mode === 'model-one-batch') installModel(dataDir, bundle);
+    if (mode === 'model') installModel(dataDir, bundle);
     replies.push(await askChild<GatewayRequest, GatewayReply>('inference-gateway', request(mode, 'measure', dataDir)));
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -17,7 +17,7 @@ import { readSales } from './inference-files.js';
 
 export interface GatewayRequest {
   readonly role: 'fill' | 'measure';
-  readonly mode: 'forecasting-off' | 'no-model' | 'model' | 'model-one-batch';
+  readonly mode: 'forecasting-off' | 'no-model' | 'model';
   readonly dataDir: string;
   readonly lanes: number;
   readonly salesPath: string;
@@ -63,10 +63,6 @@ async function serve(request: GatewayRequest): Promise<GatewayReply | undefined>
     import('@aisle/edge/config'),
     import('pino'),
   ]);
-  if (request.mode === 'model-one-batch') {
-    const tf = await import('@tensorflow/tfjs');
-    (await import('./one-batch-predict.js')).predictInOneBatch(tf);
-  }
   const config = parseConfig({
     site: 'store-bench',
     gateway: 'gw-bench',

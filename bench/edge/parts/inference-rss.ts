@@ -5,7 +5,7 @@ import { readBundle, readSales, windowsOf } from './inference-files.js';
  * The memory child of `edge/inference` (bench/edge/inference.ts): a fresh process (run with
  * `--expose-gc`) that loads one model the way the gateway does and reports its RSS at each stage,
  * so the numbers carry nothing of the bench's own work. Stages: bare (node and this file), runtime
- * (tfjs, the backend, the edge's model code), model loaded (bundle read, verified, loaded,
+ * (tfjs, the backend, the edge's model code: `@aisle/edge/loaded-model`), model loaded (bundle read, verified, loaded,
  * self-tested; the file bytes dropped as the gateway drops them), after forecasting every lane
  * three times (windows in memory), and the peak.
  */
@@ -20,8 +20,6 @@ export interface RssRequest {
   readonly keyId: string;
   readonly publicKeyPem: string;
   readonly tolerance: number;
-  /** tfjs `predict` over all rows at once (parts/one-batch-predict.ts). */
-  readonly oneBatch: boolean;
 }
 
 export interface RssReply {
@@ -49,9 +47,7 @@ async function measure(request: RssRequest): Promise<RssReply> {
   const tf = await import('@tensorflow/tfjs');
   const { selectBackend } = await import('@aisle/edge/tf-backend');
   const { verifyBundle } = await import('@aisle/protocols/model-bundle');
-  const { importLoadedModel } = await import('./edge-model-runner.js');
-  const LoadedModel = await importLoadedModel();
-  if (request.oneBatch) (await import('./one-batch-predict.js')).predictInOneBatch(tf);
+  const { LoadedModel } = await import('@aisle/edge/loaded-model');
   const backend = await selectBackend(request.backend);
   const runtime = settledMiB();
 

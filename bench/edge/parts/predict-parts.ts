@@ -10,15 +10,13 @@ const msOf = (ns: number): number => Math.round(ns / 1e3) / 1e3;
 export interface Parts {
   readonly encode: number;
   readonly tfjsModel: number;
-  readonly tidyWalk: number;
   readonly decodeAndIntervals: number;
 }
 
 /**
  * Each part of `LoadedModel.predict` over `windows` alone, in its order (ms): encoding every
- * window; the tfjs model (input tensor, predict in one batch, output read); `tf.tidy` walking the
- * output Float32Array that `#run` returns from inside the tidy (tfjs looks for tensors to keep in
- * whatever a tidy returns, element by element); decoding and intervals per lane.
+ * window; the tfjs model as `LoadedModel.#run` calls it (input tensor, predict in one batch inside
+ * a tidy, output read outside it); decoding and intervals per lane.
  */
 export async function predictParts(
   bundle: ModelBundle,
@@ -52,7 +50,6 @@ export async function predictParts(
   } finally {
     raw.dispose();
   }
-  const walk = time(() => tf.tidy(() => output), { rounds });
   const intervals = parseIntervals(bundle.files.get(INTERVALS_JSON) as Uint8Array, spec.horizon);
   const scales = windows.map((w) => windowScale(spec, w));
   const decode = time(
@@ -67,7 +64,6 @@ export async function predictParts(
   return {
     encode: msOf(encode.medianNs),
     tfjsModel: msOf(model.medianNs),
-    tidyWalk: msOf(walk.medianNs),
     decodeAndIntervals: msOf(decode.medianNs),
   };
 }
