@@ -38,7 +38,8 @@ export const FORECAST_USAGE = `  aisle-hub forecast eval --data FILE [options]
       config names.
     Options: --task footfall|lane (footfall) --granularity hour|day (hour)
       --series-column series --time-column timestamp --value-column value
-      --horizon N --window N --origins N --every N --epochs N --hidden 256,128 --seed N
+      --horizon N --window N (336; hourly lanes 168) --origins N --every N --epochs N (40; lanes 20)
+      --hidden 256,128 (hourly lanes 128) --seed N
       --stride N (steps between training origins, 1) --l2 X (kernel penalty, 1e-4)
       --ensemble N (networks from N seeds, shipped as one model averaging them, 1)
       --holidays COUNTRY[-REGION] (e.g. AU-VIC: public holidays as a feature, from date-holidays)
@@ -127,16 +128,18 @@ function setupFrom(values: Record<string, string | boolean | undefined>): Evalua
   const granularity = String(values.granularity ?? 'hour') as Granularity;
   if (granularity !== 'hour' && granularity !== 'day') throw new UsageError(`--granularity must be hour or day`);
   const hourly = granularity === 'hour';
+  // Hourly lanes: the configuration `forecast lanes` evaluated (docs/forecasting/lanes-demo).
+  const lanes = hourly && task === 'lane-depletion';
   const horizon = integer(values.horizon as string | undefined, 'horizon', hourly ? 24 : 7);
   const features: FeatureSpec = {
     granularity,
-    window: integer(values.window as string | undefined, 'window', hourly ? 336 : 56),
+    window: integer(values.window as string | undefined, 'window', lanes ? 168 : hourly ? 336 : 56),
     horizon,
     calendar: hourly ? ['hour-of-day', 'day-of-week'] : ['day-of-week', 'day-of-month', 'month'],
     scaling: 'mean-abs',
     timeZone: 'UTC',
   };
-  const hidden = String(values.hidden ?? '256,128')
+  const hidden = String(values.hidden ?? (lanes ? '128' : '256,128'))
     .split(',')
     .map((h) => integer(h, 'hidden', 1));
   return {
@@ -152,12 +155,12 @@ function setupFrom(values: Record<string, string | boolean | undefined>): Evalua
     train: {
       ...DEFAULT_TRAIN,
       hidden,
-      epochs: integer(values.epochs as string | undefined, 'epochs', 40),
+      epochs: integer(values.epochs as string | undefined, 'epochs', lanes ? 20 : 40),
       seed: integer(values.seed as string | undefined, 'seed', 1),
       stride: integer(values.stride as string | undefined, 'stride', 1),
       ensemble: integer(values.ensemble as string | undefined, 'ensemble', 1),
       l2: values.l2 === undefined ? 1e-4 : Number(values.l2),
-      validationSteps: hourly ? 28 * 24 : 28,
+      validationSteps: lanes ? 7 * 24 : hourly ? 28 * 24 : 28,
     },
     reference: hourly ? 'seasonal-naive-168' : 'seasonal-naive-7',
   };
