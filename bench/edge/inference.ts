@@ -389,6 +389,7 @@ async function run(dir: string): Promise<void> {
     anchor: { name: 'the same run without a model (seasonal naive only)', value: median(noModel.runMs), unit: 'ms' },
     ratio: round3(median(withModel.runMs) / median(noModel.runMs)),
     runsMs: Object.fromEntries(gateways.map((g) => [g.mode, g.runMs])),
+    longestLoopBlockMs: Object.fromEntries(gateways.map((g) => [g.mode, g.loopMaxMs])),
     laneTask: Object.fromEntries(gateways.map((g) => [g.mode, g.lane])),
     forecastRows: Object.fromEntries(gateways.map((g) => [g.mode, g.forecastRows])),
     backend: withModel.backend,

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { readSales } from './inference-files.js';
 
 /**
@@ -12,7 +13,8 @@ import { readSales } from './inference-files.js';
  * - `measure`: starts the gateway as `mode` says (forecasting off; on without a model; on with the
  *   model the parent installed in `models/`, which `Gateway.start` verifies, loads and self-tests),
  *   settles, then runs the forecast schedule twice (`forecasting.run()`: history windows from
- *   SQLite, one batch per task, baseline beside, a forecast item per lane into the outbox).
+ *   SQLite, one batch per task, baseline beside, a forecast item per lane into the outbox), timing
+ *   each and watching the event loop's longest wait during it.
  */
 
 export interface GatewayRequest {
@@ -38,6 +40,8 @@ export interface GatewayReply {
   };
   /** Wall ms of each `forecasting.run()` (every lane and door, one batch per task). */
   readonly runMs: readonly number[];
+  /** The longest the event loop waited during each run (ms, sampled every 10 ms): its longest block. */
+  readonly loopMaxMs: readonly number[];
   readonly startMs: number;
   /** What the gateway reports about its lane task after the runs. */
   readonly lane?: { readonly model: string | null; readonly series: number; readonly runMs?: number };
@@ -106,12 +110,19 @@ async function serve(request: GatewayRequest): Promise<GatewayReply | undefined>
     }
     const started = settledMiB();
     const runMs: number[] = [];
+    const loopMaxMs: number[] = [];
     const depth0 = gateway.outbox.stats().depth;
     if (gateway.forecasting !== undefined)
       for (let i = 0; i < 2; i++) {
+        const loop = monitorEventLoopDelay({ resolution: 10 });
+        loop.enable();
         const t0 = performance.now();
         await gateway.forecasting.run();
         runMs.push(Math.round(performance.now() - t0));
+        // One more turn, so a block at the end of the run is sampled too.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        loop.disable();
+        loopMaxMs.push(Math.round(loop.max / 1e6));
       }
     // The forecasts are committed by the append buffer after the run: wait for them (bounded).
     const expected = depth0 + runMs.length * request.lanes;
@@ -124,6 +135,7 @@ async function serve(request: GatewayRequest): Promise<GatewayReply | undefined>
       mode: request.mode,
       mib: { bare, started, afterRuns, peak: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10 },
       runMs,
+      loopMaxMs,
       startMs,
       ...(lane === undefined
         ? {}
