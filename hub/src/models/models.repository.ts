@@ -1,5 +1,6 @@
 import type { ForecastTask, ModelManifest, Quantization } from '@aisle/protocols';
 import type { HubDatabase } from '../storage/database.js';
+import type { Database } from '../storage/schema.js';
 import type { AssignedModel, Rollout, RolloutStatus } from './engine/rollout.js';
 
 export interface ModelRecord {
@@ -191,18 +192,7 @@ export class KyselyModelsRepository implements ModelsRepository {
   }
 }
 
-function toModel(row: {
-  name: string;
-  version: string;
-  task: string;
-  quant: string;
-  bundle_id: string;
-  manifest: string;
-  bytes: number;
-  created_at: number;
-  registered_at: number;
-  registered_by: string;
-}): ModelRecord {
+function toModel(row: Database['models']): ModelRecord {
   return {
     name: row.name,
     version: row.version,
