@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { applyEnvOverrides } from '@aisle/edge/config';
-import { Level, schemaProblems } from '@aisle/protocols';
+import { LatLon, Level, schemaProblems } from '@aisle/protocols';
 import { type Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
@@ -174,6 +174,39 @@ export const HubConfig = Type.Object({
         },
         { default: {} },
       ),
+    },
+    { default: {} },
+  ),
+  replenishment: Type.Object(
+    {
+      autoApprove: Type.Object(
+        {
+          /**
+           * A store-order line is approved without a human when its quantity is at most this many
+           * times the SKU's typical quantity at the site (the median of its last `history` delivered
+           * lines); 0 sends every order to a human.
+           */
+          maxFactor: Type.Number({ minimum: 0, maximum: 1000, default: 1.5 }),
+          /** How many of the SKU's latest delivered lines make its typical quantity. */
+          history: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }),
+          /** Fewer delivered lines than this: no typical quantity yet, a human approves. */
+          minHistory: Type.Integer({ minimum: 1, maximum: 1000, default: 3 }),
+          /** An order of more units than this (all lines) always waits for a human. */
+          maxOrderUnits: Type.Integer({ minimum: 0, default: 10_000 }),
+        },
+        { default: {} },
+      ),
+      delivery: Type.Object(
+        {
+          /** Where a store's orders are delivered, by site; an order for a site not listed is refused. */
+          sites: Type.Record(Level, LatLon, { default: {} }),
+          /** Unloading time of a store-order delivery job. */
+          serviceMs: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 900_000 }),
+        },
+        { default: {} },
+      ),
+      /** Most tasks or orders one list request returns (newest first past it). */
+      maxListed: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
     },
     { default: {} },
   ),

@@ -209,6 +209,101 @@ MIGRATIONS['0005-models'] = {
   },
 };
 
+MIGRATIONS['0006-replenishment'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('replenishment_tasks')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('site', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('sku', 'text', (c) => c.notNull())
+      .addColumn('lane', 'text')
+      .addColumn('zone', 'text')
+      .addColumn('units', 'bigint', (c) => c.notNull())
+      .addColumn('priority', 'double precision', (c) => c.notNull())
+      .addColumn('due_by', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('claimed_by', 'text')
+      .addColumn('claimed_at', 'bigint')
+      .addColumn('closed_by', 'text')
+      .addColumn('closed_at', 'bigint')
+      .addColumn('units_moved', 'bigint')
+      .addColumn('skip_reason', 'text')
+      /** The Explanation (JSON). */
+      .addColumn('explanation', 'text', (c) => c.notNull())
+      /** `{site}/{lane}` while a refill task is open or claimed, else null: one such task per lane. */
+      .addColumn('active_lane', 'text', (c) => c.unique())
+      /** Bumped by every update; an update names the revision it read. */
+      .addColumn('revision', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('replenishment_tasks_site_state')
+      .on('replenishment_tasks')
+      .columns(['site', 'state', 'created_at'])
+      .execute();
+    await db.schema
+      .createTable('store_orders')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('site', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('total_units', 'bigint', (c) => c.notNull())
+      /** Why the order waits for a human (JSON array of OrderReviewReason; empty when within bounds). */
+      .addColumn('review', 'text', (c) => c.notNull())
+      .addColumn('need_by', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      /** `auto` or `manual` once approved. */
+      .addColumn('approval', 'text')
+      .addColumn('decided_by', 'text')
+      .addColumn('decided_at', 'bigint')
+      .addColumn('dispatched_at', 'bigint')
+      .addColumn('delivered_at', 'bigint')
+      .addColumn('closed_reason', 'text')
+      .addColumn('revision', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('store_orders_site_state')
+      .on('store_orders')
+      .columns(['site', 'state', 'created_at'])
+      .execute();
+    await db.schema
+      .createTable('store_order_lines')
+      .addColumn('order_id', 'text', (c) => c.notNull())
+      .addColumn('position', 'integer', (c) => c.notNull())
+      .addColumn('site', 'text', (c) => c.notNull())
+      .addColumn('sku', 'text', (c) => c.notNull())
+      .addColumn('quantity', 'bigint', (c) => c.notNull())
+      .addColumn('explanation', 'text', (c) => c.notNull())
+      /** Set when the order is delivered: the lines a SKU's typical quantity comes from. */
+      .addColumn('delivered_at', 'bigint')
+      .addPrimaryKeyConstraint('store_order_lines_pk', ['order_id', 'position'])
+      .execute();
+    await db.schema
+      .createIndex('store_order_lines_site_sku')
+      .on('store_order_lines')
+      .columns(['site', 'sku', 'delivered_at'])
+      .execute();
+    await db.schema
+      .createTable('delivery_jobs')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('order_id', 'text', (c) => c.notNull())
+      .addColumn('site', 'text', (c) => c.notNull())
+      /** `pending` (to be routed), `dispatched`, `delivered` or `cancelled`. */
+      .addColumn('status', 'text', (c) => c.notNull())
+      /** Earliest window start and latest window end; null when the job has no window (any time). */
+      .addColumn('window_start', 'bigint')
+      .addColumn('window_end', 'bigint')
+      /** The protocol DeliveryJob (JSON). */
+      .addColumn('job', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('delivery_jobs_status').on('delivery_jobs').columns(['status', 'created_at']).execute();
+    await db.schema.createIndex('delivery_jobs_order').on('delivery_jobs').column('order_id').execute();
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Brings the schema up to date; throws with the failing migration's name and error. */

@@ -114,4 +114,65 @@ export interface Database {
   /** Each gateway's desired models (one per task) and the seq of its latest offer. */
   model_assignments: { gateway: string; site: string; seq: number; models: string; updated_at: number };
   rollouts: { id: string; status: string; task: string; body: string; created_at: number; revision: number };
+  /** Staff tasks (refill, count, phantom check); `active_lane` keeps one open refill task per lane. */
+  replenishment_tasks: {
+    id: string;
+    site: string;
+    kind: string;
+    state: string;
+    sku: string;
+    lane: string | null;
+    zone: string | null;
+    units: number;
+    priority: number;
+    due_by: number | null;
+    created_at: number;
+    updated_at: number;
+    claimed_by: string | null;
+    claimed_at: number | null;
+    closed_by: string | null;
+    closed_at: number | null;
+    units_moved: number | null;
+    skip_reason: string | null;
+    explanation: string;
+    active_lane: string | null;
+    revision: number;
+  };
+  store_orders: {
+    id: string;
+    site: string;
+    state: string;
+    total_units: number;
+    review: string;
+    need_by: number | null;
+    created_at: number;
+    updated_at: number;
+    approval: string | null;
+    decided_by: string | null;
+    decided_at: number | null;
+    dispatched_at: number | null;
+    delivered_at: number | null;
+    closed_reason: string | null;
+    revision: number;
+  };
+  store_order_lines: {
+    order_id: string;
+    position: number;
+    site: string;
+    sku: string;
+    quantity: number;
+    explanation: string;
+    delivered_at: number | null;
+  };
+  /** Approved store orders as work for routing (see `replenishment/delivery-jobs.service.ts`). */
+  delivery_jobs: {
+    id: string;
+    order_id: string;
+    site: string;
+    status: string;
+    window_start: number | null;
+    window_end: number | null;
+    job: string;
+    created_at: number;
+  };
 }
