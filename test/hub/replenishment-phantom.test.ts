@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { detectPhantomInventory, type LaneObservation } from '../../hub/src/replenishment/engine/phantom.js';
+
+const hourly = (rate: number, hours = 24) => new Array(hours).fill(rate);
+const obs = (lane: string, o: Partial<LaneObservation>): LaneObservation => ({
+  site: 's1',
+  lane,
+  sku: `sku-${lane}`,
+  systemUnits: 8,
+  hourlyForecast: hourly(0.25),
+  posUnits: 0,
+  ...o,
+});
+
+describe('phantom inventory', () => {
+  it('flags a lane that stops selling while showing stock, and not a healthy slow one', () => {
+    const { flags, rejected } = detectPhantomInventory([
+      // λ = 0.25 · 24 = 6, P(0) = e^−6 = 0.00248 < 0.01.
+      obs('stopped', {}),
+      // λ = 0.02 · 24 = 0.48, P(0) = 0.619: an empty day is normal.
+      obs('slow', { hourlyForecast: hourly(0.02) }),
+      // The system shows nothing: no phantom stock to speak of.
+      obs('empty', { systemUnits: 0 }),
+      obs('selling', { posUnits: 5 }),
+    ]);
+    expect(rejected).toEqual([]);
+    expect(flags.map((f) => [f.lane, f.test])).toEqual([['stopped', 'no-sales']]);
+    expect(flags[0]?.probability).toBeCloseTo(Math.exp(-6), 15);
+    expect(flags[0]?.probability).toBeCloseTo(0.00247875, 8);
+    expect(flags[0]?.explanation.values).toMatchObject({ expectedSales: 6, windowHours: 24, systemUnits: 8 });
+  });
+
+  it('flags POS sales and shelf-weight depletion that disagree beyond the tolerance', () => {
+    const { flags } = detectPhantomInventory([
+      // 10 gone, 4 sold: 6 > max(2, 0.25 · 10).
+      obs('shrink', { posUnits: 4, weightDepletionUnits: 10 }),
+      // 9 gone, 7 sold: 2 ≤ max(2, 2.25).
+      obs('within', { posUnits: 7, weightDepletionUnits: 9 }),
+      // 10 sold, 2 gone: −8.
+      obs('misscan', { posUnits: 10, weightDepletionUnits: 2 }),
+      // No scale: only the no-sales test applies, and it sells.
+      obs('no-scale', { posUnits: 3 }),
+    ]);
+    expect(flags.map((f) => [f.lane, f.test, f.discrepancyUnits])).toEqual([
+      ['shrink', 'pos-weight-mismatch', 6],
+      ['misscan', 'pos-weight-mismatch', -8],
+    ]);
+    expect(flags[0]?.explanation.values).toMatchObject({ tolerance: 2.5, posUnits: 4, weightDepletionUnits: 10 });
+  });
+
+  it('rejects bad observations with a code and checks the rest', () => {
+    const { flags, rejected } = detectPhantomInventory([
+      obs('neg', { systemUnits: -3 }),
+      obs('nan', { hourlyForecast: [0.2, Number.NaN] }),
+      obs('none', { hourlyForecast: [] }),
+      obs('stopped', {}),
+    ]);
+    expect(rejected.map((r) => [r.lane, r.reason])).toEqual([
+      ['neg', 'NEGATIVE_STOCK'],
+      ['nan', 'INVALID_FORECAST'],
+      ['none', 'INVALID_WINDOW'],
+    ]);
+    expect(flags.map((f) => f.lane)).toEqual(['stopped']);
+  });
+});
