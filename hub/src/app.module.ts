@@ -26,6 +26,7 @@ import { RealtimeService } from './realtime/realtime.service.js';
 import { RegistryController } from './registry/registry.controller.js';
 import { KyselyRegistryRepository } from './registry/registry.repository.js';
 import { RegistryService } from './registry/registry.service.js';
+import { ReplenishmentModule } from './replenishment/replenishment.module.js';
 import { type HubDatabase, openSqlite } from './storage/database.js';
 import { openPostgres } from './storage/postgres.js';
 import {
@@ -65,9 +66,9 @@ export class AppModule {
   static forRoot(config: HubConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      // Feature modules (models) take the infrastructure below by token: the root exports it.
+      // Feature modules (models, replenishment) take the infrastructure below by token: the root exports it.
       global: true,
-      imports: [ModelsModule],
+      imports: [ModelsModule, ReplenishmentModule],
       exports: [
         HUB_CONFIG,
         LOGGER,
@@ -78,6 +79,7 @@ export class AppModule {
         INGEST_REPOSITORY,
         AUDIT_REPOSITORY,
         AuthService,
+        RealtimeService,
       ],
       controllers: [
         HealthController,

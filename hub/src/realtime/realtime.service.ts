@@ -10,15 +10,15 @@ import { canAccessSite, type Principal } from '../auth/roles.js';
 import type { HubConfig } from '../config.js';
 import { HUB_CONFIG, LOGGER, METRICS } from '../tokens.js';
 
-/** One change a client may show: a latest value that moved, or a gateway's state. */
+/** One change a client may show: a latest value that moved, a gateway's state, a staff task, a store order. */
 export interface Delta {
-  readonly channel: 'latest' | 'gateways';
+  readonly channel: Channel;
   /** Unique within the channel and site: a later delta with the same key replaces an earlier one. */
   readonly key: string;
   readonly value: unknown;
 }
 
-const CHANNELS = ['latest', 'gateways'] as const;
+const CHANNELS = ['latest', 'gateways', 'tasks', 'orders'] as const;
 type Channel = (typeof CHANNELS)[number];
 
 interface ClientState {
