@@ -129,6 +129,25 @@ describe('replenishment tasks', async () => {
     expect(screen.changes.some((c) => c.key === b01)).toBe(false);
   });
 
+  it('lets exactly one of two simultaneous claims win', async () => {
+    const [task] = (await tasks.suggest([suggestion('store-a', 'a09', 3)])).created;
+    const path = `/api/sites/store-a/tasks/${task?.id}/claim`;
+    const answers = await Promise.all([ann.call('POST', path), ben.call('POST', path)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    expect(answers.find((a) => a.status === 409)?.body.code).toBe('TASK_NOT_OPEN');
+  });
+
+  it('refuses a suggestion that is not a valid task, storing none of the batch', async () => {
+    await expect(
+      tasks.suggest([suggestion('store-a', 'a10', 2), { ...suggestion('store-a', 'a11', 2), lane: undefined }]),
+    ).rejects.toMatchObject({ response: { code: 'VALIDATION_FAILED' } });
+    await expect(tasks.suggest([suggestion('store-a', 'a12', -1)])).rejects.toMatchObject({
+      response: { code: 'VALIDATION_FAILED' },
+    });
+    const lanes = (await ann.call('GET', '/api/sites/store-a/tasks')).body.map((t: { lane: string }) => t.lane);
+    expect(lanes).not.toContain('a10');
+  });
+
   it('writes every change to the audit log, with who did it', async () => {
     const audit = (await admin.call('GET', '/api/audit')).body as Array<{
       actor: string;
@@ -155,6 +174,6 @@ describe('replenishment tasks', async () => {
       unitsMoved: 7,
     });
     const metrics = await (await fetch(`${hub.httpUrl}/metrics`)).text();
-    expect(metrics).toMatch(/^aisle_hub_replenishment_refusals_total\{code="TASK_NOT_OPEN"\} 2$/m);
+    expect(metrics).toMatch(/^aisle_hub_replenishment_refusals_total\{code="TASK_NOT_OPEN"\} 3$/m);
   });
 });
