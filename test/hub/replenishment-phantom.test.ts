@@ -48,6 +48,42 @@ describe('phantom inventory', () => {
     expect(flags[0]?.explanation.values).toMatchObject({ tolerance: 2.5, posUnits: 4, weightDepletionUnits: 10 });
   });
 
+  it('in a store of Poisson lanes: every stopped fast lane flagged within 24 h, few healthy ones', () => {
+    // Seeded (mulberry32), forecasts 20 % above the true rate. Healthy lanes sell Poisson(24 · rate);
+    // phantom lanes (stock shown, none on the shelf) sell nothing. A stopped lane selling under
+    // ~0.19 an hour cannot be told from bad luck within a day (e^−24·0.19 ≈ 0.01): those wait longer.
+    let seed = 7;
+    const uniform = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+    };
+    const poisson = (mean: number) => {
+      let k = 0;
+      let p = Math.exp(-mean);
+      let cdf = p;
+      const u = uniform();
+      while (u > cdf) {
+        k++;
+        p *= mean / k;
+        cdf += p;
+      }
+      return k;
+    };
+    const healthy: LaneObservation[] = [];
+    const phantom: LaneObservation[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const rate = 0.01 + 0.59 * uniform();
+      healthy.push(obs(`h${i}`, { hourlyForecast: hourly(rate * 1.2), posUnits: poisson(24 * rate) }));
+    }
+    for (let i = 0; i < 500; i++) phantom.push(obs(`p${i}`, { hourlyForecast: hourly(0.2 + 0.4 * uniform()) }));
+    const flagged = (lanes: LaneObservation[]) =>
+      detectPhantomInventory(lanes).flags.filter((f) => f.test === 'no-sales').length / lanes.length;
+    expect(flagged(phantom)).toBeGreaterThanOrEqual(0.9);
+    expect(flagged(healthy)).toBeLessThan(0.05);
+  });
+
   it('rejects bad observations with a code and checks the rest', () => {
     const { flags, rejected } = detectPhantomInventory([
       obs('neg', { systemUnits: -3 }),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type LaneStock, planShelfRefills } from '../../hub/src/replenishment/engine/shelf-refill.js';
+import type { RefillSuggestion } from '../../hub/src/replenishment/replenishment.types.js';
 
 const NOW = Date.UTC(2025, 0, 6, 8);
 const H = 3_600_000;
@@ -79,6 +80,11 @@ describe('shelf-refill tasks', () => {
     expect(plan.tasks[1]).toMatchObject({ kind: 'refill', sku: 'milk', zone: 'dairy', dueBy: NOW + H });
     expect(plan.tasks[1]?.explanation.values).toMatchObject({ earliestEmptyInH: 1, expectedEmptyInH: 3 });
     expect(plan.rejected).toEqual([]);
+  });
+
+  it('hands the hub module what its tasks service takes', () => {
+    const suggestions: readonly RefillSuggestion[] = plan.tasks;
+    expect(suggestions.every((s) => s.kind === 'refill' && s.explanation.text.length > 0)).toBe(true);
   });
 
   it('rejects a lane with negative stock and plans the rest', () => {
