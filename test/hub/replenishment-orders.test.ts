@@ -5,10 +5,11 @@
  * delivery move it along, delivered lines become the typical quantity and leave on-order; every
  * change is audited and pushed on the site's `orders` channel.
  */
+
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeliveryJobs } from '../../hub/src/replenishment/delivery-jobs.service.js';
 import { OrdersService } from '../../hub/src/replenishment/orders.service.js';
-import type { DeliveryJob } from '../../protocols/src/index.js';
+import { type DeliveryJob, deliveryJobCodec } from '../../protocols/src/index.js';
 import { login, startReplenishmentHub, user, WHY, watch } from './replenishment-harness.js';
 
 describe('replenishment store orders', async () => {
@@ -74,6 +75,8 @@ describe('replenishment store orders', async () => {
       serviceMs: 600_000,
       timeWindows: [{ end: needBy }],
     });
+    // What routing gets is a valid protocol DeliveryJob.
+    expect(deliveryJobCodec.decode(deliveryJobCodec.encode(job))).toEqual({ ok: true, value: job });
     const pending = await deliveryJobs.pendingJobs(Date.now(), needBy + 1);
     expect(pending.map((j) => j.order)).toEqual([order.id]);
     expect(await deliveryJobs.pendingJobs(needBy + 10, needBy + 20)).toEqual([]);
