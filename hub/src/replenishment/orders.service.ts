@@ -45,6 +45,7 @@ export class OrdersService {
   readonly #orders: Counter<'approval'>;
   readonly #changes: Counter<'action'>;
   readonly #refusals: Counter<'code'>;
+  readonly #truncated: Counter;
 
   constructor(
     @Inject(REPLENISHMENT_REPOSITORY) private readonly repository: ReplenishmentRepository,
@@ -71,6 +72,11 @@ export class OrdersService {
       name: 'aisle_hub_store_order_refusals_total',
       help: 'Store order transitions refused, by reason code',
       labelNames: ['code'],
+      registers,
+    });
+    this.#truncated = new Counter({
+      name: 'aisle_hub_store_order_lists_truncated_total',
+      help: 'Order lists that reached replenishment.maxListed (more may exist)',
       registers,
     });
   }
@@ -113,11 +119,12 @@ export class OrdersService {
     return approved;
   }
 
-  list(site: string, states: readonly OrderState[] | undefined): Promise<StoreOrder[]> {
-    return this.repository.orders(site, {
-      limit: this.config.replenishment.maxListed,
-      ...(states === undefined ? {} : { states }),
-    });
+  /** At most `replenishment.maxListed` (a list that reaches it is counted). */
+  async list(site: string, states: readonly OrderState[] | undefined): Promise<StoreOrder[]> {
+    const limit = this.config.replenishment.maxListed;
+    const listed = await this.repository.orders(site, { limit, ...(states === undefined ? {} : { states }) });
+    if (listed.length === limit) this.#truncated.inc();
+    return listed;
   }
 
   /** The order of `site` with its delivery jobs; 404 for an order of another site. */

@@ -38,6 +38,7 @@ export interface SuggestOutcome {
 export class TasksService {
   readonly #transitions: Counter<'action'>;
   readonly #refusals: Counter<'code'>;
+  readonly #truncated: Counter;
 
   constructor(
     @Inject(REPLENISHMENT_REPOSITORY) private readonly repository: ReplenishmentRepository,
@@ -56,6 +57,11 @@ export class TasksService {
       name: 'aisle_hub_replenishment_refusals_total',
       help: 'Task and order transitions refused, by reason code',
       labelNames: ['code'],
+      registers: [metrics],
+    });
+    this.#truncated = new Counter({
+      name: 'aisle_hub_replenishment_task_lists_truncated_total',
+      help: 'Task lists that reached replenishment.maxListed (more may exist)',
       registers: [metrics],
     });
   }
@@ -109,11 +115,12 @@ export class TasksService {
     return outcome;
   }
 
-  list(site: string, states: readonly TaskState[] | undefined): Promise<StaffTask[]> {
-    return this.repository.tasks(site, {
-      limit: this.config.replenishment.maxListed,
-      ...(states === undefined ? {} : { states }),
-    });
+  /** At most `replenishment.maxListed` (a list that reaches it is counted). */
+  async list(site: string, states: readonly TaskState[] | undefined): Promise<StaffTask[]> {
+    const limit = this.config.replenishment.maxListed;
+    const listed = await this.repository.tasks(site, { limit, ...(states === undefined ? {} : { states }) });
+    if (listed.length === limit) this.#truncated.inc();
+    return listed;
   }
 
   /** Claims, releases, completes or skips a task of `site`; 404 for a task of another site. */
