@@ -20,6 +20,9 @@ Usage:
   aisle-hub forecast eval|train|lanes --data FILE [options]  (or eval|train --hub-config FILE …)
       Forecasting models: evaluate against the baselines, or train and sign a bundle.
       aisle-hub forecast --help lists the options.
+  aisle-hub replenish evaluate --data FILE --lead-time D --review D [--target 0.98] [options]
+      Replay a daily demand CSV (sku,date,units) through the forecast-driven order-up-to policy
+      and a grid-tuned static min/max; aisle-hub replenish --help lists the options.
   aisle-hub --help | --version
 `;
 
@@ -70,6 +73,10 @@ async function main(argv: string[]): Promise<number> {
     // Loaded here so that the other commands do not pay for tfjs.
     const { forecastCli } = await import('./forecasting/cli.js');
     return forecastCli(argv.slice(1));
+  }
+  if (argv[0] === 'replenish') {
+    const { replenishCli } = await import('./replenishment/cli.js');
+    return replenishCli(argv.slice(1));
   }
   const { values, positionals } = parseArgs({
     args: argv,
