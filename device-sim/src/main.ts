@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { demandCommand } from './demand-command.js';
 import { lanesCommand } from './lanes-command.js';
 import { Rng } from './rng.js';
 import { parseBrokerArgs, type RunCommandOptions, runCommand } from './run-command.js';
@@ -34,6 +35,11 @@ Usage:
       lane,start,sold,lost,units,empty_minutes,empties_in_h (units on the shelf at the hour's
       start; empties_in_h: hours until the units shoppers want from then on reach them, with no
       restock; empty when not before the run ends). What \`aisle-hub forecast lanes\` scores.
+  aisle-sim demand --scenario FILE --out FILE [--seed N] [--duration 8w]
+      Run the world on ground truth alone, flat out, and write what shoppers wanted per stocked
+      SKU and store-day (sold + lost to an empty lane) as CSV: sku,date,units with sku as
+      site/SKU and date the store's local day; whole days only. What
+      \`aisle-hub replenish evaluate\` replays.
   aisle-sim frames [--count N] [--seed S] [--garbage P] [--truncate P]
       Print N serial-line frames (shelf scale $AISW, van GPS $GPRMC/$GPGGA) to stdout.
   aisle-sim --help | --version
@@ -76,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = positionals[0];
   if (command === 'frames') return frames(values);
-  if (command !== 'run' && command !== 'sites' && command !== 'lanes')
+  if (command !== 'run' && command !== 'sites' && command !== 'lanes' && command !== 'demand')
     return fail(command === undefined ? 'no command' : `unknown command "${command}"`);
   const bad: string[] = [];
   if (values.scenario === undefined) bad.push('--scenario is required');
@@ -94,13 +100,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(await sitesCommand(world))}\n`);
     return 0;
   }
-  const durationMs = parseDuration(command === 'lanes' ? (values.duration ?? '6w') : (values.duration ?? '1h'));
+  const defaultDuration = { lanes: '6w', demand: '8w', run: '1h' }[command];
+  const durationMs = parseDuration(values.duration ?? defaultDuration);
   if (durationMs === undefined || durationMs <= 0)
     bad.push(`duration=${values.duration} (use e.g. 90s, 15m, 2h, 3d, 8w)`);
-  if (command === 'lanes') {
+  if (command === 'lanes' || command === 'demand') {
     if (values.out === undefined) bad.push('--out FILE is required');
     if (bad.length > 0) return fail(`invalid options: ${bad.join('; ')}`);
-    const summary = await lanesCommand({
+    const summary = await (command === 'lanes' ? lanesCommand : demandCommand)({
       scenarioPath: world.scenarioPath,
       ...(seed === undefined ? {} : { seed }),
       durationMs: durationMs as number,
