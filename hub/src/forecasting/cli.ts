@@ -13,7 +13,14 @@ import { openSqlite } from '../storage/database.js';
 import { openPostgres } from '../storage/postgres.js';
 import { goldenFor, makeBundle, modelArtifacts } from './bundle.js';
 import { type Dataset, DEFAULT_COLUMNS, loadCsvDataset } from './dataset.js';
-import { DEFAULT_TRAIN, intervalsOf, levelFactorOf, scaleOutputs, trainGlobalModel } from './engine/global-model.js';
+import {
+  type Architecture,
+  DEFAULT_TRAIN,
+  intervalsOf,
+  levelFactorOf,
+  scaleOutputs,
+  trainGlobalModel,
+} from './engine/global-model.js';
 import type { WeightQuantization } from './engine/quantize.js';
 import { type Granularity, type Series, STEP_MS } from './engine/series.js';
 import { type EvaluationSetup, evaluateForecasting, reportMarkdown } from './evaluate.js';
@@ -40,6 +47,7 @@ export const FORECAST_USAGE = `  aisle-hub forecast eval --data FILE [options]
       --series-column series --time-column timestamp --value-column value
       --horizon N --window N (336; hourly lanes 168) --origins N --every N --epochs N (40; lanes 20)
       --hidden 256,128 (hourly lanes 128) --seed N
+      --architecture mlp|conv|gru (eval|train: the network, mlp; conv and gru put --hidden after the sequence part)
       --stride N (steps between training origins, 1) --l2 X (kernel penalty, 1e-4)
       --ensemble N (networks from N seeds, shipped as one model averaging them, 1)
       --holidays COUNTRY[-REGION] (e.g. AU-VIC: public holidays as a feature, from date-holidays)
@@ -142,6 +150,9 @@ function setupFrom(values: Record<string, string | boolean | undefined>): Evalua
   const hidden = String(values.hidden ?? (lanes ? '128' : '256,128'))
     .split(',')
     .map((h) => integer(h, 'hidden', 1));
+  const architecture = String(values.architecture ?? 'mlp') as Architecture;
+  if (!['mlp', 'conv', 'gru'].includes(architecture))
+    throw new UsageError(`--architecture must be mlp, conv or gru, got "${architecture}"`);
   return {
     task,
     features,
@@ -155,6 +166,7 @@ function setupFrom(values: Record<string, string | boolean | undefined>): Evalua
     train: {
       ...DEFAULT_TRAIN,
       hidden,
+      architecture,
       epochs: integer(values.epochs as string | undefined, 'epochs', lanes ? 20 : 40),
       seed: integer(values.seed as string | undefined, 'seed', 1),
       stride: integer(values.stride as string | undefined, 'stride', 1),
@@ -293,6 +305,7 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
         every: { type: 'string' },
         epochs: { type: 'string' },
         hidden: { type: 'string' },
+        architecture: { type: 'string' },
         seed: { type: 'string' },
         quant: { type: 'string' },
         holidays: { type: 'string' },

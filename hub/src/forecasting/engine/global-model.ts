@@ -19,9 +19,20 @@ import { type Series, STEP_MS } from './series.js';
  * it trains on tfjs' wasm backend (which lacks conv gradients) and runs batched in milliseconds.
  */
 
+/**
+ * The network reading the input vector: `mlp` (dense layers over the whole vector, the default),
+ * `conv` (a 1D convolution over the window, pooled, then dense layers over it and the calendar) or
+ * `gru` (a GRU over the window in daily blocks, then dense layers over its state and the calendar).
+ * All three read the same single input vector (`encodeInput`): conv and gru split it inside the
+ * model with built-in layers only (reshape + cropping2D), so any tfjs runtime loads them as is.
+ */
+export type Architecture = 'mlp' | 'conv' | 'gru';
+
 export interface TrainOptions {
-  /** Hidden layer widths. */
+  /** Hidden layer widths (conv and gru: of the dense head after the sequence part). */
   readonly hidden: readonly number[];
+  /** The network (`mlp` when absent). */
+  readonly architecture?: Architecture;
   readonly epochs: number;
   readonly batchSize: number;
   readonly learningRate: number;
@@ -145,6 +156,91 @@ export function buildModel(
   return model;
 }
 
+/** Conv: filters, kernel (a day of hourly steps), stride and the max-pooling after it. */
+export const CONV = { filters: 16, kernel: 24, stride: 2, pool: 6 } as const;
+/** GRU: units; the window is read in blocks of this many steps (a day when hourly), one GRU step each. */
+export const GRU = { units: 64, block: 24 } as const;
+
+/**
+ * The network of `options.architecture` (`buildModel` for `mlp`). Conv and gru read the window part
+ * of the input as a sequence: the vector is reshaped to [features, 1, 1] and cropped (cropping2D)
+ * to the window steps and to the calendar part; the sequence part's output is concatenated with the
+ * calendar and fed to dense layers of `options.hidden`, then the `spec.horizon` outputs.
+ */
+export function buildArchitecture(
+  spec: FeatureSpec,
+  options: Pick<TrainOptions, 'hidden' | 'learningRate' | 'seed' | 'architecture'> & { readonly l2?: number },
+): tf.LayersModel {
+  const architecture = options.architecture ?? 'mlp';
+  if (architecture === 'mlp') return buildModel(spec, options);
+  const width = featureCount(spec);
+  const l2 = options.l2 ?? 0;
+  const regularizer = l2 > 0 ? { kernelRegularizer: tf.regularizers.l2({ l2 }) } : {};
+  const input = tf.input({ shape: [width] });
+  const column = tf.layers.reshape({ targetShape: [width, 1, 1] }).apply(input) as tf.SymbolicTensor;
+  const crop = (from: number, to: number) =>
+    tf.layers
+      .cropping2D({
+        cropping: [
+          [from, width - to],
+          [0, 0],
+        ],
+      })
+      .apply(column) as tf.SymbolicTensor;
+  const calendar = tf.layers.flatten().apply(crop(spec.window, width)) as tf.SymbolicTensor;
+  const windowPart = crop(0, spec.window);
+  let sequence: tf.SymbolicTensor;
+  if (architecture === 'conv') {
+    const steps = tf.layers.reshape({ targetShape: [spec.window, 1] }).apply(windowPart) as tf.SymbolicTensor;
+    const conv = tf.layers
+      .conv1d({
+        filters: CONV.filters,
+        kernelSize: CONV.kernel,
+        strides: CONV.stride,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.heNormal({ seed: options.seed + 100 }),
+        ...regularizer,
+      })
+      .apply(steps) as tf.SymbolicTensor;
+    const pooled = tf.layers.maxPooling1d({ poolSize: CONV.pool }).apply(conv) as tf.SymbolicTensor;
+    sequence = tf.layers.flatten().apply(pooled) as tf.SymbolicTensor;
+  } else {
+    if (spec.window % GRU.block !== 0)
+      throw new RangeError(`gru reads the window in blocks of ${GRU.block} steps, the window is ${spec.window}`);
+    const blocks = tf.layers
+      .reshape({ targetShape: [spec.window / GRU.block, GRU.block] })
+      .apply(windowPart) as tf.SymbolicTensor;
+    sequence = tf.layers
+      .gru({
+        units: GRU.units,
+        kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed + 100 }),
+        recurrentInitializer: tf.initializers.orthogonal({ seed: options.seed + 101 }),
+        ...regularizer,
+      })
+      .apply(blocks) as tf.SymbolicTensor;
+  }
+  let x = tf.layers.concatenate().apply([sequence, calendar]) as tf.SymbolicTensor;
+  for (const [i, units] of options.hidden.entries())
+    x = tf.layers
+      .dense({
+        units,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.heNormal({ seed: options.seed + i }),
+        ...regularizer,
+      })
+      .apply(x) as tf.SymbolicTensor;
+  const output = tf.layers
+    .dense({
+      units: spec.horizon,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: options.seed + options.hidden.length }),
+      ...regularizer,
+    })
+    .apply(x) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: output });
+  model.compile({ optimizer: tf.train.adam(options.learningRate), loss: 'meanAbsoluteError' });
+  return model;
+}
+
 /**
  * Trains on the examples in a seeded order, one epoch at a time, keeping the weights of the epoch
  * with the lowest validation loss (early stopping without a patience knob: all epochs run).
@@ -173,8 +269,10 @@ export async function trainGlobalModel(
   if (train.count === 0) throw new RangeError('no training example: the series are shorter than window + horizon');
   const width = featureCount(spec);
   const count = Math.max(1, options.ensemble ?? 1);
+  if (count > 1 && (options.architecture ?? 'mlp') !== 'mlp')
+    throw new RangeError(`ensembles are built of mlp networks, not ${options.architecture}`);
   const trained: Array<{
-    model: tf.Sequential;
+    model: tf.LayersModel;
     epochs: Array<{ loss: number; validationLoss: number }>;
     best: number;
     loss: number;
@@ -189,7 +287,7 @@ export async function trainGlobalModel(
     count === 1
       ? first.model
       : averageOf(
-          trained.map((t) => t.model),
+          trained.map((t) => t.model as tf.Sequential),
           width,
         );
   const { quantiles, meanAbsolute } = validationErrors(model, validation, spec);
@@ -326,13 +424,13 @@ async function trainNetwork(
   validation: Examples,
   options: TrainOptions,
 ): Promise<{
-  model: tf.Sequential;
+  model: tf.LayersModel;
   epochs: Array<{ loss: number; validationLoss: number }>;
   best: number;
   loss: number;
 }> {
   const width = featureCount(spec);
-  const model = buildModel(spec, options);
+  const model = buildArchitecture(spec, options);
   const random = xoroshiro128plus(options.seed);
   const order = Array.from({ length: train.count }, (_, i) => i);
   const xs = new Float32Array(train.x.length);
