@@ -9,6 +9,7 @@ import { selectBackend } from '../../edge/src/forecasting/backend.js';
 import { modelArtifacts } from '../../hub/src/forecasting/bundle.js';
 import { seasonalNaive } from '../../hub/src/forecasting/engine/baselines.js';
 import {
+  buildArchitecture,
   buildExamples,
   DEFAULT_TRAIN,
   modelForecaster,
@@ -17,7 +18,7 @@ import {
 } from '../../hub/src/forecasting/engine/global-model.js';
 import { rollingOrigin } from '../../hub/src/forecasting/engine/rolling-origin.js';
 import type { Series } from '../../hub/src/forecasting/engine/series.js';
-import { type FeatureSpec, intervalOf, windowScale } from '../../protocols/src/index.js';
+import { type FeatureSpec, featureCount, intervalOf, windowScale } from '../../protocols/src/index.js';
 
 const spec: FeatureSpec = {
   granularity: 'hour',
@@ -123,4 +124,22 @@ describe('global forecasting model', () => {
     }
     for (const m of [single.model, pair.model, loaded]) m.dispose();
   }, 60_000);
+
+  it('builds 1D-conv and GRU models that read the same input vector and load back as plain tfjs models', async () => {
+    const width = featureCount(spec);
+    const input = tf.randomUniform([4, width], 0, 2, 'float32', 11);
+    for (const architecture of ['conv', 'gru'] as const) {
+      const model = buildArchitecture(spec, { hidden: [8], learningRate: 0.001, seed: 2, architecture });
+      const loaded = await tf.loadLayersModel(tf.io.fromMemory(await modelArtifacts(model)));
+      expect(loaded.outputs[0]?.shape).toEqual([null, spec.horizon]);
+      const a = Array.from((model.predict(input) as tf.Tensor).dataSync());
+      const b = Array.from((loaded.predict(input) as tf.Tensor).dataSync());
+      expect(b).toHaveLength(4 * spec.horizon);
+      b.forEach((v, i) => {
+        expect(v).toBeCloseTo(a[i] as number, 5);
+      });
+      model.dispose();
+      loaded.dispose();
+    }
+  });
 });
