@@ -4,13 +4,11 @@ import {
   encodeInput,
   featureCount,
   intervalOf,
-  type MODEL_OFFER_FAILURES,
   type ModelManifest,
   type ModelRef,
 } from '@aisle/protocols';
 import {
   bundleArtifacts,
-  bundleId,
   GOLDEN_JSON,
   type Golden,
   goldenAgrees,
@@ -18,24 +16,13 @@ import {
   parseIntervals,
 } from '@aisle/protocols/model-bundle';
 import * as tf from '@tensorflow/tfjs';
+import { ModelRefused, modelRefOf } from './refusal.js';
 
 /**
  * A verified model bundle loaded into tfjs and self-tested: the hub's golden inputs run through the
  * loaded weights must give the hub's outputs (within `tolerance` of their range), or the model is
  * refused before it forecasts anything. Inference is batched: every series of a task in one call.
  */
-
-export class ModelLoadError extends Error {
-  readonly reason: keyof typeof MODEL_OFFER_FAILURES;
-  readonly detail: string;
-
-  constructor(reason: keyof typeof MODEL_OFFER_FAILURES, detail: string) {
-    super(`${reason}: ${detail}`);
-    this.name = 'ModelLoadError';
-    this.reason = reason;
-    this.detail = detail;
-  }
-}
 
 export interface SeriesForecast {
   readonly mean: Float64Array;
@@ -52,7 +39,7 @@ export class LoadedModel {
 
   private constructor(manifest: ModelManifest, model: tf.LayersModel, intervals: ErrorQuantiles | undefined) {
     this.manifest = manifest;
-    this.ref = { name: manifest.name, version: manifest.version, sha256: bundleId(manifest), quant: manifest.quant };
+    this.ref = modelRefOf(manifest);
     this.#model = model;
     this.#intervals = intervals;
     this.#inputs = featureCount(manifest.features);
@@ -67,12 +54,12 @@ export class LoadedModel {
     const spec = manifest.features;
     const inputs = featureCount(spec);
     if (manifest.inputShape.at(-1) !== inputs || manifest.outputShape.at(-1) !== spec.horizon)
-      throw new ModelLoadError(
+      throw new ModelRefused(
         'SHAPE_MISMATCH',
         `manifest shapes ${JSON.stringify(manifest.inputShape)} → ${JSON.stringify(manifest.outputShape)}, features need ${inputs} → ${spec.horizon}`,
       );
     const goldenBytes = files.get(GOLDEN_JSON);
-    if (goldenBytes === undefined) throw new ModelLoadError('SELF_TEST_MISSING', `no ${GOLDEN_JSON} in the bundle`);
+    if (goldenBytes === undefined) throw new ModelRefused('SELF_TEST_MISSING', `no ${GOLDEN_JSON} in the bundle`);
     let model: tf.LayersModel;
     let intervals: ErrorQuantiles | undefined;
     try {
@@ -80,14 +67,14 @@ export class LoadedModel {
       const intervalBytes = files.get(INTERVALS_JSON);
       intervals = intervalBytes === undefined ? undefined : parseIntervals(intervalBytes, spec.horizon);
     } catch (error) {
-      throw new ModelLoadError('LOAD_FAILED', error instanceof Error ? error.message : String(error));
+      throw new ModelRefused('LOAD_FAILED', error instanceof Error ? error.message : String(error));
     }
     const loaded = new LoadedModel(manifest, model, intervals);
     try {
       const shape = model.inputs[0]?.shape;
       const out = model.outputs[0]?.shape;
       if (shape?.at(-1) !== inputs || out?.at(-1) !== spec.horizon)
-        throw new ModelLoadError(
+        throw new ModelRefused(
           'SHAPE_MISMATCH',
           `model reads ${JSON.stringify(shape)} → ${JSON.stringify(out)}, features need ${inputs} → ${spec.horizon}`,
         );
@@ -106,10 +93,10 @@ export class LoadedModel {
       if (!Array.isArray(golden.input) || !Array.isArray(golden.output) || golden.input.length === 0)
         throw new Error('no golden inputs');
     } catch (error) {
-      throw new ModelLoadError('SELF_TEST_MISSING', error instanceof Error ? error.message : String(error));
+      throw new ModelRefused('SELF_TEST_MISSING', error instanceof Error ? error.message : String(error));
     }
     if (golden.input.some((row) => !Array.isArray(row) || row.length !== this.#inputs))
-      throw new ModelLoadError('SELF_TEST_FAILED', `golden inputs are not ${this.#inputs} features wide`);
+      throw new ModelRefused('SELF_TEST_FAILED', `golden inputs are not ${this.#inputs} features wide`);
     const input = new Float32Array(golden.input.length * this.#inputs);
     golden.input.forEach((row, k) => {
       input.set(row, k * this.#inputs);
@@ -119,7 +106,7 @@ export class LoadedModel {
     const output = golden.input.map((_, k) => flat.subarray(k * horizon, (k + 1) * horizon));
     const agreement = goldenAgrees(output, golden, tolerance);
     if (!agreement.ok)
-      throw new ModelLoadError(
+      throw new ModelRefused(
         'SELF_TEST_FAILED',
         `outputs differ from the hub's by ${(agreement.worst * 100).toPrecision(3)}% of their range (tolerance ${tolerance * 100}%)`,
       );

@@ -9,6 +9,7 @@ import {
   modelManifestCodec,
   type OfferedModel,
 } from '@aisle/protocols';
+import { ModelRefused } from './refusal.js';
 
 /**
  * Model bundles on the gateway's disk, content-addressed: `models/files/{sha256}` holds a verified
@@ -30,16 +31,6 @@ export interface Assignments {
   /** The `seq` of the last offer applied. */
   seq: number;
   tasks: Partial<Record<ForecastTask, TaskModels>>;
-}
-
-export class FetchError extends Error {
-  readonly reason: 'FETCH_FAILED' | 'FETCH_TOO_LARGE';
-
-  constructor(reason: 'FETCH_FAILED' | 'FETCH_TOO_LARGE', message: string) {
-    super(message);
-    this.name = 'FetchError';
-    this.reason = reason;
-  }
 }
 
 export interface FetchOptions {
@@ -103,7 +94,7 @@ export class ModelStore {
    * download with `Range: bytes=N-` and never accepting more bytes than the manifest says. Network
    * failures are retried (`retries`, exponential delay); the bytes are not trusted here:
    * `verifyBundle` checks them, then `keep` moves them into place or `discard` drops them.
-   * Throws `FetchError`.
+   * Throws `ModelRefused` (`FETCH_FAILED`, `FETCH_TOO_LARGE`).
    */
   async fetch(offered: OfferedModel, options: FetchOptions): Promise<Map<string, Uint8Array>> {
     const out = new Map<string, Uint8Array>();
@@ -123,7 +114,7 @@ export class ModelStore {
           await download(url, partial, file.bytes, options);
           done = true;
         } catch (error) {
-          if (error instanceof FetchError) {
+          if (error instanceof ModelRefused) {
             rmSync(partial, { force: true });
             throw error;
           }
@@ -131,7 +122,7 @@ export class ModelStore {
         }
       }
       if (!done)
-        throw new FetchError(
+        throw new ModelRefused(
           'FETCH_FAILED',
           `${url}: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
         );
@@ -198,7 +189,7 @@ async function download(url: string, partial: string, bytes: number, options: Fe
   const length = response.headers.get('content-length');
   if (length !== null && Number(length) > expected) {
     await response.body?.cancel();
-    throw new FetchError('FETCH_TOO_LARGE', `${url}: ${length} bytes offered, ${expected} expected`);
+    throw new ModelRefused('FETCH_TOO_LARGE', `${url}: ${length} bytes offered, ${expected} expected`);
   }
   const handle = await open(partial, have === 0 ? 'w' : 'a');
   try {
@@ -206,7 +197,7 @@ async function download(url: string, partial: string, bytes: number, options: Fe
     if (response.body === null) throw new Error('no body');
     for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
       got += chunk.byteLength;
-      if (got > expected) throw new FetchError('FETCH_TOO_LARGE', `${url}: more than ${bytes} bytes`);
+      if (got > expected) throw new ModelRefused('FETCH_TOO_LARGE', `${url}: more than ${bytes} bytes`);
       await handle.write(chunk);
       options.onBytes?.(chunk.byteLength);
     }

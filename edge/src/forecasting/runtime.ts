@@ -20,8 +20,9 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { EdgeConfig } from '../config.js';
 import { selectBackend, type TfBackend } from './backend.js';
 import { dailyOf, SeriesHistory } from './history.js';
-import { LoadedModel, ModelLoadError, type SeriesForecast } from './loaded-model.js';
-import { type Assignment, type Assignments, FetchError, ModelStore, offeredByTask } from './model-store.js';
+import { LoadedModel, type SeriesForecast } from './loaded-model.js';
+import { type Assignment, type Assignments, ModelStore, offeredByTask } from './model-store.js';
+import { ModelRefused, modelRefOf } from './refusal.js';
 
 /**
  * The gateway's forecasting runtime (ARCHITECTURE §3). It keeps an hourly history of units sold
@@ -217,7 +218,7 @@ export class ForecastRuntime {
       ...(run.model !== undefined && run.current?.offered.rollout !== undefined
         ? { rollout: run.current.offered.rollout }
         : {}),
-      ...(run.previous === undefined ? {} : { previous: refOf(run.previous.offered) }),
+      ...(run.previous === undefined ? {} : { previous: modelRefOf(run.previous.offered.manifest) }),
       baseline: baselineName(this.#specFor(task)),
       series: run.series,
       ...(run.lastRunAt === undefined ? {} : { lastRunAt: run.lastRunAt }),
@@ -492,11 +493,8 @@ export class ForecastRuntime {
         this.#outcome(want, 'active');
         this.#m.offers.inc({ outcome: 'active', reason: '' });
       } catch (error) {
-        const reason =
-          error instanceof ModelLoadError || error instanceof FetchError || error instanceof BundleRefused
-            ? error.reason
-            : 'LOAD_FAILED';
-        const detail = error instanceof ModelLoadError ? error.detail : (error as Error).message;
+        const reason = error instanceof ModelRefused ? error.reason : 'LOAD_FAILED';
+        const detail = error instanceof ModelRefused ? error.detail : (error as Error).message;
         this.#reject(want, reason, detail);
         if (reason === 'FETCH_FAILED') retry = true;
       }
@@ -515,7 +513,7 @@ export class ForecastRuntime {
   /** Verify, fetch, verify every file, load, self-test: a model ready to switch in. */
   async #install(offered: OfferedModel): Promise<LoadedModel> {
     const signed = verifyManifest(offered.manifest, this.#o.trusted);
-    if (!signed.ok) throw new BundleRefused(signed.reason, signed.detail);
+    if (!signed.ok) throw new ModelRefused(signed.reason, signed.detail);
     const manifest = signed.manifest;
     if (manifest.features.timeZone !== this.#o.config.timeZone && manifest.features.timeZone !== 'UTC')
       this.#o.logger.warn(
@@ -524,7 +522,7 @@ export class ForecastRuntime {
       );
     const total = manifest.files.reduce((n, f) => n + f.bytes, 0);
     if (total > this.#o.config.maxBundleBytes)
-      throw new FetchError('FETCH_TOO_LARGE', `bundle of ${total} bytes exceeds ${this.#o.config.maxBundleBytes}`);
+      throw new ModelRefused('FETCH_TOO_LARGE', `bundle of ${total} bytes exceeds ${this.#o.config.maxBundleBytes}`);
     const files = await this.#store.fetch(offered, {
       timeoutMs: this.#o.config.fetchTimeoutMs,
       retries: this.#o.config.fetchRetries,
@@ -535,7 +533,7 @@ export class ForecastRuntime {
     const checked = verifyBundle(manifest, files, this.#o.trusted);
     if (!checked.ok) {
       this.#store.discard(manifest);
-      throw new BundleRefused(checked.reason, checked.detail);
+      throw new ModelRefused(checked.reason, checked.detail);
     }
     try {
       const model = await LoadedModel.load(manifest, files, this.#o.config.goldenTolerance);
@@ -584,17 +582,12 @@ export class ForecastRuntime {
   }
 
   #outcome(offered: OfferedModel, outcome: ModelOfferOutcome['outcome'], reason?: string, detail?: string): void {
-    let sha256: string | undefined;
-    try {
-      sha256 = bundleId(offered.manifest);
-    } catch {
-      sha256 = undefined;
-    }
+    // Offers arrive decoded: their manifests are plain JSON, which always canonicalizes.
     this.#lastOffer = {
       ...(this.#offerSeq === undefined ? {} : { seq: this.#offerSeq }),
       name: offered.manifest.name,
       version: offered.manifest.version,
-      ...(sha256 === undefined ? {} : { sha256 }),
+      sha256: bundleId(offered.manifest),
       ...(offered.rollout === undefined ? {} : { rollout: offered.rollout }),
       outcome,
       ...(reason === undefined ? {} : { reason }),
@@ -602,21 +595,6 @@ export class ForecastRuntime {
       at: this.#o.now(),
     };
   }
-}
-
-class BundleRefused extends Error {
-  readonly reason: string;
-
-  constructor(reason: string, detail: string) {
-    super(detail);
-    this.name = 'BundleRefused';
-    this.reason = reason;
-  }
-}
-
-function refOf(offered: OfferedModel): ModelRef {
-  const m = offered.manifest;
-  return { name: m.name, version: m.version, sha256: bundleId(m), quant: m.quant };
 }
 
 function seasonOf(spec: FeatureSpec): number {
