@@ -21,8 +21,8 @@ import {
   modelOfferCodec,
   type OfferedModel,
 } from '../../protocols/src/index.js';
-import { bundleId, GOLDEN_JSON, signManifest } from '../../protocols/src/model-bundle.js';
-import { BundleServer, testBundle } from '../helpers/model-bundles.js';
+import { bundleId, signManifest } from '../../protocols/src/model-bundle.js';
+import { BundleServer, testBundle, withBrokenSelfTest } from '../helpers/model-bundles.js';
 
 const HOUR = 3_600_000;
 const hubKey = generateKeyPairSync('ed25519');
@@ -232,31 +232,9 @@ describe('forecasting runtime', () => {
     if (kind === 'a manifest signed by another key')
       bad = offered(v2, 'r-2', signManifest(v2.manifest, 'hub-1', stranger.privateKey));
     if (kind === 'a failing self-test') {
-      // Honest signature over a golden.json whose outputs the weights do not give.
-      const golden = JSON.parse(new TextDecoder().decode(v2.files.get(GOLDEN_JSON))) as { output: number[][] };
-      golden.output = golden.output.map((row) => row.map((v) => v + 1));
-      const files = new Map(v2.files);
-      files.set(GOLDEN_JSON, new TextEncoder().encode(JSON.stringify(golden)));
-      const { sha256Hex } = await import('../../protocols/src/model-bundle.js');
-      const manifest = signManifest(
-        {
-          ...v2.manifest,
-          version: '2.0.1',
-          files: v2.manifest.files.map((f) =>
-            f.path === GOLDEN_JSON
-              ? {
-                  path: f.path,
-                  bytes: (files.get(f.path) as Uint8Array).byteLength,
-                  sha256: sha256Hex(files.get(f.path) as Uint8Array),
-                }
-              : f,
-          ),
-        },
-        'hub-1',
-        hubKey.privateKey,
-      );
-      server.add({ manifest, files });
-      bad = offered(v2, 'r-2', manifest);
+      const broken = withBrokenSelfTest(v2, '2.0.1', signer);
+      server.add(broken);
+      bad = offered(broken, 'r-2');
     }
     await h.runtime.offer(offer(bad));
     expect(h.runtime.state().lastOffer).toMatchObject({ rollout: 'r-2', outcome: 'rejected', reason });

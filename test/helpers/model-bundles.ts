@@ -6,6 +6,7 @@ import { goldenFor, type ModelBundle, makeBundle, modelArtifacts } from '../../h
 import { buildModel } from '../../hub/src/forecasting/engine/global-model.js';
 import type { FeatureSpec, ForecastTask, Quantization } from '../../protocols/src/index.js';
 import { featureCount } from '../../protocols/src/index.js';
+import { GOLDEN_JSON, sha256Hex, signManifest } from '../../protocols/src/model-bundle.js';
 
 /**
  * Small signed model bundles for runtime tests (an untrained MLP with the production feature
@@ -57,6 +58,34 @@ export async function testBundle(options: {
     },
     options.signer,
   );
+}
+
+/**
+ * The bundle as `version`, with a golden.json whose outputs its weights do not give (each output
+ * `v` becomes `2v + 1`), honestly signed: only the gateway's self-test can tell.
+ */
+export function withBrokenSelfTest(
+  bundle: ModelBundle,
+  version: string,
+  signer: { readonly keyId: string; readonly privateKey: KeyObject },
+): ModelBundle {
+  const golden = JSON.parse(new TextDecoder().decode(bundle.files.get(GOLDEN_JSON))) as { output: number[][] };
+  golden.output = golden.output.map((row) => row.map((v) => v * 2 + 1));
+  const bytes = new TextEncoder().encode(JSON.stringify(golden));
+  const files = new Map(bundle.files);
+  files.set(GOLDEN_JSON, bytes);
+  const manifest = signManifest(
+    {
+      ...bundle.manifest,
+      version,
+      files: bundle.manifest.files.map((f) =>
+        f.path === GOLDEN_JSON ? { path: f.path, bytes: bytes.byteLength, sha256: sha256Hex(bytes) } : f,
+      ),
+    },
+    signer.keyId,
+    signer.privateKey,
+  );
+  return { manifest, files };
 }
 
 export interface ServedRequest {

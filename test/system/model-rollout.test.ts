@@ -21,9 +21,9 @@ import { parseHubConfig } from '../../hub/src/config.js';
 import type { ModelBundle } from '../../hub/src/forecasting/bundle.js';
 import { startHub } from '../../hub/src/server.js';
 import type { Forecast, ForecastingState } from '../../protocols/src/index.js';
-import { bundleId, GOLDEN_JSON, sha256Hex, signManifest } from '../../protocols/src/model-bundle.js';
+import { bundleId } from '../../protocols/src/model-bundle.js';
 import { freePort } from '../helpers/external-server.js';
-import { testBundle } from '../helpers/model-bundles.js';
+import { testBundle, withBrokenSelfTest } from '../helpers/model-bundles.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const key = generateKeyPairSync('ed25519');
@@ -42,27 +42,6 @@ async function waitUntil<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
   }
-}
-
-/** A bundle whose golden outputs its weights do not give, honestly signed: only the self-test can tell. */
-function withBrokenSelfTest(bundle: ModelBundle, version: string): ModelBundle {
-  const golden = JSON.parse(new TextDecoder().decode(bundle.files.get(GOLDEN_JSON))) as { output: number[][] };
-  golden.output = golden.output.map((row) => row.map((v) => v * 2 + 1));
-  const files = new Map(bundle.files);
-  const bytes = new TextEncoder().encode(JSON.stringify(golden));
-  files.set(GOLDEN_JSON, bytes);
-  const manifest = signManifest(
-    {
-      ...bundle.manifest,
-      version,
-      files: bundle.manifest.files.map((f) =>
-        f.path === GOLDEN_JSON ? { path: f.path, bytes: bytes.byteLength, sha256: sha256Hex(bytes) } : f,
-      ),
-    },
-    signer.keyId,
-    signer.privateKey,
-  );
-  return { manifest, files };
 }
 
 describe('model rollout: hub → gateways', async () => {
@@ -139,7 +118,7 @@ describe('model rollout: hub → gateways', async () => {
   const laneModel = (gateway: string) => forecasting(gateway).tasks.find((t) => t.task === 'lane-depletion')?.model;
 
   const v1 = await testBundle({ signer, version: '1.0.0', seed: 1 });
-  const v2 = withBrokenSelfTest(await testBundle({ signer, version: '2.0.0', seed: 2 }), '2.0.0');
+  const v2 = withBrokenSelfTest(await testBundle({ signer, version: '2.0.0', seed: 2 }), '2.0.0', signer);
   const v3 = await testBundle({ signer, version: '3.0.0', seed: 3 });
 
   const rollout = async (version: string, status: 'succeeded' | 'failed') => {
