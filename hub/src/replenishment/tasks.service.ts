@@ -55,7 +55,7 @@ export class TasksService {
     });
     this.#refusals = new Counter({
       name: 'aisle_hub_replenishment_refusals_total',
-      help: 'Task and order transitions refused, by reason code',
+      help: 'Staff task transitions refused, by reason code (order refusals: aisle_hub_store_order_refusals_total)',
       labelNames: ['code'],
       registers: [metrics],
     });
