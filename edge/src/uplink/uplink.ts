@@ -95,6 +95,8 @@ export class Uplink {
   #lastHeardAt = 0;
   #lastState = 0;
   #connected = false;
+  /** Set when `close` begins: a connection mqtt.js completes after that touches nothing (the outbox closes next). */
+  #closing = false;
   #stats = { batches: { live: 0, hist: 0 }, items: { live: 0, hist: 0 }, resends: 0, acks: 0, connects: 0, stalls: 0 };
   /** When the oldest unacked data started waiting for an ack (0 when nothing waits). */
   #waitingSince = 0;
@@ -124,13 +126,17 @@ export class Uplink {
     };
     const client = connect(this.#o.url, options);
     this.#client = client;
-    client.on('connect', () => this.#onConnect());
+    client.on('connect', () => {
+      if (!this.#closing) this.#onConnect();
+    });
     client.on('close', () => {
       if (this.#connected) this.#o.onConnection?.(false);
       this.#connected = false;
     });
     client.on('error', () => undefined); // mqtt.js reconnects by itself; state is in `connected`.
-    client.on('message', (topic, payload) => this.#onMessage(topic, payload));
+    client.on('message', (topic, payload) => {
+      if (!this.#closing) this.#onMessage(topic, payload);
+    });
     this.#timer = setInterval(() => this.#tick(), this.#o.flushIntervalMs);
   }
 
@@ -140,6 +146,7 @@ export class Uplink {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     clearInterval(this.#timer);
     const client = this.#client;
     if (client === undefined) return;
