@@ -7,6 +7,7 @@ import { parseBrokerArgs, type RunCommandOptions, runCommand } from './run-comma
 import { parseDuration } from './runner.js';
 import { serialFeed } from './serial-feed.js';
 import { sitesCommand } from './sites-command.js';
+import { type PhantomOverrides, traceCommand } from './trace-command.js';
 
 const USAGE = `aisle-sim: simulated stores, shoppers, shelves and vans
 
@@ -40,6 +41,14 @@ Usage:
       SKU and store-day (sold + lost to an empty lane) as CSV: sku,date,units with sku as
       site/SKU and date the store's local day; whole days only. What
       \`aisle-hub replenish evaluate\` replays.
+  aisle-sim trace --scenario FILE --out FILE [--seed N] [--duration 10w]
+          [--phantom-lanes N] [--phantom-units-per-hour X] [--phantom-onset-within-hours H]
+      Run the world on ground truth alone, flat out, and write its store trace: a JSON header
+      (lanes, SKUs, the shrink lanes with their onset), then every want of a stocked SKU
+      (w,t,site,sku,units,pay) and every shrink attempt (s,t,site,lane) in time order. Replayed
+      through the floor rule it reproduces the world under any restocking; what
+      \`aisle-hub replenish simulate\` runs a policy against. The --phantom-* options override
+      the scenario's faults.phantomLane (lanes per store, units per hour, onset within hours).
   aisle-sim frames [--count N] [--seed S] [--garbage P] [--truncate P]
       Print N serial-line frames (shelf scale $AISW, van GPS $GPRMC/$GPGGA) to stdout.
   aisle-sim --help | --version
@@ -68,6 +77,9 @@ async function main(argv: string[]): Promise<number> {
       count: { type: 'string', default: '100' },
       garbage: { type: 'string', default: '0' },
       truncate: { type: 'string', default: '0' },
+      'phantom-lanes': { type: 'string' },
+      'phantom-units-per-hour': { type: 'string' },
+      'phantom-onset-within-hours': { type: 'string' },
       help: { type: 'boolean', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -82,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = positionals[0];
   if (command === 'frames') return frames(values);
-  if (command !== 'run' && command !== 'sites' && command !== 'lanes' && command !== 'demand')
+  if (command !== 'run' && command !== 'sites' && command !== 'lanes' && command !== 'demand' && command !== 'trace')
     return fail(command === undefined ? 'no command' : `unknown command "${command}"`);
   const bad: string[] = [];
   if (values.scenario === undefined) bad.push('--scenario is required');
@@ -100,10 +112,24 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(await sitesCommand(world))}\n`);
     return 0;
   }
-  const defaultDuration = { lanes: '6w', demand: '8w', run: '1h' }[command];
+  const defaultDuration = { lanes: '6w', demand: '8w', trace: '10w', run: '1h' }[command];
   const durationMs = parseDuration(values.duration ?? defaultDuration);
   if (durationMs === undefined || durationMs <= 0)
     bad.push(`duration=${values.duration} (use e.g. 90s, 15m, 2h, 3d, 8w)`);
+  if (command === 'trace') {
+    if (values.out === undefined) bad.push('--out FILE is required');
+    const phantom = phantomOverrides(values, bad);
+    if (bad.length > 0) return fail(`invalid options: ${bad.join('; ')}`);
+    const summary = await traceCommand({
+      scenarioPath: world.scenarioPath,
+      ...(seed === undefined ? {} : { seed }),
+      durationMs: durationMs as number,
+      outPath: values.out as string,
+      phantom,
+    });
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return 0;
+  }
   if (command === 'lanes' || command === 'demand') {
     if (values.out === undefined) bad.push('--out FILE is required');
     if (bad.length > 0) return fail(`invalid options: ${bad.join('; ')}`);
@@ -137,6 +163,33 @@ async function main(argv: string[]): Promise<number> {
   const summary = await runCommand(options, controller.signal);
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   return 0;
+}
+
+/** `--phantom-*`: each a non-negative number (`--phantom-lanes` an integer); problems go to `bad`. */
+function phantomOverrides(
+  values: {
+    'phantom-lanes'?: string | undefined;
+    'phantom-units-per-hour'?: string | undefined;
+    'phantom-onset-within-hours'?: string | undefined;
+  },
+  bad: string[],
+): PhantomOverrides {
+  const read = (name: keyof typeof values, integer: boolean): number | undefined => {
+    const text = values[name];
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (text.trim() === '' || !(value >= 0 && Number.isFinite(value)) || (integer && !Number.isInteger(value)))
+      bad.push(`${name}=${text} (a non-negative ${integer ? 'integer' : 'number'})`);
+    return value;
+  };
+  const lanes = read('phantom-lanes', true);
+  const unitsPerHour = read('phantom-units-per-hour', false);
+  const onsetWithinHours = read('phantom-onset-within-hours', false);
+  return {
+    ...(lanes === undefined ? {} : { lanes }),
+    ...(unitsPerHour === undefined ? {} : { unitsPerHour }),
+    ...(onsetWithinHours === undefined ? {} : { onsetWithinHours }),
+  };
 }
 
 function frames(values: { count: string; seed?: string | undefined; garbage: string; truncate: string }): number {

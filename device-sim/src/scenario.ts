@@ -76,9 +76,17 @@ const Faults = Type.Object(
       },
       { default: {} },
     ),
-    /** Lanes where stock disappears without a sale (theft, damage): `lanes` per store, `unitsPerHour` each. */
+    /**
+     * Lanes where stock disappears without a sale (theft, damage): `lanes` per store, `unitsPerHour`
+     * each. `onsetWithinHours`: each lane's shrink starts at a uniform time within this many hours
+     * of the start (then the usual random gap); 0 starts them all at once.
+     */
     phantomLane: Type.Object(
-      { lanes: Type.Integer({ minimum: 0, default: 0 }), unitsPerHour: Type.Number({ minimum: 0, default: 1 }) },
+      {
+        lanes: Type.Integer({ minimum: 0, default: 0 }),
+        unitsPerHour: Type.Number({ minimum: 0, default: 1 }),
+        onsetWithinHours: Type.Number({ minimum: 0, default: 0 }),
+      },
       { default: {} },
     ),
   },
@@ -150,7 +158,11 @@ export const Scenario = Type.Object({
       /** Built-in policy until the hub's tasks and deliveries exist: refill a lane below this share. */
       belowShare: Rate,
       delayMinutes: Type.Number({ minimum: 0, default: 20 }),
-      /** `builtin`: refill by the policy above; `tasks`: only on tasks and deliveries from the hub. */
+      /**
+       * `builtin`: refill by the policy above, and a van's delivery refills every lane of the store;
+       * `tasks`: lanes are refilled only through `World.refill()` (the hub's tasks and deliveries),
+       * a van's arrival moves no stock.
+       */
       policy: Type.Union([Type.Literal('builtin'), Type.Literal('tasks')], { default: 'builtin' }),
     },
     { default: { belowShare: 0.25 } },

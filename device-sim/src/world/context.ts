@@ -39,6 +39,8 @@ export interface Shopper {
   /** Drawn on arrival, so what happens in the store (a lost sale) never shifts other draws. */
   readonly register: string;
   readonly exitDelayMs: number;
+  /** When the shopper pays (the checkout is scheduled on arrival). */
+  readonly payAt: number;
   /** Loyalty-card id, when the shopper uses one. */
   readonly customer: string | undefined;
   readonly door: number;
@@ -52,7 +54,7 @@ export interface WorldContext {
   readonly emitter: DeviceEmitter;
   readonly truth: TruthRecorder;
   schedule(at: number, event: WorldEvent): void;
-  /** A van unloads at a store: its lanes are refilled. */
+  /** A van unloads at a store: its lanes are refilled (under the built-in restock policy). */
   deliver(t: number, site: string, van: string): void;
 }
 

@@ -16,6 +16,11 @@ export interface LaneSpec {
   readonly shelf: number;
   readonly position: number;
   readonly zone: string;
+  /**
+   * Order along the walking path: aisle by aisle, position by position along the aisle, shelf by
+   * shelf (0 at the bottom) at a position — aisle number × 100,000 + position × 10 + shelf.
+   */
+  readonly walk: number;
 }
 
 export interface ScaleSpec {
@@ -68,6 +73,7 @@ export function buildLayout(store: StoreScenario, catalog: Catalog, rng: Rng): S
       shelf,
       position,
       zone: `z${Math.floor(aisleNo / 3) + 1}`,
+      walk: (aisleNo + 1) * 100_000 + position * 10 + shelf,
     });
   }
   const scales: ScaleSpec[] = [];

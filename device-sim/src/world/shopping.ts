@@ -72,16 +72,20 @@ export class Shopping {
       wants = real.lines.filter((l) => store.layout.lanesBySku.has(l.sku)).map((l) => ({ ...l }));
     }
     store.basketNo += 1;
+    // Drawn in this order (register, exit delay, dwell) so every seed keeps its stream.
+    const register = store.layout.registers[b.int(0, store.layout.registers.length - 1)] ?? 'pos-1';
+    const exitDelayMs = 30_000 + b.int(0, 60_000);
+    const dwellMs = shoppers.dwellMinutes * 60_000 * Math.exp(b.normal(0, 0.35));
     const shopper: Shopper = {
       basket: `${store.id}-b${store.basketNo}`,
-      register: store.layout.registers[b.int(0, store.layout.registers.length - 1)] ?? 'pos-1',
-      exitDelayMs: 30_000 + b.int(0, 60_000),
+      register,
+      exitDelayMs,
+      payAt: t + Math.round(dwellMs),
       customer,
       door,
       wants,
       got: [],
     };
-    const dwellMs = shoppers.dwellMinutes * 60_000 * Math.exp(b.normal(0, 0.35));
     wants.forEach((_, i) => {
       this.#ctx.schedule(t + Math.round((dwellMs * (i + 1)) / (wants.length + 1)), {
         k: 'pick',
@@ -90,7 +94,7 @@ export class Shopping {
         line: i,
       });
     });
-    this.#ctx.schedule(t + Math.round(dwellMs), { k: 'checkout', store: s, shopper });
+    this.#ctx.schedule(shopper.payAt, { k: 'checkout', store: s, shopper });
   }
 
   pick(t: number, s: number, shopper: Shopper, line: number): void {
@@ -105,6 +109,15 @@ export class Shopping {
     const available = best < 0 ? 0 : (store.units[best] as number);
     const taken = Math.min(available, want.qty);
     const reached = best < 0 ? undefined : store.layout.lanes[best]?.lane;
+    this.#ctx.truth.record({
+      t,
+      kind: 'want',
+      site: store.id,
+      sku: sku?.sku ?? '',
+      units: want.qty,
+      payAt: shopper.payAt,
+      ...(reached === undefined ? {} : { lane: reached }),
+    });
     if (taken < want.qty)
       this.#ctx.truth.record({
         t,

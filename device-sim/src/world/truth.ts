@@ -8,6 +8,12 @@ export type TruthEvent =
   | { t: number; kind: 'pick'; site: string; lane: string; sku: string; units: number; basket: string }
   /** `lane`: the SKU's lane the shopper reached for (its fullest), when the store stocks the SKU. */
   | { t: number; kind: 'lost-sale'; site: string; sku: string; units: number; lane?: string }
+  /**
+   * A shopper reaching for a SKU on the basket chosen at arrival, before taking stock (every want,
+   * met or not). `lane`: the SKU's fullest lane, absent when the store has no lane for the SKU.
+   * `payAt`: when the shopper pays at the register (known on arrival).
+   */
+  | { t: number; kind: 'want'; site: string; sku: string; units: number; payAt: number; lane?: string }
   | { t: number; kind: 'crossing'; site: string; door: string; direction: 'in' | 'out' }
   | {
       t: number;
@@ -20,6 +26,8 @@ export type TruthEvent =
     }
   | { t: number; kind: 'restock'; site: string; lane: string; units: number; reason: string }
   | { t: number; kind: 'phantom'; site: string; lane: string; units: number }
+  /** Shrink tried to take a unit from a phantom lane; a `phantom` event follows when the lane had one. */
+  | { t: number; kind: 'shrink-attempt'; site: string; lane: string }
   | { t: number; kind: 'snapshot'; site: string; units: number[] }
   | {
       t: number;

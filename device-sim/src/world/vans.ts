@@ -72,7 +72,7 @@ export class VanSim {
       stop: phase.stop,
     });
     if (edge === 'start') {
-      // The delivery refills the store's lanes (its backroom is restocked).
+      // The delivery refills the store's lanes (its backroom is restocked), under the built-in policy.
       this.#ctx.deliver(t, phase.stop, van.id);
     }
   }

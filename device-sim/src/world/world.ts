@@ -48,6 +48,7 @@ export class World {
   readonly #truth: TruthRecorder;
   readonly #rng: Record<'arrivals' | 'baskets' | 'sensors' | 'phantom' | 'vans' | 'storm' | 'drift', Rng>;
   readonly #profileMax: number;
+  readonly #phantomLanes: { site: string; lane: string; firstAttemptMs: number }[] = [];
   #out: (output: DeviceOutput) => void = () => {};
   #now: number;
 
@@ -109,6 +110,8 @@ export class World {
       truth: this.#truth,
       schedule: (at, event) => this.#queue.schedule(at, event),
       deliver: (t, site, van) => {
+        // Under `tasks` the hub's tasks and deliveries restock, through `refill()` alone.
+        if (scenario.restock.policy === 'tasks') return;
         const store = this.#stores.find((x) => x.id === site);
         if (store === undefined) return;
         for (let i = 0; i < store.layout.lanes.length; i++) this.#refill(t, store, i, undefined, `delivery:${van}`);
@@ -145,6 +148,11 @@ export class World {
       for (const s of store.layout.scales) if (s.serial) lines.push(`${store.id}/${s.device}`);
     for (const van of this.#vans.vans) if (van.scenario.gpsOverSerial) lines.push(`${van.id}/gps`);
     return lines;
+  }
+
+  /** The lanes injected with shrink (`faults.phantomLane`) and when each one's first attempt comes. */
+  get phantomLanes(): readonly { readonly site: string; readonly lane: string; readonly firstAttemptMs: number }[] {
+    return this.#phantomLanes;
   }
 
   layout(site: string): StoreLayout | undefined {
@@ -244,7 +252,7 @@ export class World {
       while (phantoms.size < Math.min(faults.phantomLane.lanes, store.layout.lanes.length)) {
         phantoms.add(this.#rng.phantom.int(0, store.layout.lanes.length - 1));
       }
-      for (const lane of [...phantoms].sort((a, b) => a - b)) this.#schedulePhantom(t, s, lane);
+      for (const lane of [...phantoms].sort((a, b) => a - b)) this.#startPhantom(t, s, lane);
     });
     for (const store of this.#stores) {
       for (const device of [
@@ -386,14 +394,31 @@ export class World {
     this.#truth.record({ t, kind: 'restock', site: store.id, lane: lane.lane, units: after - before, reason });
   }
 
-  #schedulePhantom(t: number, s: number, lane: number): void {
+  /** A phantom lane's first attempt: after an onset uniform within `onsetWithinHours` (0: none, no draw). */
+  #startPhantom(t: number, s: number, lane: number): void {
+    const { unitsPerHour, onsetWithinHours } = this.scenario.faults.phantomLane;
+    if (unitsPerHour <= 0) return;
+    const onsetMs = onsetWithinHours > 0 ? this.#rng.phantom.next() * onsetWithinHours * HOUR_MS : 0;
+    const store = this.#stores[s] as StoreState;
+    this.#phantomLanes.push({
+      site: store.id,
+      lane: store.layout.lanes[lane]?.lane ?? '',
+      firstAttemptMs: this.#schedulePhantom(t + onsetMs, s, lane),
+    });
+  }
+
+  /** Schedules the lane's next attempt after an exponential gap; returns its time (whole ms, as the queue keeps it). */
+  #schedulePhantom(t: number, s: number, lane: number): number {
     const perHour = this.scenario.faults.phantomLane.unitsPerHour;
-    if (perHour <= 0) return;
-    this.#queue.schedule(t + this.#rng.phantom.exponential(HOUR_MS / perHour), { k: 'phantom', store: s, lane });
+    if (perHour <= 0) return Number.POSITIVE_INFINITY;
+    const at = Math.round(t + this.#rng.phantom.exponential(HOUR_MS / perHour));
+    this.#queue.schedule(at, { k: 'phantom', store: s, lane });
+    return at;
   }
 
   #phantom(t: number, s: number, lane: number): void {
     const store = this.#stores[s] as StoreState;
+    this.#truth.record({ t, kind: 'shrink-attempt', site: store.id, lane: store.layout.lanes[lane]?.lane ?? '' });
     if ((store.units[lane] as number) > 0) {
       store.units[lane] = (store.units[lane] as number) - 1;
       this.#truth.record({ t, kind: 'phantom', site: store.id, lane: store.layout.lanes[lane]?.lane ?? '', units: 1 });
