@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { StoreTraceError } from '@aisle/protocols';
 import cliProgress from 'cli-progress';
 import {
   croston,
@@ -12,6 +13,7 @@ import {
 import { readDailyDemandCsv } from './engine/demand-csv.js';
 import {
   forecastPolicy,
+  leanestMix,
   minMaxPolicy,
   type ReplayResult,
   type ReplenishmentPolicy,
@@ -19,8 +21,26 @@ import {
   totalOf,
   tuneMinMax,
 } from './engine/evaluator.js';
+import {
+  DEFAULT_SIMULATE_SETUP,
+  readStoreTraceFile,
+  type SimulatedPolicy,
+  type SimulateSetup,
+  simulate,
+  simulateMarkdown,
+} from './simulate.js';
 
-export const REPLENISH_USAGE = `  aisle-hub replenish evaluate --data FILE --lead-time D --review D [options]
+export const REPLENISH_USAGE = `  aisle-hub replenish simulate --trace FILE [options]
+      The simulator's world with the policy in the loop: a store trace (\`aisle-sim trace\`) met
+      by the simulator's floor rule, a backroom, staff refilling lanes by tasks after a delay,
+      deliveries after the lead time; the forecast-driven policy against static min/max tuned by
+      a grid search in the same run, and the phantom-inventory check against the injected shrink.
+      Writes report.md and report.json (fill rate, lost sales, average units on hand, days of
+      cover, orders, tasks, phantom detection).
+    Options: --weeks 8 --warmup-weeks 2 --policy forecast,minmax (either or both) --lead-time 1
+      --review 1 --staff-delay 30 (minutes) --backroom-lanes 6 --forecaster holt-winters
+      --seed 1 --out DIR (replenish-simulation) --quiet
+  aisle-hub replenish evaluate --data FILE --lead-time D --review D [options]
       Offline evaluation over a daily demand CSV (sku,date,units; e.g. \`aisle-sim demand\`): every
       SKU's demand replayed (lost sales, no backorders) through the forecast-driven order-up-to
       policy and through static min/max (s, S) tuned by grid search in the same run on the same
@@ -160,40 +180,6 @@ function evaluateSku(sku: string, full: Float64Array, setup: EvaluateSetup): Sku
   return { sku, forecast, perSku, frontier: frontierOf(demand, levels, setup) };
 }
 
-/**
- * The leanest mix of per-SKU (s, S) whose total lost units stay within `allowedLost`: each SKU takes
- * the candidate minimising average on hand + λ · lost units, with λ the smallest (by bisection) that
- * keeps the total within bounds. This is the lower convex hull of the trade-off, so it can spend a
- * little more stock than the exact optimum — in min/max's disfavour by at most one SKU's step.
- * `undefined` when even the fullest candidates lose too much.
- */
-function leanestMix(skus: readonly SkuEvaluation[], allowedLost: number): Candidate[] | undefined {
-  const pick = (lambda: number) =>
-    skus.map((s) => {
-      let best = s.frontier[0] as Candidate;
-      for (const c of s.frontier) {
-        const cost = c.result.averageOnHand + lambda * c.result.lostUnits;
-        const bestCost = best.result.averageOnHand + lambda * best.result.lostUnits;
-        if (cost < bestCost || (cost === bestCost && c.result.lostUnits < best.result.lostUnits)) best = c;
-      }
-      return best;
-    });
-  const lost = (mix: readonly Candidate[]) => mix.reduce((sum, c) => sum + c.result.lostUnits, 0);
-  const slack = 1e-9 * Math.max(1, allowedLost);
-  let hi = 1;
-  while (lost(pick(hi)) > allowedLost + slack) {
-    hi *= 2;
-    if (hi > 1e12) return undefined;
-  }
-  let lo = 0;
-  for (let i = 0; i < 80; i++) {
-    const mid = (lo + hi) / 2;
-    if (lost(pick(mid)) > allowedLost + slack) lo = mid;
-    else hi = mid;
-  }
-  return pick(hi);
-}
-
 export interface EvaluateReport {
   readonly data: string;
   readonly firstDate: string | undefined;
@@ -264,7 +250,11 @@ export async function evaluateDemand(
     evaluations.map((e) => e.forecast),
     'forecast',
   );
-  const mix = leanestMix(evaluations, forecast.lostUnits);
+  const mix = leanestMix(
+    evaluations.map((e) => e.frontier),
+    (c) => ({ lost: c.result.lostUnits, onHand: c.result.averageOnHand }),
+    forecast.lostUnits,
+  );
   const minMaxSameFillRate =
     mix === undefined
       ? undefined
@@ -308,6 +298,65 @@ export async function evaluateDemand(
   };
 }
 
+async function simulateCommand(values: Record<string, string | boolean | undefined>): Promise<number> {
+  const text = (name: string) => values[name] as string | undefined;
+  const trace = text('trace');
+  if (trace === undefined) throw new UsageError('--trace FILE is required (write one with `aisle-sim trace`)');
+  const forecaster = text('forecaster') ?? 'holt-winters';
+  if (!(forecaster in FORECASTERS))
+    throw new UsageError(`--forecaster must be one of ${Object.keys(FORECASTERS).join(', ')}, got "${forecaster}"`);
+  const policies = (text('policy') ?? 'forecast,minmax').split(',');
+  for (const p of policies)
+    if (p !== 'forecast' && p !== 'minmax') throw new UsageError(`--policy takes forecast, minmax or both, got "${p}"`);
+  const staffDelay = Number(text('staff-delay') ?? 30);
+  if (!(staffDelay >= 0)) throw new UsageError(`--staff-delay must be minutes ≥ 0, got "${text('staff-delay')}"`);
+  const setup: SimulateSetup = {
+    ...DEFAULT_SIMULATE_SETUP,
+    weeks: whole(text('weeks'), 'weeks', 8, 1),
+    warmupWeeks: whole(text('warmup-weeks'), 'warmup-weeks', 2, 1),
+    leadTimeDays: whole(text('lead-time'), 'lead-time', 1, 1),
+    reviewDays: whole(text('review'), 'review', 1, 1),
+    staff: { ...DEFAULT_SIMULATE_SETUP.staff, delayMinutes: staffDelay },
+    backroomLanes: whole(text('backroom-lanes'), 'backroom-lanes', DEFAULT_SIMULATE_SETUP.backroomLanes, 0),
+    forecaster,
+    moq: whole(text('moq'), 'moq', 0, 0),
+    seed: whole(text('seed'), 'seed', 1, 0),
+  };
+  const quiet = values.quiet === true;
+  const bar = quiet
+    ? undefined
+    : new cliProgress.SingleBar(
+        { format: '{label} [{bar}] {percentage}%', hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+  let current = '';
+  const loaded = await readStoreTraceFile(trace);
+  const report = await simulate(
+    loaded,
+    setup,
+    policies as SimulatedPolicy[],
+    FORECASTERS[forecaster] as () => Forecaster,
+    (label, done, total) => {
+      if (label !== current) {
+        bar?.stop();
+        bar?.start(total, 0, { label });
+        current = label;
+      }
+      bar?.update(done, { label });
+    },
+  );
+  bar?.stop();
+  const out = text('out') ?? 'replenish-simulation';
+  mkdirSync(out, { recursive: true });
+  writeFileSync(
+    join(out, 'report.md'),
+    simulateMarkdown(report, `Replenishment in the loop: ${trace.split('/').at(-1)}`),
+  );
+  writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  if (!quiet) process.stderr.write(`wrote ${join(out, 'report.md')} and report.json\n`);
+  return 0;
+}
+
 export async function replenishCli(argv: readonly string[]): Promise<number> {
   try {
     const { values, positionals } = parseArgs({
@@ -324,6 +373,13 @@ export async function replenishCli(argv: readonly string[]): Promise<number> {
         'case-pack': { type: 'string' },
         moq: { type: 'string' },
         out: { type: 'string' },
+        trace: { type: 'string' },
+        weeks: { type: 'string' },
+        'warmup-weeks': { type: 'string' },
+        policy: { type: 'string' },
+        'staff-delay': { type: 'string' },
+        'backroom-lanes': { type: 'string' },
+        seed: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -332,7 +388,8 @@ export async function replenishCli(argv: readonly string[]): Promise<number> {
       process.stdout.write(REPLENISH_USAGE);
       return 0;
     }
-    if (positionals[0] !== 'evaluate') throw new UsageError('replenish needs evaluate');
+    if (positionals[0] === 'simulate') return await simulateCommand(values);
+    if (positionals[0] !== 'evaluate') throw new UsageError('replenish needs simulate or evaluate');
     if (values.data === undefined) throw new UsageError('--data FILE is required');
     const forecaster = values.forecaster ?? 'holt-winters';
     if (!(forecaster in FORECASTERS))
@@ -374,7 +431,7 @@ export async function replenishCli(argv: readonly string[]): Promise<number> {
       process.stderr.write(`aisle-hub replenish: ${(error as Error).message}\n${REPLENISH_USAGE}`);
       return 2;
     }
-    if (code === 'CSV_HEADER_MISSING_COLUMN' || code === 'ENOENT') {
+    if (code === 'CSV_HEADER_MISSING_COLUMN' || code === 'ENOENT' || error instanceof StoreTraceError) {
       process.stderr.write(`aisle-hub replenish: ${(error as Error).message}\n`);
       return 2;
     }

@@ -265,3 +265,42 @@ export function tuneMinMax(demand: ArrayLike<number>, grid: MinMaxGrid): MinMaxC
     }
   return best;
 }
+
+/**
+ * The leanest mix of one candidate per SKU whose total lost units stay within `allowedLost`: each
+ * SKU takes the candidate minimising average on hand + λ · lost units, with λ the smallest (by
+ * bisection) that keeps the total within bounds. This is the lower convex hull of the trade-off, so
+ * it can spend a little more stock than the exact optimum — against the mix by at most one SKU's
+ * step. `undefined` when even each SKU's fullest candidate loses too much.
+ */
+export function leanestMix<T>(
+  candidates: readonly (readonly T[])[],
+  measure: (candidate: T) => { readonly lost: number; readonly onHand: number },
+  allowedLost: number,
+): T[] | undefined {
+  const measured = candidates.map((list) => list.map((c) => ({ c, ...measure(c) })));
+  const pick = (lambda: number) =>
+    measured.map((list) => {
+      let best = list[0] as (typeof list)[number];
+      for (const m of list) {
+        const cost = m.onHand + lambda * m.lost;
+        const bestCost = best.onHand + lambda * best.lost;
+        if (cost < bestCost || (cost === bestCost && m.lost < best.lost)) best = m;
+      }
+      return best;
+    });
+  const lost = (mix: readonly { lost: number }[]) => mix.reduce((sum, m) => sum + m.lost, 0);
+  const slack = 1e-9 * Math.max(1, allowedLost);
+  let hi = 1;
+  while (lost(pick(hi)) > allowedLost + slack) {
+    hi *= 2;
+    if (hi > 1e12) return undefined;
+  }
+  let lo = 0;
+  for (let i = 0; i < 80; i++) {
+    const mid = (lo + hi) / 2;
+    if (lost(pick(mid)) > allowedLost + slack) lo = mid;
+    else hi = mid;
+  }
+  return pick(hi).map((m) => m.c);
+}
