@@ -1,6 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REASON_CODES } from '@aisle/protocols';
+import {
+  REASON_CODES,
+  REPLENISHMENT_API_ERRORS,
+  REPLENISHMENT_REJECT_REASONS,
+  REPLENISHMENT_TRANSITION_REFUSAL_STATUS,
+  REPLENISHMENT_TRANSITION_REFUSALS,
+} from '@aisle/protocols';
 import { renderContractDocs } from '@aisle/protocols/docs';
 import { Parser } from '@asyncapi/parser';
 import { describe, expect, it } from 'vitest';
@@ -45,5 +51,16 @@ describe('generated contract documents', () => {
   it('documents every reason code', () => {
     const table = generated.get('docs/api/errors.md') ?? '';
     for (const code of REASON_CODES) expect(table).toContain(`| \`${code}\` |`);
+  });
+
+  it('documents every replenishment code, the REST ones with their HTTP status', () => {
+    const table = generated.get('docs/api/errors.md') ?? '';
+    const section = table.slice(table.indexOf('## Replenishment'));
+    expect(section).toMatch(/^## Replenishment\n/);
+    for (const code of Object.keys(REPLENISHMENT_REJECT_REASONS)) expect(section).toContain(`| \`${code}\` |`);
+    for (const code of Object.keys(REPLENISHMENT_TRANSITION_REFUSALS))
+      expect(section).toContain(`| ${REPLENISHMENT_TRANSITION_REFUSAL_STATUS} | \`${code}\` |`);
+    for (const [code, { status }] of Object.entries(REPLENISHMENT_API_ERRORS))
+      expect(section).toContain(`| ${status} | \`${code}\` |`);
   });
 });

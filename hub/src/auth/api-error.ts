@@ -1,9 +1,11 @@
+import type { ReplenishmentApiError, ReplenishmentTransitionRefusal } from '@aisle/protocols';
 import type { BundleRejectReason } from '@aisle/protocols/model-bundle';
 import { HttpException } from '@nestjs/common';
 
 /**
  * Error codes of the REST API; the body is always `{ statusCode, code, message }`. A refused model
- * bundle carries its `BUNDLE_REJECT_REASONS` code.
+ * bundle carries its `BUNDLE_REJECT_REASONS` code; the replenishment API adds its refusals
+ * (`REPLENISHMENT_TRANSITION_REFUSALS`, `REPLENISHMENT_API_ERRORS` in `@aisle/protocols`).
  */
 export type ApiErrorCode =
   | 'AUTH_REQUIRED'
@@ -17,7 +19,9 @@ export type ApiErrorCode =
   | 'CONFLICT'
   | 'MODEL_TOO_LARGE'
   | 'RANGE_NOT_SATISFIABLE'
-  | BundleRejectReason;
+  | BundleRejectReason
+  | ReplenishmentTransitionRefusal
+  | ReplenishmentApiError;
 
 export function apiError(statusCode: number, code: ApiErrorCode, message: string): HttpException {
   return new HttpException({ statusCode, code, message }, statusCode);

@@ -1,3 +1,4 @@
+import { REPLENISHMENT_TRANSITION_REFUSALS, type ReplenishmentTransitionRefusal } from '@aisle/protocols';
 import type { Principal } from '../auth/roles.js';
 import type { OrderState, StaffTask, StoreOrder } from './replenishment.types.js';
 
@@ -13,15 +14,10 @@ import type { OrderState, StaffTask, StoreOrder } from './replenishment.types.js
  * dispatched → delivered; a proposed order may be rejected, a proposed or approved one cancelled.
  */
 
-export const TRANSITION_REFUSALS = [
-  'TASK_NOT_OPEN',
-  'TASK_NOT_CLAIMED',
-  'TASK_CLAIMED_BY_OTHER',
-  'ORDER_NOT_PROPOSED',
-  'ORDER_NOT_APPROVED',
-  'ORDER_NOT_DISPATCHED',
-  'ORDER_NOT_CANCELLABLE',
-] as const;
+/** The refusal codes and their meanings are the wire contract's (`@aisle/protocols`): the API answers with them. */
+export const TRANSITION_REFUSALS = Object.keys(
+  REPLENISHMENT_TRANSITION_REFUSALS,
+) as readonly ReplenishmentTransitionRefusal[];
 export type TransitionRefusal = (typeof TRANSITION_REFUSALS)[number];
 
 export interface Refused {

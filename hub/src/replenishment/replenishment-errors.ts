@@ -1,31 +1,31 @@
-import { HttpException } from '@nestjs/common';
+import { REPLENISHMENT_API_ERRORS, REPLENISHMENT_TRANSITION_REFUSAL_STATUS } from '@aisle/protocols';
+import type { HttpException } from '@nestjs/common';
+import { apiError } from '../auth/api-error.js';
 import type { Refused } from './lifecycle.js';
 
 /**
- * Codes of the replenishment API beside the hub's own (`auth/api-error.ts`), in the same body
- * `{ statusCode, code, message }`: 409 with a transition refusal (`lifecycle.ts`
- * TRANSITION_REFUSALS), 409 `CHANGED_CONCURRENTLY` when the value kept changing under the request,
+ * The replenishment API's own refusals, with the codes and statuses of the wire contract
+ * (`@aisle/protocols` replenishment/reasons.ts, listed in docs/api/errors.md): 409 with a
+ * transition refusal, 409 `CHANGED_CONCURRENTLY` when the value kept changing under the request,
  * and 400 `DELIVERY_SITE_UNKNOWN` for an order to a site without a delivery point
  * (`replenishment.delivery.sites`).
  */
 export function refusedTransition(refusal: Refused): HttpException {
-  return new HttpException({ statusCode: 409, code: refusal.refused, message: refusal.message }, 409);
+  return apiError(REPLENISHMENT_TRANSITION_REFUSAL_STATUS, refusal.refused, refusal.message);
 }
 
 export function changedConcurrently(what: string): HttpException {
-  return new HttpException(
-    { statusCode: 409, code: 'CHANGED_CONCURRENTLY', message: `${what} kept changing meanwhile; try again` },
-    409,
+  return apiError(
+    REPLENISHMENT_API_ERRORS.CHANGED_CONCURRENTLY.status,
+    'CHANGED_CONCURRENTLY',
+    `${what} kept changing meanwhile; try again`,
   );
 }
 
 export function deliverySiteUnknown(site: string): HttpException {
-  return new HttpException(
-    {
-      statusCode: 400,
-      code: 'DELIVERY_SITE_UNKNOWN',
-      message: `site ${site} has no delivery point (replenishment.delivery.sites.${site})`,
-    },
-    400,
+  return apiError(
+    REPLENISHMENT_API_ERRORS.DELIVERY_SITE_UNKNOWN.status,
+    'DELIVERY_SITE_UNKNOWN',
+    `site ${site} has no delivery point (replenishment.delivery.sites.${site})`,
   );
 }

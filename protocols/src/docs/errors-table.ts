@@ -1,4 +1,10 @@
 import { REASON_CODES, REASONS } from '../errors.js';
+import {
+  REPLENISHMENT_API_ERRORS,
+  REPLENISHMENT_REJECT_REASONS,
+  REPLENISHMENT_TRANSITION_REFUSAL_STATUS,
+  REPLENISHMENT_TRANSITION_REFUSALS,
+} from '../replenishment/reasons.js';
 import { BUNDLE_REJECT_REASONS, MODEL_OFFER_FAILURES } from '../schemas/model.js';
 
 const AREAS: Record<string, string> = {
@@ -9,12 +15,15 @@ const AREAS: Record<string, string> = {
   sentence: 'Sentences (NMEA 0183 and aisle)',
 };
 
-/** `docs/api/errors.md`: the reason-code table, generated from `REASONS`. */
+/**
+ * `docs/api/errors.md`: the reason-code tables, generated from `REASONS`, the model-offer codes and
+ * the replenishment codes.
+ */
 export function renderErrorTable(): string {
   const lines = [
     '# Reason codes',
     '',
-    '<!-- Generated from protocols/src/errors.ts by `npm run gen`; a test fails when this file is stale. -->',
+    '<!-- Generated from the code tables in protocols/src by `npm run gen`; a test fails when this file is stale. -->',
     '',
     'Every decoder in `@aisle/protocols` returns either a value or an error `{code, message, path?}`;',
     'it never throws. Components that reject input count rejections by these codes and export the',
@@ -25,7 +34,7 @@ export function renderErrorTable(): string {
     lines.push(`## ${title}`, '', '| code | meaning |', '| --- | --- |');
     for (const code of REASON_CODES) {
       const reason = REASONS[code];
-      if (reason.area === area) lines.push(`| \`${code}\` | ${reason.text.replaceAll('|', '\\|')} |`);
+      if (reason.area === area) lines.push(`| \`${code}\` | ${cell(reason.text)} |`);
     }
     lines.push('');
   }
@@ -39,7 +48,37 @@ export function renderErrorTable(): string {
     '| --- | --- |',
   );
   for (const [code, text] of Object.entries({ ...BUNDLE_REJECT_REASONS, ...MODEL_OFFER_FAILURES }))
-    lines.push(`| \`${code}\` | ${text.replaceAll('|', '\\|')} |`);
+    lines.push(`| \`${code}\` | ${cell(text)} |`);
+  lines.push(
+    '',
+    '## Replenishment',
+    '',
+    "Why the hub's replenishment engine gave an item no order, task or flag; reported with the item",
+    '(`sku`, `site`, `lane`) and a detail naming the field and value, while the other items of the call',
+    'are still computed.',
+    '',
+    '| code | meaning |',
+    '| --- | --- |',
+  );
+  for (const [code, text] of Object.entries(REPLENISHMENT_REJECT_REASONS))
+    lines.push(`| \`${code}\` | ${cell(text)} |`);
+  lines.push(
+    '',
+    'Why the replenishment REST API refused a request on a task or an order; the error body is',
+    '`{ statusCode, code, message }`, the message naming the task, order or site.',
+    '',
+    '| status | code | meaning |',
+    '| --- | --- | --- |',
+  );
+  for (const [code, text] of Object.entries(REPLENISHMENT_TRANSITION_REFUSALS))
+    lines.push(`| ${REPLENISHMENT_TRANSITION_REFUSAL_STATUS} | \`${code}\` | ${cell(text)} |`);
+  for (const [code, { status, text }] of Object.entries(REPLENISHMENT_API_ERRORS))
+    lines.push(`| ${status} | \`${code}\` | ${cell(text)} |`);
   lines.push('');
   return lines.join('\n');
+}
+
+/** A table cell: a `|` in the text would end it. */
+function cell(text: string): string {
+  return text.replaceAll('|', '\\|');
 }
