@@ -25,6 +25,18 @@ const Store = Type.Object({
   peakShoppersPerHour: Type.Number({ minimum: 0, maximum: 100_000, default: 150 }),
   /** Scales wired over serial lines (RS-485 to the gateway) rather than MQTT. */
   serialScales: Type.Integer({ minimum: 0, maximum: 1000, default: 0 }),
+  /**
+   * Shelf space by sales, as a planogram sets it: each lane gets the facings (6 kg deep each, 4–24
+   * units) that hold `shelfDays` of the SKU's expected sales and at least one case, up to
+   * `maxFacings`. Expected sales come from the scenario's shoppers, seasonality and the SKU's share
+   * of stocked popularity. Absent: 1–4 facings at random, about 12 kg a lane (the original layout).
+   */
+  planogram: Type.Optional(
+    Type.Object({
+      shelfDays: Type.Number({ exclusiveMinimum: 0, maximum: 60, default: 2 }),
+      maxFacings: Type.Integer({ minimum: 1, maximum: 64, default: 32 }),
+    }),
+  ),
 });
 
 const Van = Type.Object({

@@ -45,8 +45,16 @@ export interface StoreLayout {
 
 type StoreScenario = Scenario['stores'][number];
 
-export function buildLayout(store: StoreScenario, catalog: Catalog, rng: Rng): StoreLayout {
+/**
+ * `unitsPerDay`: the store's expected units wanted a day, which a `planogram` shares out by
+ * popularity among the SKUs the store stocks.
+ */
+export function buildLayout(store: StoreScenario, catalog: Catalog, rng: Rng, unitsPerDay = 0): StoreLayout {
   const bySkuPopularity = [...catalog.skus].sort((a, b) => b.popularity - a.popularity || a.index - b.index);
+  const stockedPopularity = Array.from(
+    { length: Math.min(store.lanes, bySkuPopularity.length) },
+    (_, i) => bySkuPopularity[i]?.popularity ?? 0,
+  ).reduce((a, b) => a + b, 0);
   const shelvesPerAisle = 5;
   const lanesPerAisle = Math.ceil(store.lanes / store.aisles);
   const lanes: LaneSpec[] = [];
@@ -57,9 +65,18 @@ export function buildLayout(store: StoreScenario, catalog: Catalog, rng: Rng): S
     const inAisle = i % lanesPerAisle;
     const shelf = inAisle % shelvesPerAisle;
     const position = Math.floor(inAisle / shelvesPerAisle);
-    const facings = rng.int(1, 4);
+    // Drawn under either layout, so the draws after it stay the same.
+    let facings = rng.int(1, 4);
     // About 12 kg of stock per lane, 4–24 units deep behind each facing.
-    const depth = Math.max(4, Math.min(24, Math.round(12_000 / Math.max(sku.unitGrams, 50) / facings)));
+    let depth = Math.max(4, Math.min(24, Math.round(12_000 / Math.max(sku.unitGrams, 50) / facings)));
+    if (store.planogram !== undefined) {
+      const n = bySkuPopularity.length;
+      const lanesOfSku = Math.floor(store.lanes / n) + (i % n < store.lanes % n ? 1 : 0);
+      const perDay = stockedPopularity === 0 ? 0 : (unitsPerDay * sku.popularity) / stockedPopularity / lanesOfSku;
+      depth = Math.max(4, Math.min(24, Math.round(6_000 / Math.max(sku.unitGrams, 50))));
+      const need = Math.max(store.planogram.shelfDays * perDay, sku.casePack);
+      facings = Math.max(1, Math.min(store.planogram.maxFacings, Math.ceil(need / depth)));
+    }
     const aisle = `a${String(aisleNo + 1).padStart(2, '0')}`;
     lanes.push({
       index: i,

@@ -79,7 +79,7 @@ export class World {
     const layoutRng = rngFor(seed, 'layout');
     const customerRng = rngFor(seed, 'customers');
     this.#stores = scenario.stores.map((store) => {
-      const layout = buildLayout(store, this.catalog, layoutRng);
+      const layout = buildLayout(store, this.catalog, layoutRng, this.#expectedUnitsPerDay(store.peakShoppersPerHour));
       const lanes = layout.lanes.length;
       const customers = Array.from(
         { length: Math.round(scenario.shoppers.loyaltyCustomers / scenario.stores.length) },
@@ -292,6 +292,21 @@ export class World {
     let target = Math.floor(local / DAY_MS) * DAY_MS + hour * HOUR_MS;
     if (target < local) target += DAY_MS;
     return Math.round(target - this.scenario.utcOffsetHours * HOUR_MS);
+  }
+
+  /**
+   * Units a store's shoppers want on an average day by the scenario's own profile: shoppers at the
+   * peak rate × the daily and weekly profile relative to their peaks, × items per basket × 1.15
+   * units per line (15 % of lines take two, see `chooseBasket`). The planogram's estimate; a
+   * replayed arrival profile or basket file is not consulted.
+   */
+  #expectedUnitsPerDay(peakPerHour: number): number {
+    const { daily, weekly } = this.scenario.seasonality;
+    const dMax = Math.max(...daily, 1e-9);
+    const wMax = Math.max(...weekly, 1e-9);
+    const hours = daily.reduce((a, b) => a + b, 0) / dMax;
+    const week = weekly.reduce((a, b) => a + b, 0) / wMax / weekly.length;
+    return peakPerHour * hours * week * this.scenario.shoppers.meanItems * 1.15;
   }
 
   /** Relative arrival rate from the scenario's daily × weekly profile, 1 at the busiest hour. */
