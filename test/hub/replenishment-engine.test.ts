@@ -1,6 +1,7 @@
+import { REPLENISHMENT_REJECT_REASONS } from '@aisle/protocols';
 import { describe, expect, it } from 'vitest';
 import { croston } from '../../hub/src/forecasting/engine/baselines.js';
-import { inverseNormalCdf } from '../../hub/src/replenishment/engine/normal.js';
+import { erfc, inverseNormalCdf, inverseNormalLoss, normalLoss } from '../../hub/src/replenishment/engine/normal.js';
 import {
   demandOver,
   type OrderItem,
@@ -10,7 +11,6 @@ import {
   safetyStock,
   suggestOrders,
 } from '../../hub/src/replenishment/engine/order-up-to.js';
-import { REPLENISHMENT_REJECT_REASONS } from '../../hub/src/replenishment/engine/reasons.js';
 import { classifyVelocity, DEFAULT_SERVICE_LEVELS } from '../../hub/src/replenishment/engine/velocity.js';
 
 // Reference quantiles (R's qnorm, to the last digit printed by print(x, digits = 17)).
@@ -60,6 +60,54 @@ describe('inverse normal CDF (AS 241)', () => {
     expect(inverseNormalCdf(0)).toBe(Number.NEGATIVE_INFINITY);
     expect(inverseNormalCdf(1)).toBe(Number.POSITIVE_INFINITY);
     expect(inverseNormalCdf(1.5)).toBeNaN();
+  });
+});
+
+describe('normal loss function', () => {
+  it('matches erfc and G(z) = φ(z) − z(1 − Φ(z)) at hand-checked points, and inverts', () => {
+    // erfc(1) = 0.15729920705028513 (R: 2 * pnorm(-sqrt(2))); the approximation's bound is 1.2e-7 relative.
+    expect(Math.abs(erfc(1) / 0.15729920705028513 - 1)).toBeLessThan(1.2e-7);
+    expect(erfc(0)).toBeCloseTo(1, 7);
+    expect(erfc(-1)).toBeCloseTo(2 - 0.15729920705028513, 7);
+    // G(0) = φ(0) = 1/√(2π); G(1) = φ(1) − (1 − Φ(1)) = 0.24197072451914337 − 0.15865525393145707.
+    expect(normalLoss(0)).toBeCloseTo(1 / Math.sqrt(2 * Math.PI), 7);
+    expect(normalLoss(1)).toBeCloseTo(0.24197072451914337 - 0.15865525393145707, 7);
+    // G(−z) = G(z) + z.
+    expect(normalLoss(-1)).toBeCloseTo(normalLoss(1) + 1, 7);
+    expect(inverseNormalLoss(normalLoss(1))).toBeCloseTo(1, 6);
+    expect(inverseNormalLoss(normalLoss(-0.5))).toBeCloseTo(-0.5, 6);
+  });
+});
+
+describe('fill-rate service levels', () => {
+  // One period to protect (L = 0, R = 1), 10 a day, σ_d = 3, B = 0.95 read as a fill rate.
+  const fill = (casePack: number) => {
+    const [outcome] = suggestOrders(
+      [{ ...base, leadTime: { meanPeriods: 0, sdPeriods: 0 }, demandSdPerPeriod: 3, onHand: 0, facings: 0 }],
+      {
+        catalog: new Map([['milk', { casePack, moq: 0 }]]),
+        serviceLevels: DEFAULT_SERVICE_LEVELS,
+        serviceMeasure: 'fill',
+      },
+    );
+    if (!outcome?.ok) throw new Error('rejected');
+    return outcome;
+  };
+
+  it('sets z so the expected shortage per cycle is (1 − β) of what a cycle brings in', () => {
+    // Q = max(R · d̄, pack) = 10: G(z) = 0.05 · 10 / 3 = 1/6 → z = G⁻¹(1/6) ≈ 0.6074 (G(0.60) = 0.16867, G(0.61) = 0.16595).
+    const s = fill(1);
+    expect(normalLoss(s.explanation.values.z as number)).toBeCloseTo(1 / 6, 9);
+    expect(s.explanation.values.z).toBeCloseTo(0.6074, 3);
+    expect(s.safetyStock).toBeCloseTo(3 * (s.explanation.values.z as number), 9);
+    expect(s.explanation.text).toContain('fill rate 0.95');
+  });
+
+  it('needs less safety stock when packs carry more days, none once they cover the target', () => {
+    // Packs of 12: G(z) = 0.05 · 12 / 3 = 0.2 → z ≈ 0.4929 (G(0.49) = 0.20074, G(0.50) = 0.19780), below the 0.6074 of single units.
+    expect(fill(12).explanation.values.z).toBeCloseTo(0.4929, 3);
+    // Packs of 48: G(z) = 0.8 > G(0) = 0.399 → z < 0, floored at 0: S is the forecast alone.
+    expect(fill(48)).toMatchObject({ safetyStock: 0, orderUpTo: 10 });
   });
 });
 

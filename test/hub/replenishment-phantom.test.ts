@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { detectPhantomInventory, type LaneObservation } from '../../hub/src/replenishment/engine/phantom.js';
+import {
+  DEFAULT_PHANTOM_OPTIONS,
+  detectPhantomInventory,
+  type LaneObservation,
+} from '../../hub/src/replenishment/engine/phantom.js';
 
 const hourly = (rate: number, hours = 24) => new Array(hours).fill(rate);
 const obs = (lane: string, o: Partial<LaneObservation>): LaneObservation => ({
@@ -31,19 +35,28 @@ describe('phantom inventory', () => {
   });
 
   it('flags POS sales and shelf-weight depletion that disagree beyond the tolerance', () => {
-    const { flags } = detectPhantomInventory([
-      // 10 gone, 4 sold: 6 > max(2, 0.25 · 10).
-      obs('shrink', { posUnits: 4, weightDepletionUnits: 10 }),
-      // 9 gone, 7 sold: 2 ≤ max(2, 2.25).
-      obs('within', { posUnits: 7, weightDepletionUnits: 9 }),
-      // 10 sold, 2 gone: −8.
-      obs('misscan', { posUnits: 10, weightDepletionUnits: 2 }),
-      // No scale: only the no-sales test applies, and it sells.
-      obs('no-scale', { posUnits: 3 }),
-    ]);
+    const options = { ...DEFAULT_PHANTOM_OPTIONS, absoluteTolerance: 2, relativeTolerance: 0.25 };
+    const { flags } = detectPhantomInventory(
+      [
+        // 10 gone, 4 sold: 6 > max(2, 0.25 · 10).
+        obs('shrink', { posUnits: 4, weightDepletionUnits: 10 }),
+        // 9 gone, 7 sold: 2 ≤ max(2, 2.25).
+        obs('within', { posUnits: 7, weightDepletionUnits: 9 }),
+        // 10 sold, 2 gone: −8.
+        obs('misscan', { posUnits: 10, weightDepletionUnits: 2 }),
+        // No scale: only the no-sales test applies, and it sells.
+        obs('no-scale', { posUnits: 3 }),
+        // 16 gone, 10 sold, but 4 units expected in open baskets at the edges: 6 ≤ max(2, 0.25 · 16) + 3 · √4 = 10.
+        obs('open-baskets', { posUnits: 10, weightDepletionUnits: 16, inFlightUnits: 4 }),
+        // The same with none in flight: 6 > max(2, 0.25 · 16) = 4.
+        obs('closed', { posUnits: 10, weightDepletionUnits: 16, inFlightUnits: 0 }),
+      ],
+      options,
+    );
     expect(flags.map((f) => [f.lane, f.test, f.discrepancyUnits])).toEqual([
       ['shrink', 'pos-weight-mismatch', 6],
       ['misscan', 'pos-weight-mismatch', -8],
+      ['closed', 'pos-weight-mismatch', 6],
     ]);
     expect(flags[0]?.explanation.values).toMatchObject({ tolerance: 2.5, posUnits: 4, weightDepletionUnits: 10 });
   });

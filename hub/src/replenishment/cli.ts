@@ -28,6 +28,7 @@ import {
   type SimulateSetup,
   simulate,
   simulateMarkdown,
+  TraceTooShort,
 } from './simulate.js';
 
 export const REPLENISH_USAGE = `  aisle-hub replenish simulate --trace FILE [options]
@@ -38,8 +39,9 @@ export const REPLENISH_USAGE = `  aisle-hub replenish simulate --trace FILE [opt
       Writes report.md and report.json (fill rate, lost sales, average units on hand, days of
       cover, orders, tasks, phantom detection).
     Options: --weeks 8 --warmup-weeks 2 --policy forecast,minmax (either or both) --lead-time 1
-      --review 1 --staff-delay 30 (minutes) --backroom-lanes 6 --forecaster holt-winters
-      --seed 1 --out DIR (replenish-simulation) --quiet
+      --review 1 --staff-delay 30 (minutes) --backroom-lanes 100 --forecaster holt-winters
+      --service-levels 0.98,0.95,0.9 (A,B,C) --service-measure cycle|fill --moq 0 --seed 1
+      --out DIR (replenish-simulation) --quiet
   aisle-hub replenish evaluate --data FILE --lead-time D --review D [options]
       Offline evaluation over a daily demand CSV (sku,date,units; e.g. \`aisle-sim demand\`): every
       SKU's demand replayed (lost sales, no backorders) through the forecast-driven order-up-to
@@ -308,6 +310,12 @@ async function simulateCommand(values: Record<string, string | boolean | undefin
   const policies = (text('policy') ?? 'forecast,minmax').split(',');
   for (const p of policies)
     if (p !== 'forecast' && p !== 'minmax') throw new UsageError(`--policy takes forecast, minmax or both, got "${p}"`);
+  const levels = (text('service-levels') ?? '0.98,0.95,0.9').split(',').map(Number);
+  if (levels.length !== 3 || !levels.every((l) => l > 0 && l < 1))
+    throw new UsageError(`--service-levels takes three levels in (0, 1) for A,B,C, got "${text('service-levels')}"`);
+  const measure = text('service-measure') ?? 'cycle';
+  if (measure !== 'cycle' && measure !== 'fill')
+    throw new UsageError(`--service-measure takes cycle or fill, got "${measure}"`);
   const staffDelay = Number(text('staff-delay') ?? 30);
   if (!(staffDelay >= 0)) throw new UsageError(`--staff-delay must be minutes ≥ 0, got "${text('staff-delay')}"`);
   const setup: SimulateSetup = {
@@ -319,6 +327,8 @@ async function simulateCommand(values: Record<string, string | boolean | undefin
     staff: { ...DEFAULT_SIMULATE_SETUP.staff, delayMinutes: staffDelay },
     backroomLanes: whole(text('backroom-lanes'), 'backroom-lanes', DEFAULT_SIMULATE_SETUP.backroomLanes, 0),
     forecaster,
+    serviceLevels: { A: levels[0] as number, B: levels[1] as number, C: levels[2] as number },
+    serviceMeasure: measure,
     moq: whole(text('moq'), 'moq', 0, 0),
     seed: whole(text('seed'), 'seed', 1, 0),
   };
@@ -379,6 +389,8 @@ export async function replenishCli(argv: readonly string[]): Promise<number> {
         policy: { type: 'string' },
         'staff-delay': { type: 'string' },
         'backroom-lanes': { type: 'string' },
+        'service-levels': { type: 'string' },
+        'service-measure': { type: 'string' },
         seed: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -431,7 +443,12 @@ export async function replenishCli(argv: readonly string[]): Promise<number> {
       process.stderr.write(`aisle-hub replenish: ${(error as Error).message}\n${REPLENISH_USAGE}`);
       return 2;
     }
-    if (code === 'CSV_HEADER_MISSING_COLUMN' || code === 'ENOENT' || error instanceof StoreTraceError) {
+    if (
+      code === 'CSV_HEADER_MISSING_COLUMN' ||
+      code === 'ENOENT' ||
+      error instanceof StoreTraceError ||
+      error instanceof TraceTooShort
+    ) {
       process.stderr.write(`aisle-hub replenish: ${(error as Error).message}\n`);
       return 2;
     }

@@ -1,11 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { type StoreTrace, StoreTraceReader } from '@aisle/protocols';
+import { type StoreTrace, StoreTraceReader, TRACE_WANT } from '@aisle/protocols';
 import type { Forecaster } from '../forecasting/engine/baselines.js';
 import { leanestMix } from './engine/evaluator.js';
 import { DEFAULT_PHANTOM_OPTIONS, type PhantomOptions } from './engine/phantom.js';
 import {
   type OrderingPolicy,
+  type PhantomFlagAt,
   type RefillRule,
   runStoreLoop,
   type SkuOutcome,
@@ -14,7 +15,13 @@ import {
   totals,
 } from './engine/store-loop.js';
 import { forecastOrdering, minMaxOrdering } from './engine/store-policies.js';
-import { DEFAULT_SERVICE_LEVELS, type ServiceLevels } from './engine/velocity.js';
+import {
+  classifyVelocity,
+  DEFAULT_SERVICE_LEVELS,
+  type ServiceLevels,
+  VELOCITY_CLASSES,
+  type VelocityClass,
+} from './engine/velocity.js';
 
 /**
  * `aisle-hub replenish simulate`: the simulator's world (a store trace from `aisle-sim trace`) with
@@ -38,6 +45,11 @@ export async function readStoreTraceFile(path: string): Promise<StoreTrace> {
   return reader.finish();
 }
 
+/** The trace does not cover the warm-up and measured weeks asked for. */
+export class TraceTooShort extends Error {
+  override readonly name = 'TraceTooShort';
+}
+
 export interface SimulateSetup {
   readonly weeks: number;
   readonly warmupWeeks: number;
@@ -52,6 +64,7 @@ export interface SimulateSetup {
   readonly thresholdShare: number;
   readonly refillZ: number;
   readonly serviceLevels: ServiceLevels;
+  readonly serviceMeasure: 'cycle' | 'fill';
   readonly forecaster: string;
   readonly errorWindowDays: number;
   readonly unitsPerFacing: number;
@@ -59,9 +72,13 @@ export interface SimulateSetup {
   /** Static min/max grid: s in days of mean sales, and S − s in days. */
   readonly minDays: readonly number[];
   readonly spreadDays: readonly number[];
+  /** Bisection steps on s per spread, between the grid levels around the forecast's fill rate. */
+  readonly refineSteps: number;
   /** The refill rule min/max runs with; `forecast` compares the ordering alone. */
   readonly minMaxRefill: RefillRule;
   readonly phantomWindowHours: number;
+  /** Local hour of the daily phantom check (the store closed, no basket open). */
+  readonly phantomAtHour: number;
   readonly phantom: PhantomOptions;
 }
 
@@ -79,14 +96,17 @@ export const DEFAULT_SIMULATE_SETUP: SimulateSetup = {
   thresholdShare: 0.25,
   refillZ: 1.64,
   serviceLevels: DEFAULT_SERVICE_LEVELS,
+  serviceMeasure: 'cycle',
   forecaster: 'holt-winters',
   errorWindowDays: 28,
   unitsPerFacing: 1,
   seed: 1,
-  minDays: [0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3],
-  spreadDays: [0.5, 1, 1.5, 2, 3],
+  minDays: [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3],
+  spreadDays: [0.25, 0.5, 0.75, 1, 1.5, 2, 3],
+  refineSteps: 6,
   minMaxRefill: 'forecast',
   phantomWindowHours: 24,
+  phantomAtHour: 3,
   phantom: DEFAULT_PHANTOM_OPTIONS,
 };
 
@@ -123,9 +143,12 @@ export interface SimulateReport {
   readonly minMaxGrid?: readonly (StoreLoopResultSummary & { readonly minDays: number; readonly maxDays: number })[];
   /** The grid's leanest uniform (s, S) in days reaching the forecast policy's fill rate. */
   readonly minMaxBest?: (StoreLoopResultSummary & { readonly minDays: number; readonly maxDays: number }) | undefined;
+  /** One grid point per velocity class, chosen in hindsight: the leanest mix at the forecast's total lost units. */
+  readonly minMaxPerClassHindsight?: Totals | undefined;
   /** Per SKU the grid point chosen in hindsight, the leanest mix at the forecast's total lost units. */
   readonly minMaxPerSkuHindsight?: Totals | undefined;
   readonly onHandRatio?: number | undefined;
+  readonly onHandRatioPerClassHindsight?: number | undefined;
   readonly onHandRatioPerSkuHindsight?: number | undefined;
   readonly phantom?: PhantomMeasure;
   readonly acceptance?: { readonly fillRate: boolean; readonly onHand: boolean; readonly phantom: boolean };
@@ -140,7 +163,7 @@ const summary = (r: StoreLoopResult): StoreLoopResultSummary => {
 };
 
 function phantomMeasure(trace: StoreTrace, result: StoreLoopResult, fromMs: number, toMs: number): PhantomMeasure {
-  const flags = result.phantomFlags ?? new Map();
+  const flags = result.phantomFlags ?? new Map<string, readonly PhantomFlagAt[]>();
   const skuOfLane = new Map<string, string>();
   for (const site of trace.header.sites)
     for (const lane of site.lanes) skuOfLane.set(`${site.id}/${lane.lane}`, `${site.id}/${lane.sku}`);
@@ -153,8 +176,8 @@ function phantomMeasure(trace: StoreTrace, result: StoreLoopResult, fromMs: numb
   let within = 0;
   for (const c of cases) {
     const key = skuOfLane.get(`${c.site}/${c.lane}`) ?? '';
-    const flag = flags.get(key);
-    const h = flag === undefined || flag.at < c.onsetMs ? null : (flag.at - c.onsetMs) / HOUR_MS;
+    const flag = (flags.get(key) ?? []).find((f) => f.at >= c.onsetMs);
+    const h = flag === undefined ? null : (flag.at - c.onsetMs) / HOUR_MS;
     if (h !== null) hours.push(h);
     if (h !== null && h <= 24) within++;
     examples.push({ key, hours: h, text: flag?.text });
@@ -164,7 +187,7 @@ function phantomMeasure(trace: StoreTrace, result: StoreLoopResult, fromMs: numb
   const healthyFlagged = healthy.filter((k) => flags.has(k)).length;
   const healthyFlagsByTest: Record<string, number> = {};
   for (const k of healthy) {
-    const test = flags.get(k)?.test;
+    const test = flags.get(k)?.[0]?.test;
     if (test !== undefined) healthyFlagsByTest[test] = (healthyFlagsByTest[test] ?? 0) + 1;
   }
   return {
@@ -178,6 +201,29 @@ function phantomMeasure(trace: StoreTrace, result: StoreLoopResult, fromMs: numb
     healthyFlagsByTest,
     examples: examples.slice(0, 10),
   };
+}
+
+/** Velocity class of each SKU × site (in `perSku` order) by its units wanted before `untilMs`, ranked per site. */
+function warmupClasses(trace: StoreTrace, untilMs: number, perSku: readonly SkuOutcome[]): VelocityClass[] {
+  const { header } = trace;
+  const nSku = header.skus.length;
+  const wanted = new Float64Array(header.sites.length * nSku);
+  for (let e = 0; e < trace.length && (trace.t[e] as number) < untilMs; e++)
+    if (trace.kind[e] === TRACE_WANT) {
+      const k = (trace.site[e] as number) * nSku + (trace.target[e] as number);
+      wanted[k] = (wanted[k] as number) + (trace.units[e] as number);
+    }
+  const skuIndex = new Map(header.skus.map((s, i) => [s.sku, i]));
+  const siteIndex = new Map(header.sites.map((s, i) => [s.id, i]));
+  const classes = new Map<string, VelocityClass>();
+  for (const site of header.sites) {
+    const units = new Map<string, number>();
+    for (const o of perSku)
+      if (o.site === site.id)
+        units.set(o.sku, wanted[(siteIndex.get(o.site) as number) * nSku + (skuIndex.get(o.sku) as number)] as number);
+    for (const [sku, c] of classifyVelocity(units)) classes.set(`${site.id}/${sku}`, c);
+  }
+  return perSku.map((o) => classes.get(`${o.site}/${o.sku}`) ?? 'C');
 }
 
 export async function simulate(
@@ -194,7 +240,7 @@ export async function simulate(
   const measureFromMs = (startDay + 7 * setup.warmupWeeks) * DAY_MS - offsetMs;
   const endMs = measureFromMs + 7 * setup.weeks * DAY_MS;
   if (endMs > header.endMs)
-    throw new RangeError(
+    throw new TraceTooShort(
       `the trace ends ${new Date(header.endMs).toISOString()}, before ${setup.warmupWeeks} warm-up + ${setup.weeks} measured weeks (${new Date(endMs).toISOString()})`,
     );
   const loopOptions = (refill: RefillRule, label: string): StoreLoopOptions => ({
@@ -217,6 +263,7 @@ export async function simulate(
     forecastOrdering({
       forecaster: forecaster(),
       serviceLevels: setup.serviceLevels,
+      serviceMeasure: setup.serviceMeasure,
       leadTimeDays: setup.leadTimeDays - 1,
       leadTimeSdDays: setup.leadTimeSdDays,
       reviewDays: setup.reviewDays,
@@ -231,7 +278,7 @@ export async function simulate(
   if (policies.includes('forecast')) {
     forecast = runStoreLoop(trace, forecastPolicy(), {
       ...loopOptions('forecast', 'forecast policy'),
-      phantom: { windowHours: setup.phantomWindowHours, options: setup.phantom },
+      phantom: { windowHours: setup.phantomWindowHours, atHour: setup.phantomAtHour, options: setup.phantom },
     });
     phantom = phantomMeasure(trace, forecast, measureFromMs, endMs);
     forecastThresholdRefill = runStoreLoop(
@@ -244,20 +291,41 @@ export async function simulate(
   let grid: Array<{ minDays: number; maxDays: number; result: StoreLoopResult }> | undefined;
   const refill = setup.minMaxRefill;
   if (policies.includes('minmax')) {
-    grid = [];
-    const points = setup.minDays.flatMap((min) => setup.spreadDays.map((spread) => [min, min + spread] as const));
-    for (const [i, [minDays, maxDays]] of points.entries()) {
+    const runs: Array<{ minDays: number; maxDays: number; result: StoreLoopResult }> = [];
+    const points = setup.minDays.flatMap((min) => setup.spreadDays.map((spread) => [min, spread] as const));
+    const total = points.length + setup.spreadDays.length * setup.refineSteps;
+    const run = (minDays: number, spread: number) => {
       const result = runStoreLoop(
         trace,
-        minMaxOrdering(minDays, maxDays),
-        loopOptions(refill, `min/max ${i + 1}/${points.length}`),
+        minMaxOrdering(minDays, minDays + spread),
+        loopOptions(refill, `min/max ${runs.length + 1}/${total}`),
       );
-      grid.push({ minDays, maxDays, result });
+      const entry = { minDays, maxDays: minDays + spread, result };
+      runs.push(entry);
+      return entry;
+    };
+    for (const [min, spread] of points) run(min, spread);
+    // Per spread, s bisected between the grid's last level short of the forecast's fill rate and
+    // its first level reaching it: the static policy at that fill rate, not the grid's next step up.
+    const target = forecast?.fillRate ?? 0.98;
+    for (const spread of setup.spreadDays) {
+      const line = runs.filter((r) => r.maxDays - r.minDays === spread).sort((a, b) => a.minDays - b.minDays);
+      const firstReaching = line.findIndex((r) => r.result.fillRate >= target);
+      if (firstReaching <= 0) continue;
+      let lo = (line[firstReaching - 1] as (typeof line)[number]).minDays;
+      let hi = (line[firstReaching] as (typeof line)[number]).minDays;
+      for (let i = 0; i < setup.refineSteps; i++) {
+        const mid = Math.round(((lo + hi) / 2) * 1e4) / 1e4;
+        if (run(mid, spread).result.fillRate >= target) hi = mid;
+        else lo = mid;
+      }
     }
+    grid = runs.sort((a, b) => a.minDays - b.minDays || a.maxDays - b.maxDays);
   }
 
   let minMaxBest: (typeof grid extends undefined ? never : NonNullable<typeof grid>[number]) | undefined;
   let perSkuHindsight: Totals | undefined;
+  let perClassHindsight: Totals | undefined;
   if (grid !== undefined) {
     const target = forecast?.fillRate ?? 0.98;
     for (const g of grid)
@@ -271,6 +339,23 @@ export async function simulate(
       const frontiers = forecast.perSku.map((_, k) => grid.map((g) => g.result.perSku[k] as SkuOutcome));
       const mix = leanestMix(frontiers, (o) => ({ lost: o.wanted - o.sold, onHand: o.averageOnHand }), forecast.lost);
       if (mix !== undefined) perSkuHindsight = totals('min-max-per-sku-hindsight', refill, forecast.days, mix);
+      // One (s, S) in days per velocity class (ranked on the warm-up's wants, as the forecast policy
+      // ranks them), each class's point chosen on the measured weeks.
+      const classOf = warmupClasses(trace, measureFromMs, forecast.perSku);
+      const byClass = VELOCITY_CLASSES.map((c) => forecast.perSku.flatMap((_, k) => (classOf[k] === c ? [k] : [])));
+      const classFrontiers = byClass
+        .filter((keys) => keys.length > 0)
+        .map((keys) => grid.map((g) => keys.map((k) => g.result.perSku[k] as SkuOutcome)));
+      const classMix = leanestMix(
+        classFrontiers,
+        (outcomes) => ({
+          lost: outcomes.reduce((sum, o) => sum + o.wanted - o.sold, 0),
+          onHand: outcomes.reduce((sum, o) => sum + o.averageOnHand, 0),
+        }),
+        forecast.lost,
+      );
+      if (classMix !== undefined)
+        perClassHindsight = totals('min-max-per-class-hindsight', refill, forecast.days, classMix.flat());
     }
   }
   const withDays = (g: NonNullable<typeof minMaxBest>) => ({
@@ -282,6 +367,10 @@ export async function simulate(
     forecast === undefined || minMaxBest === undefined
       ? undefined
       : forecast.averageOnHand / minMaxBest.result.averageOnHand;
+  const onHandRatioPerClassHindsight =
+    forecast === undefined || perClassHindsight === undefined
+      ? undefined
+      : forecast.averageOnHand / perClassHindsight.averageOnHand;
   const onHandRatioPerSkuHindsight =
     forecast === undefined || perSkuHindsight === undefined
       ? undefined
@@ -299,8 +388,10 @@ export async function simulate(
     ...(forecast === undefined ? {} : { forecast: summary(forecast) }),
     ...(forecastThresholdRefill === undefined ? {} : { forecastThresholdRefill: summary(forecastThresholdRefill) }),
     ...(grid === undefined ? {} : { minMaxGrid: grid.map(withDays), minMaxBest: minMaxBest && withDays(minMaxBest) }),
+    ...(perClassHindsight === undefined ? {} : { minMaxPerClassHindsight: perClassHindsight }),
     ...(perSkuHindsight === undefined ? {} : { minMaxPerSkuHindsight: perSkuHindsight }),
     onHandRatio,
+    onHandRatioPerClassHindsight,
     onHandRatioPerSkuHindsight,
     ...(phantom === undefined ? {} : { phantom }),
     ...(forecast === undefined || grid === undefined || phantom === undefined
@@ -328,7 +419,7 @@ export function simulateMarkdown(r: SimulateReport, title: string): string {
     '',
     `Store trace of scenario \`${r.trace.scenario}\` (seed ${r.trace.seed}): ${r.trace.sites} stores, ${r.trace.skus} SKU × store. ${s.warmupWeeks} warm-up weeks, then ${r.measuredDays} measured days from ${r.measuredFrom}.`,
     `Lead time ${s.leadTimeDays} d (σ ${s.leadTimeSdDays} d), review every ${s.reviewDays} d at ${s.orderHour}:00, deliveries at ${s.deliveryHour}:00; staff passes every ${s.staff.passHours} h from ${s.staff.fromHour}:00 to ${s.staff.toHour}:00, tasks done ${s.staff.delayMinutes} min × U(0.5, 1.5) later; backroom ${s.backroomLanes} × shelf capacity; case packs from the catalogue, MOQ ${s.moq}.`,
-    `Forecast policy: ${s.forecaster}, service levels A ${s.serviceLevels.A} / B ${s.serviceLevels.B} / C ${s.serviceLevels.C}; refills by time to empty. Min/max: s and S in days of each SKU's mean warm-up sales, grid s ∈ {${s.minDays.join(', ')}}, S − s ∈ {${s.spreadDays.join(', ')}}; refills at ${s.thresholdShare} of the lane.`,
+    `Forecast policy: ${s.forecaster}, service levels A ${s.serviceLevels.A} / B ${s.serviceLevels.B} / C ${s.serviceLevels.C}; refills by time to empty. Min/max: s and S in days of each SKU's mean warm-up sales, grid s ∈ {${s.minDays.join(', ')}}, S − s ∈ {${s.spreadDays.join(', ')}}, then per spread ${s.refineSteps} bisection steps on s around the forecast's fill rate; refills ${s.minMaxRefill === 'forecast' ? 'by time to empty, as for the forecast policy' : `at ${s.thresholdShare} of the lane`}.`,
     '',
     '| policy | fill rate | lost units | of which with stock in the backroom | avg units on hand | days of cover | orders | tasks |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -345,11 +436,20 @@ export function simulateMarkdown(r: SimulateReport, title: string): string {
     );
   else if (r.minMaxGrid !== undefined)
     lines.push('| best static min/max at that fill rate | none on the grid reaches it | | | | | | |');
+  if (r.minMaxPerClassHindsight !== undefined)
+    lines.push(
+      row(
+        'min/max, one grid point per velocity class chosen in hindsight (same total lost)',
+        r.minMaxPerClassHindsight,
+      ),
+    );
   if (r.minMaxPerSkuHindsight !== undefined)
     lines.push(row('min/max, per SKU the grid point chosen in hindsight (same total lost)', r.minMaxPerSkuHindsight));
   lines.push('');
   if (r.onHandRatio !== undefined)
     lines.push(`Average on hand, forecast ÷ best static min/max: **${r.onHandRatio.toFixed(3)}**.`);
+  if (r.onHandRatioPerClassHindsight !== undefined)
+    lines.push(`Forecast ÷ per-class hindsight min/max: ${r.onHandRatioPerClassHindsight.toFixed(3)}.`);
   if (r.onHandRatioPerSkuHindsight !== undefined)
     lines.push(`Forecast ÷ per-SKU hindsight min/max: ${r.onHandRatioPerSkuHindsight.toFixed(3)}.`);
   if (r.phantom !== undefined) {

@@ -1,5 +1,5 @@
 import type { Explanation } from '@aisle/protocols';
-import { inverseNormalCdf } from './normal.js';
+import { inverseNormalCdf, inverseNormalLoss } from './normal.js';
 import { isNonNegative, type Rejection } from './reasons.js';
 import type { ServiceLevels, VelocityClass } from './velocity.js';
 
@@ -86,6 +86,14 @@ export interface OrderOptions {
   /** Case pack and MOQ per SKU; a SKU not in it is `UNKNOWN_SKU`. */
   readonly catalog: ReadonlyMap<string, SkuPacking>;
   readonly serviceLevels: ServiceLevels;
+  /**
+   * What a class's service level means. `cycle` (default): the chance a replenishment cycle ends
+   * without a stock-out, z = Φ⁻¹(level). `fill`: the share of demand served from the shelf (fill
+   * rate β), z = G⁻¹((1 − β) · Q / σ) with G the normal loss function, σ the standard deviation of
+   * demand over L + R and Q the units a cycle brings in (max(R · d̄, case pack)): a SKU whose packs
+   * already carry days of stock needs less safety stock for the same fill rate. z is floored at 0.
+   */
+  readonly serviceMeasure?: 'cycle' | 'fill';
 }
 
 /** Σ forecast over the first `periods` periods, the last one pro rata when `periods` is fractional. */
@@ -182,19 +190,25 @@ function suggestOne(item: OrderItem, options: OrderOptions): OrderOutcome {
   const { meanPeriods: L, sdPeriods: sdL } = item.leadTime as LeadTime;
   const R = item.reviewPeriods;
   const serviceLevel = options.serviceLevels[item.velocityClass];
-  const z = inverseNormalCdf(serviceLevel);
   const forecast = demandOver(item.forecast, L + R);
   const meanDemand = forecast / (L + R);
   const noDemand = forecast <= 0;
-  const ss = noDemand
-    ? 0
-    : safetyStock({
-        z,
-        periods: L + R,
-        demandSdPerPeriod: item.demandSdPerPeriod,
-        meanDemandPerPeriod: meanDemand,
-        leadTimeSdPeriods: sdL,
-      });
+  const sigma = safetyStock({
+    z: 1,
+    periods: L + R,
+    demandSdPerPeriod: item.demandSdPerPeriod,
+    meanDemandPerPeriod: meanDemand,
+    leadTimeSdPeriods: sdL,
+  });
+  const measure = options.serviceMeasure ?? 'cycle';
+  const cycleUnits = Math.max(R * meanDemand, casePack);
+  const z =
+    measure === 'cycle'
+      ? inverseNormalCdf(serviceLevel)
+      : sigma === 0
+        ? 0
+        : Math.max(0, inverseNormalLoss(((1 - serviceLevel) * cycleUnits) / sigma));
+  const ss = noDemand ? 0 : Math.max(0, z * sigma);
   const base = noDemand ? 0 : forecast + ss;
   const presentation = item.facings * item.unitsPerFacing;
   const orderUpTo = Math.max(base, presentation);
@@ -210,7 +224,7 @@ function suggestOne(item: OrderItem, options: OrderOptions): OrderOutcome {
     'order-up-to':
       shaped.units === 0
         ? `Inventory position ${round(inventoryPosition)} already covers S = ${round(orderUpTo)}: no order.`
-        : `Order ${shaped.units} to lift inventory position ${round(inventoryPosition)} to S = ${round(forecast)} forecast over ${round(L + R)} periods + ${round(ss)} safety stock (service level ${serviceLevel}, z = ${round(z)}), rounded up to packs of ${casePack}.`,
+        : `Order ${shaped.units} to lift inventory position ${round(inventoryPosition)} to S = ${round(forecast)} forecast over ${round(L + R)} periods + ${round(ss)} safety stock (${measure === 'cycle' ? 'cycle service level' : 'fill rate'} ${serviceLevel}, z = ${round(z)}), rounded up to packs of ${casePack}.`,
     'presentation-floor': `Order ${shaped.units}: the presentation stock of ${presentation} (${item.facings} facings × ${item.unitsPerFacing}) is above the demand-based S = ${round(base)}, and inventory position is ${round(inventoryPosition)}.`,
     moq: `Order ${shaped.units}: ${round(shaped.raw)} needed to reach S = ${round(orderUpTo)}, raised to the minimum order quantity ${moq}.`,
     'capacity-cap':
@@ -238,6 +252,7 @@ function suggestOne(item: OrderItem, options: OrderOptions): OrderOutcome {
         leadTimeSd: sdL,
         reviewPeriod: R,
         serviceLevel,
+        cycleUnits,
         z,
         safetyStock: ss,
         orderUpTo,

@@ -1,13 +1,10 @@
 import type { ReplenishmentRejectReason } from '@aisle/protocols';
 
 /**
- * The refusal codes and their meanings are the wire contract's (`@aisle/protocols`): they leave the
- * hub with the refused item. Re-exported so whoever looks a code up beside `Rejection` (the engine
- * tests) finds both here.
+ * An item the engine refused, with the code and the offending field and value. The codes and their
+ * meanings are the wire contract's (`REPLENISHMENT_REJECT_REASONS` in `@aisle/protocols`): they
+ * leave the hub with the refused item.
  */
-export { REPLENISHMENT_REJECT_REASONS } from '@aisle/protocols';
-
-/** An item the engine refused, with the code and the offending field and value. */
 export interface Rejection {
   readonly ok: false;
   readonly sku: string;

@@ -33,8 +33,8 @@ import { type LaneStock, planShelfRefills } from './shelf-refill.js';
  *
  * Measured from `measureFromMs` to `endMs`: units wanted, sold and lost (fill rate = sold ÷
  * wanted), units on hand (shelf + backroom) sampled every hour, orders, tasks. Optionally the
- * engine's phantom-inventory check runs every hour on a trailing window per SKU × site (POS units
- * by payment time against shelf-weight depletion by pick time) and the first flag of each is kept.
+ * engine's phantom-inventory check runs daily (or hourly) on a trailing window per SKU × site (POS
+ * units by payment time against shelf-weight depletion by pick time), keeping every flag's time.
  *
  * Deterministic for a trace, policy and options.
  */
@@ -98,7 +98,12 @@ export interface StoreLoopOptions {
   /** Forecast rule: a lane is due when it may be empty (units − z·√units sold) before the next task lands. */
   readonly refillZ: number;
   readonly seed: number;
-  readonly phantom?: { readonly windowHours: number; readonly options?: PhantomOptions };
+  /**
+   * The phantom check: every day at local `atHour` (or every hour when absent) over the trailing
+   * `windowHours`. At an hour the store is closed no basket is open, so shelf weight and POS must
+   * agree to the unit but for shrink; at an open hour units in baskets make them differ.
+   */
+  readonly phantom?: { readonly windowHours: number; readonly atHour?: number; readonly options?: PhantomOptions };
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -110,6 +115,12 @@ export interface SkuOutcome {
   readonly averageOnHand: number;
   readonly orders: number;
   readonly orderedUnits: number;
+}
+
+export interface PhantomFlagAt {
+  readonly at: number;
+  readonly test: string;
+  readonly text: string;
 }
 
 export interface StoreLoopResult {
@@ -131,7 +142,7 @@ export interface StoreLoopResult {
   readonly taskUnits: number;
   readonly perSku: SkuOutcome[];
   /** SKU × site key → first time (epoch ms) the phantom check flagged it, when it ran. */
-  readonly phantomFlags?: ReadonlyMap<string, { readonly at: number; readonly test: string; readonly text: string }>;
+  readonly phantomFlags?: ReadonlyMap<string, readonly PhantomFlagAt[]>;
 }
 
 function localDay(t: number, offsetMs: number): number {
@@ -236,6 +247,10 @@ export function runStoreLoop(trace: StoreTrace, policy: OrderingPolicy, options:
     const share = dayTotal === 0 ? 1 / 24 : (hourOfWeek[s * 168 + how] as number) / dayTotal;
     const day = localDay(from, offsetMs) - firstDay;
     emptyShare[k * days + day] = (emptyShare[k * days + day] as number) + (share * (t - from)) / HOUR_MS;
+    if (emptyHour !== undefined) {
+      const i = k * hours + Math.floor(from / HOUR_MS) - startHour;
+      emptyHour[i] = (emptyHour[i] as number) + (t - from) / HOUR_MS;
+    }
     emptySince[k] = t;
   };
   const demandOf = (k: number, day: number) => {
@@ -261,7 +276,12 @@ export function runStoreLoop(trace: StoreTrace, policy: OrderingPolicy, options:
   const phantom = options.phantom;
   const depletion = phantom === undefined ? undefined : new Float32Array(nKeys * hours);
   const pos = phantom === undefined ? undefined : new Float32Array(nKeys * hours);
-  const phantomFlags = new Map<string, { at: number; test: string; text: string }>();
+  /** Hours (fraction) each SKU × site's shelf stood empty, per hour: no sales are expected then. */
+  const emptyHour = phantom === undefined ? undefined : new Float32Array(nKeys * hours);
+  /** Mean time from a pick to its payment, as the POS and the shelf's weight events show it. */
+  let payLagSum = 0;
+  let payLagCount = 0;
+  const phantomFlags = new Map<string, PhantomFlagAt[]>();
 
   // Staff tasks: completion times in a binary heap; one open task per lane.
   const random = xoroshiro128plus(options.seed);
@@ -486,9 +506,10 @@ export function runStoreLoop(trace: StoreTrace, policy: OrderingPolicy, options:
   };
 
   const checkPhantom = (t: number) => {
-    const { windowHours } = phantom as NonNullable<typeof phantom>;
+    const { windowHours, atHour } = phantom as NonNullable<typeof phantom>;
     const h = Math.floor(t / HOUR_MS) - startHour;
     if (h < windowHours || t < options.measureFromMs) return;
+    if (atHour !== undefined && localHourOf(t) !== atHour) return;
     const day = localDay(t, offsetMs) - firstDay;
     const observations: LaneObservation[] = [];
     for (const k of stocked) {
@@ -498,17 +519,23 @@ export function runStoreLoop(trace: StoreTrace, policy: OrderingPolicy, options:
         weight += (depletion as Float32Array)[k * hours + i] as number;
         posUnits += (pos as Float32Array)[k * hours + i] as number;
       }
-      let shelf = 0;
-      for (const g of lanesOfKey[k] as number[]) shelf += units[g] as number;
+      const rate = ratesFrom(k, day, t - windowHours * HOUR_MS, windowHours);
+      const lagHours = payLagCount === 0 ? 0 : payLagSum / payLagCount / HOUR_MS;
+      const inFlightUnits = ((rate[0] as number) + (rate[windowHours - 1] as number)) * lagHours;
+      for (let i = 0; i < windowHours; i++) {
+        const empty = Math.min(1, (emptyHour as Float32Array)[k * hours + h - windowHours + i] as number);
+        rate[i] = (rate[i] as number) * (1 - empty);
+      }
       const { site, sku } = keyName(k);
       observations.push({
         site,
         lane: String(k),
         sku,
-        systemUnits: shelf,
-        hourlyForecast: ratesFrom(k, day, t - windowHours * HOUR_MS, windowHours),
+        systemUnits: shelfOf(k),
+        hourlyForecast: rate,
         posUnits,
         weightDepletionUnits: weight,
+        inFlightUnits,
       });
     }
     const report = detectPhantomInventory(observations, phantom?.options ?? DEFAULT_PHANTOM_OPTIONS);
@@ -516,7 +543,9 @@ export function runStoreLoop(trace: StoreTrace, policy: OrderingPolicy, options:
       const k = Number(flag.lane);
       const { site, sku } = keyName(k);
       const name = `${site}/${sku}`;
-      if (!phantomFlags.has(name)) phantomFlags.set(name, { at: t, test: flag.test, text: flag.explanation.text });
+      const list = phantomFlags.get(name) ?? [];
+      list.push({ at: t, test: flag.test, text: flag.explanation.text });
+      phantomFlags.set(name, list);
     }
   };
 
@@ -573,6 +602,8 @@ export function runStoreLoop(trace: StoreTrace, policy: OrderingPolicy, options:
       const i = k * hours + Math.floor(t / HOUR_MS) - startHour;
       depletion[i] = (depletion[i] as number) + taken;
       const paid = Math.min(hours - 1, Math.floor((trace.posAt[e] as number) / HOUR_MS) - startHour);
+      payLagSum += (trace.posAt[e] as number) - t;
+      payLagCount++;
       pos[k * hours + paid] = (pos[k * hours + paid] as number) + taken;
     }
     if (t >= options.measureFromMs) {

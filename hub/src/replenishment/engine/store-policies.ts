@@ -10,6 +10,8 @@ import { classifyVelocity, type ServiceLevels, type VelocityClass } from './velo
 export interface ForecastOrderingOptions {
   readonly forecaster: Forecaster;
   readonly serviceLevels: ServiceLevels;
+  /** What the service levels mean (see `OrderOptions.serviceMeasure`). */
+  readonly serviceMeasure: 'cycle' | 'fill';
   /**
    * Selling days an order waits: the store loop's van lands before opening, so an order placed at
    * the close arrives for the next day's trade with `leadTimeDays` − 1 selling days in between.
@@ -93,7 +95,7 @@ export function forecastOrdering(o: ForecastOrderingOptions): OrderingPolicy {
             backroomCapacity: r.backroomCapacity,
           },
         ],
-        { catalog, serviceLevels: o.serviceLevels },
+        { catalog, serviceLevels: o.serviceLevels, serviceMeasure: o.serviceMeasure },
       );
       if (outcome === undefined || !outcome.ok)
         throw new Error(`${r.site}/${r.sku}: ${outcome?.ok === false ? outcome.detail : 'no outcome'}`);
