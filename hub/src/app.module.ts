@@ -77,6 +77,7 @@ export class AppModule {
         HUB_BUS,
         REGISTRY_REPOSITORY,
         INGEST_REPOSITORY,
+        SERIES_REPOSITORY,
         AUDIT_REPOSITORY,
         AuthService,
         RealtimeService,

@@ -207,6 +207,54 @@ export const HubConfig = Type.Object({
       ),
       /** Most tasks or orders one list request returns (newest first past it). */
       maxListed: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
+      /** The engine on live data (`planner.service.ts`): refill tasks and a daily store order per site. */
+      planner: Type.Object(
+        {
+          /** Sites planned, with their IANA time zone (local days and hours); none: the planner is off. */
+          sites: Type.Record(Level, Type.Object({ timeZone: Type.String({ minLength: 1, default: 'UTC' }) }), {
+            default: {},
+          }),
+          /** How often refill tasks are planned (and whether the order review is due is checked). */
+          refillEveryMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 300_000 }),
+          /** A lane that may run empty within this gets a task… */
+          refillHorizonMs: Type.Integer({ minimum: 0, maximum: 7 * 86_400_000, default: 7_200_000 }),
+          /** …urgent within this. */
+          refillUrgentMs: Type.Integer({ minimum: 0, maximum: 7 * 86_400_000, default: 1_800_000 }),
+          /** A lane whose latest level is older than this is not planned (its scale is silent). */
+          staleLevelMs: Type.Integer({ minimum: 1000, default: 900_000 }),
+          review: Type.Object(
+            {
+              /** Local hour (0–23) from which the day's store order is reviewed, once a day. */
+              hour: Type.Integer({ minimum: 0, maximum: 23, default: 21 }),
+              /** Local hour the delivery is due on its day (the order's needBy). */
+              deliveryHour: Type.Integer({ minimum: 0, maximum: 23, default: 6 }),
+              /** Days from the review to the delivery (1: the next morning). */
+              leadTimeDays: Type.Integer({ minimum: 1, maximum: 365, default: 1 }),
+              leadTimeSdDays: Type.Number({ minimum: 0, maximum: 365, default: 0 }),
+              reviewDays: Type.Integer({ minimum: 1, maximum: 365, default: 1 }),
+              /** Days of sales history the forecast is fitted to. */
+              historyDays: Type.Integer({ minimum: 14, maximum: 730, default: 56 }),
+              /** Days of one-step forecast errors σ is measured on. */
+              errorWindowDays: Type.Integer({ minimum: 1, maximum: 365, default: 28 }),
+              serviceLevels: Type.Object(
+                {
+                  A: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.98 }),
+                  B: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.95 }),
+                  C: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.9 }),
+                },
+                { default: {} },
+              ),
+              /** `cycle` or `fill` (see the engine's `OrderOptions.serviceMeasure`). */
+              serviceMeasure: Type.Union([Type.Literal('cycle'), Type.Literal('fill')], { default: 'cycle' }),
+              moq: Type.Integer({ minimum: 0, default: 0 }),
+              /** Backroom room per SKU, as a multiple of its shelf capacity (the engine's capacity cap). */
+              backroomLanes: Type.Number({ minimum: 0, maximum: 1000, default: 10 }),
+            },
+            { default: {} },
+          ),
+        },
+        { default: {} },
+      ),
     },
     { default: {} },
   ),

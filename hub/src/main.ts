@@ -20,6 +20,10 @@ Usage:
   aisle-hub forecast eval|train|lanes --data FILE [options]  (or eval|train --hub-config FILE …)
       Forecasting models: evaluate against the baselines, or train and sign a bundle.
       aisle-hub forecast --help lists the options.
+  aisle-hub replenish simulate --trace FILE [--weeks 8] [--policy forecast,minmax] [options]
+      The simulator's world (a store trace from \`aisle-sim trace\`) with the policy in the loop:
+      staff refill tasks, deliveries after the lead time, the forecast policy against a static
+      min/max tuned in the same run, phantom inventory against the injected shrink.
   aisle-hub replenish evaluate --data FILE --lead-time D --review D [--target 0.98] [options]
       Replay a daily demand CSV (sku,date,units) through the forecast-driven order-up-to policy
       and a grid-tuned static min/max; aisle-hub replenish --help lists the options.

@@ -22,7 +22,10 @@ export interface ReplenishmentHub {
   close(): Promise<void>;
 }
 
-export async function startReplenishmentHub(autoApprove: Record<string, number> = {}): Promise<ReplenishmentHub> {
+export async function startReplenishmentHub(
+  autoApprove: Record<string, number> = {},
+  planner: Record<string, unknown> = {},
+): Promise<ReplenishmentHub> {
   const dir = mkdtempSync(join(tmpdir(), 'aisle-hub-replenishment-'));
   const hub = await startHub(
     parseHubConfig({
@@ -37,6 +40,7 @@ export async function startReplenishmentHub(autoApprove: Record<string, number> 
           sites: { 'store-a': { lat: 52.52, lon: 13.405 }, 'store-b': { lat: 52.5, lon: 13.3 } },
           serviceMs: 600_000,
         },
+        planner,
       },
     }),
     pino({ level: 'silent' }),

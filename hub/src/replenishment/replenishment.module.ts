@@ -5,6 +5,7 @@ import { DeliveryJobsController } from './delivery-jobs.controller.js';
 import { DeliveryJobs } from './delivery-jobs.service.js';
 import { OrdersController } from './orders.controller.js';
 import { OrdersService } from './orders.service.js';
+import { ReplenishmentPlanner } from './planner.service.js';
 import { KyselyReplenishmentRepository } from './replenishment.repository.js';
 import { REPLENISHMENT_REPOSITORY } from './replenishment.tokens.js';
 import { TasksController } from './tasks.controller.js';
@@ -13,6 +14,9 @@ import { TasksService } from './tasks.service.js';
 /**
  * Replenishment (issue #7, ARCHITECTURE §4–5): staff tasks and store orders from the engine's
  * suggestions (`engine/`, pure), over REST and socket.io, audited.
+ *
+ * The engine runs on the hub's live data in `ReplenishmentPlanner` (`planner.service.ts`): refill
+ * tasks every few minutes and one store order a day per site of `replenishment.planner.sites`.
  *
  * For the engine and the simulation: `TasksService.suggest(RefillSuggestion[])`,
  * `OrdersService.propose(OrderSuggestion)` and `OrdersService.onOrder(site, sku)`.
@@ -39,7 +43,8 @@ import { TasksService } from './tasks.service.js';
     DeliveryJobs,
     TasksService,
     OrdersService,
+    ReplenishmentPlanner,
   ],
-  exports: [DeliveryJobs, TasksService, OrdersService],
+  exports: [DeliveryJobs, TasksService, OrdersService, ReplenishmentPlanner],
 })
 export class ReplenishmentModule {}

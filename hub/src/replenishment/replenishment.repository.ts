@@ -46,6 +46,12 @@ export interface ReplenishmentRepository {
   recentDelivered(site: string, skus: readonly string[], count: number): Promise<Map<string, number[]>>;
   /** Units of the SKU in the site's orders not yet delivered nor closed (proposed, approved, dispatched). */
   onOrder(site: string, sku: string): Promise<number>;
+  /**
+   * Per SKU of the site: backroom units by the ledger — delivered order lines less the units moved to
+   * the shelf by done refill tasks, floored at 0 — and units on open (proposed, approved,
+   * dispatched) orders.
+   */
+  stockLedger(site: string): Promise<Map<string, { readonly backroom: number; readonly onOrder: number }>>;
   jobs(orderId: string): Promise<DeliveryJobRecord[]>;
   /** Pending jobs with a time window overlapping [from, to), or with none; oldest first. */
   pendingJobs(from: number, to: number): Promise<DeliveryJob[]>;
@@ -198,6 +204,49 @@ export class KyselyReplenishmentRepository implements ReplenishmentRepository {
       .where('store_orders.state', 'in', [...OPEN_ORDER_STATES])
       .executeTakeFirst();
     return Number(row?.units ?? 0);
+  }
+
+  async stockLedger(site: string): Promise<Map<string, { readonly backroom: number; readonly onOrder: number }>> {
+    const delivered = await this.#db
+      .selectFrom('store_order_lines')
+      .select(['sku', (eb) => eb.fn.sum<number | string | null>('quantity').as('units')])
+      .where('site', '=', site)
+      .where('delivered_at', 'is not', null)
+      .groupBy('sku')
+      .execute();
+    const moved = await this.#db
+      .selectFrom('replenishment_tasks')
+      .select(['sku', (eb) => eb.fn.sum<number | string | null>('units_moved').as('units')])
+      .where('site', '=', site)
+      .where('kind', '=', 'refill')
+      .where('state', '=', 'done')
+      .groupBy('sku')
+      .execute();
+    const open = await this.#db
+      .selectFrom('store_order_lines')
+      .innerJoin('store_orders', 'store_orders.id', 'store_order_lines.order_id')
+      .select([
+        'store_order_lines.sku as sku',
+        (eb) => eb.fn.sum<number | string | null>('store_order_lines.quantity').as('units'),
+      ])
+      .where('store_order_lines.site', '=', site)
+      .where('store_orders.state', 'in', [...OPEN_ORDER_STATES])
+      .groupBy('store_order_lines.sku')
+      .execute();
+    const ledger = new Map<string, { backroom: number; onOrder: number }>();
+    const entry = (sku: string) => {
+      let e = ledger.get(sku);
+      if (e === undefined) {
+        e = { backroom: 0, onOrder: 0 };
+        ledger.set(sku, e);
+      }
+      return e;
+    };
+    for (const r of delivered) entry(r.sku).backroom += Number(r.units ?? 0);
+    for (const r of moved) entry(r.sku).backroom -= Number(r.units ?? 0);
+    for (const r of open) entry(r.sku).onOrder += Number(r.units ?? 0);
+    for (const e of ledger.values()) e.backroom = Math.max(0, e.backroom);
+    return ledger;
   }
 
   async jobs(orderId: string): Promise<DeliveryJobRecord[]> {

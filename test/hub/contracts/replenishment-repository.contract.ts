@@ -146,6 +146,29 @@ export function replenishmentRepositoryContract(make: MakeStoreFixture<Replenish
     expect((await repository.recentDelivered('store-b', ['SKU-1'], 5)).get('SKU-1')).toEqual([]);
   });
 
+  it('keeps the stock ledger: delivered lines less units moved by done refills, and what is on order', async () => {
+    const { repository } = await make();
+    const delivered = order('o-1', { state: 'delivered', deliveredAt: AT + 100, approval: 'auto', decidedBy: 'hub' });
+    await repository.createOrder(order('o-1'));
+    expect(await repository.updateOrder(delivered, 0)).toBe(true);
+    await repository.createOrder(
+      order('o-2', { state: 'approved', lines: [{ sku: 'SKU-1', quantity: 5, explanation: why }] }),
+    );
+    await repository.createOrder(order('o-3', { site: 'store-b', state: 'delivered' }));
+    // Done refills move stock out of the backroom; open and skipped ones do not.
+    await repository.createTask(task('t-1', { state: 'done', unitsMoved: 20, closedAt: AT + 200 }));
+    await repository.createTask(task('t-2', { lane: 'a02', state: 'done', sku: 'SKU-2', unitsMoved: 15 }));
+    await repository.createTask(task('t-3', { lane: 'a03', state: 'skipped', skipReason: 'aisle blocked' }));
+    await repository.createTask(task('t-4', { lane: 'a04' }));
+    expect(Object.fromEntries(await repository.stockLedger('store-a'))).toEqual({
+      // 24 delivered − 20 moved; 5 on the approved order.
+      'SKU-1': { backroom: 4, onOrder: 5 },
+      // 12 delivered − 15 moved (a recount is due): floored at 0.
+      'SKU-2': { backroom: 0, onOrder: 0 },
+    });
+    expect((await repository.stockLedger('store-c')).size).toBe(0);
+  });
+
   it('lists pending jobs whose window overlaps the range, or that have none', async () => {
     const { repository } = await make();
     const windowed = [

@@ -99,11 +99,16 @@ export interface StoreLoopOptions {
   readonly refillZ: number;
   readonly seed: number;
   /**
-   * The phantom check: every day at local `atHour` (or every hour when absent) over the trailing
-   * `windowHours`. At an hour the store is closed no basket is open, so shelf weight and POS must
-   * agree to the unit but for shrink; at an open hour units in baskets make them differ.
+   * The phantom check over the trailing `windowHours`, every hour (`hourly`) or only at the hours a
+   * site is closed (`closed`: its sales so far show none in the two hours before). When the store is
+   * closed no basket is open, so shelf weight and POS must agree to the unit but for shrink; at an
+   * open hour the units in shoppers' baskets make them differ (the in-flight term).
    */
-  readonly phantom?: { readonly windowHours: number; readonly atHour?: number; readonly options?: PhantomOptions };
+  readonly phantom?: {
+    readonly windowHours: number;
+    readonly when: 'closed' | 'hourly';
+    readonly options?: PhantomOptions;
+  };
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -506,13 +511,16 @@ export function runStoreLoop(trace: StoreTrace, policy: OrderingPolicy, options:
   };
 
   const checkPhantom = (t: number) => {
-    const { windowHours, atHour } = phantom as NonNullable<typeof phantom>;
+    const { windowHours, when } = phantom as NonNullable<typeof phantom>;
     const h = Math.floor(t / HOUR_MS) - startHour;
     if (h < windowHours || t < options.measureFromMs) return;
-    if (atHour !== undefined && localHourOf(t) !== atHour) return;
+    const how = (((Math.floor((t + offsetMs) / HOUR_MS) + 72) % 168) + 168) % 168;
+    const closed = (s: number) =>
+      hourOfWeek[s * 168 + ((how + 167) % 168)] === 0 && hourOfWeek[s * 168 + ((how + 166) % 168)] === 0;
     const day = localDay(t, offsetMs) - firstDay;
     const observations: LaneObservation[] = [];
     for (const k of stocked) {
+      if (when === 'closed' && !closed(Math.floor(k / nSku))) continue;
       let weight = 0;
       let posUnits = 0;
       for (let i = h - windowHours; i < h; i++) {
