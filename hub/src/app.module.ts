@@ -78,6 +78,7 @@ export class AppModule {
         REGISTRY_REPOSITORY,
         INGEST_REPOSITORY,
         SERIES_REPOSITORY,
+        POS_REPOSITORY,
         AUDIT_REPOSITORY,
         AuthService,
         RealtimeService,

@@ -222,6 +222,18 @@ export const HubConfig = Type.Object({
           refillUrgentMs: Type.Integer({ minimum: 0, maximum: 7 * 86_400_000, default: 1_800_000 }),
           /** A lane whose latest level is older than this is not planned (its scale is silent). */
           staleLevelMs: Type.Integer({ minimum: 1000, default: 900_000 }),
+          phantom: Type.Object(
+            {
+              /** Local hour of the daily shelf-weight against POS check: one the store is closed in. */
+              hour: Type.Integer({ minimum: 0, maximum: 23, default: 4 }),
+              absoluteTolerance: Type.Number({ minimum: 0, default: 1 }),
+              relativeTolerance: Type.Number({ minimum: 0, maximum: 1, default: 0.02 }),
+              zeroSalesProbability: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.01 }),
+              /** More baskets than this in 24 h: the check is skipped (logged), not run on part of them. */
+              maxBaskets: Type.Integer({ minimum: 1, default: 200_000 }),
+            },
+            { default: {} },
+          ),
           review: Type.Object(
             {
               /** Local hour (0–23) from which the day's store order is reviewed, once a day. */

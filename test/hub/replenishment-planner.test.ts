@@ -3,16 +3,18 @@
  * 28 days of lane sales as ingest stores them, the latest shelf levels and a lane forecast. The
  * review orders what the order-up-to asks for and refuses a SKU the catalogue does not know; once
  * that order is delivered, the refill run sends its units to the lane forecast to run empty first.
+ * The nightly phantom check finds the SKU whose shelf lost more than the tills sold.
  */
 import type { Item, PlanogramLane } from '@aisle/protocols';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestRepository } from '../../hub/src/ingest/ingest.repository.js';
 import { type SeriesRepository, toSeriesItem } from '../../hub/src/ingest/series.repository.js';
+import type { PosRepository } from '../../hub/src/pos/pos.repository.js';
 import type { RegistryRepository } from '../../hub/src/registry/registry.repository.js';
 import { OrdersService } from '../../hub/src/replenishment/orders.service.js';
 import { ReplenishmentPlanner } from '../../hub/src/replenishment/planner.service.js';
 import { TasksService } from '../../hub/src/replenishment/tasks.service.js';
-import { INGEST_REPOSITORY, REGISTRY_REPOSITORY, SERIES_REPOSITORY } from '../../hub/src/tokens.js';
+import { INGEST_REPOSITORY, POS_REPOSITORY, REGISTRY_REPOSITORY, SERIES_REPOSITORY } from '../../hub/src/tokens.js';
 import { type ReplenishmentHub, startReplenishmentHub } from './replenishment-harness.js';
 
 const HOUR = 3_600_000;
@@ -97,7 +99,38 @@ describe('replenishment planner on live data', () => {
           }),
         );
     }
+    // Tonight the gateway is up too (the phantom check reads the last 24 h).
+    for (let h = 0; h < 6; h++)
+      history.push(item(TODAY + h * HOUR + 60_000, 'shelf.weight', { lane: 'a01-p01', grams: 900, stable: true }));
     await series.write(history.map((i) => toSeriesItem(i, 'gw-1', 'live')));
+    // Yesterday the tills sold 6 of sku-1 (its shelf lost 10) and the 2 of sku-2 its shelf lost.
+    const yesterday = TODAY - DAY;
+    await app.get<PosRepository>(POS_REPOSITORY).store([
+      {
+        basket: 'b-1',
+        register: 'pos-1',
+        lines: [{ sku: 'sku-1', qty: 4 }],
+        site: 'store-a',
+        ts: yesterday + 10.5 * HOUR,
+        source: 'rest',
+      },
+      {
+        basket: 'b-2',
+        register: 'pos-1',
+        lines: [{ sku: 'sku-2', qty: 2 }],
+        site: 'store-a',
+        ts: yesterday + 12.5 * HOUR,
+        source: 'rest',
+      },
+      {
+        basket: 'b-3',
+        register: 'pos-2',
+        lines: [{ sku: 'sku-1', qty: 2 }],
+        site: 'store-a',
+        ts: yesterday + 15.5 * HOUR,
+        source: 'rest',
+      },
+    ]);
     const latest = (ts: number, type: string, key: string, data: unknown) => ({
       site: 'store-a',
       device: 'gw-1',
@@ -176,5 +209,21 @@ describe('replenishment planner on live data', () => {
     expect(task?.explanation.rule).toBe('refill-due');
     // Run again: the open task is refreshed, not doubled.
     expect(await planner.refill('store-a', NOW + 60_000)).toMatchObject({ created: 0, refreshed: 1 });
+  });
+
+  it('flags the SKU whose shelf lost more than the tills sold, once, as a phantom-check task', async () => {
+    // At 04:00 (closed) over the last 24 h: sku-1 lost 10 by weight and sold 6 (4 > 1 + 2 %);
+    // sku-2 lost and sold 2. The ghost lane had no sales either way.
+    const check = await planner.phantomCheck('store-a', TODAY + 4 * HOUR);
+    expect(check).toMatchObject({ flagged: ['sku-1'], tasks: 1, truncated: false });
+    const flagged = (await tasks.list('store-a', ['open'])).filter((t) => t.kind === 'phantom-check');
+    expect(flagged).toHaveLength(1);
+    expect(flagged[0]).toMatchObject({ sku: 'sku-1', units: 4 });
+    expect(flagged[0]?.explanation).toMatchObject({
+      rule: 'pos-weight-mismatch',
+      values: { posUnits: 6, weightDepletionUnits: 10, discrepancy: 4 },
+    });
+    // Checked again while the task is open: no second task.
+    expect(await planner.phantomCheck('store-a', TODAY + 4 * HOUR)).toMatchObject({ flagged: ['sku-1'], tasks: 0 });
   });
 });

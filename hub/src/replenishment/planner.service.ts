@@ -7,9 +7,19 @@ import { holtWinters } from '../forecasting/engine/baselines.js';
 import { telemetryDataset } from '../forecasting/telemetry-dataset.js';
 import type { IngestRepository } from '../ingest/ingest.repository.js';
 import type { SeriesRepository } from '../ingest/series.repository.js';
+import type { PosRepository } from '../pos/pos.repository.js';
 import type { RegistryRepository } from '../registry/registry.repository.js';
-import { HUB_CONFIG, INGEST_REPOSITORY, LOGGER, METRICS, REGISTRY_REPOSITORY, SERIES_REPOSITORY } from '../tokens.js';
+import {
+  HUB_CONFIG,
+  INGEST_REPOSITORY,
+  LOGGER,
+  METRICS,
+  POS_REPOSITORY,
+  REGISTRY_REPOSITORY,
+  SERIES_REPOSITORY,
+} from '../tokens.js';
 import { type OrderItem, type SkuPacking, suggestOrders } from './engine/order-up-to.js';
+import { detectPhantomInventory, type LaneObservation } from './engine/phantom.js';
 import type { Rejection } from './engine/reasons.js';
 import { type BackroomStock, type LaneStock, planShelfRefills } from './engine/shelf-refill.js';
 import { classifyVelocity } from './engine/velocity.js';
@@ -40,6 +50,17 @@ export interface OrderReview {
   readonly rejected: readonly Rejection[];
 }
 
+export interface PhantomCheck {
+  readonly site: string;
+  /** SKUs whose shelf weight and POS disagreed: each got a `phantom-check` task (unless one is open). */
+  readonly flagged: readonly string[];
+  /** SKUs not checked: a lane of theirs unobserved or empty for part of the window. */
+  readonly unchecked: readonly string[];
+  readonly tasks: number;
+  /** The POS read stopped at `phantom.maxBaskets`: nothing was checked. */
+  readonly truncated: boolean;
+}
+
 interface ShelfLevel {
   readonly units: number;
   readonly ts: number;
@@ -61,6 +82,11 @@ interface ShelfLevel {
  *   sales, on hand = shelf + backroom, on order from open orders → `suggestOrders` →
  *   `OrdersService.propose` (approved at once within bounds, else a planner decides).
  *
+ * - **Phantom inventory**, once a local day at `phantom.hour` (an hour the store is closed, so no
+ *   basket is open): per SKU, units gone from its lanes by shelf weight (lane picks, as the edge
+ *   derives them) against units the POS sold over the last 24 h (`detectPhantomInventory`); a
+ *   disagreement beyond 1 unit + 2 % becomes a `phantom-check` task to count the shelf.
+ *
  * An item the engine refuses (an unknown SKU, a negative level, …) gets no task or order line and
  * is counted by its code (`aisle_hub_replenishment_engine_refusals_total{code}`); the rest go on.
  * A site reviewed today (an order proposed by the hub since local midnight) is not reviewed again,
@@ -71,6 +97,8 @@ export class ReplenishmentPlanner implements OnApplicationBootstrap, OnApplicati
   #timer: NodeJS.Timeout | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   readonly #runs: Counter;
+  /** Site → the local day its phantom check last ran (this process). */
+  readonly #checked = new Map<string, number>();
   readonly #refusals: Counter;
 
   constructor(
@@ -78,6 +106,7 @@ export class ReplenishmentPlanner implements OnApplicationBootstrap, OnApplicati
     @Inject(REGISTRY_REPOSITORY) private readonly registry: RegistryRepository,
     @Inject(INGEST_REPOSITORY) private readonly ingest: IngestRepository,
     @Inject(SERIES_REPOSITORY) private readonly series: SeriesRepository,
+    @Inject(POS_REPOSITORY) private readonly pos: PosRepository,
     @Inject(REPLENISHMENT_REPOSITORY) private readonly repository: ReplenishmentRepository,
     @Inject(TasksService) private readonly tasks: TasksService,
     @Inject(OrdersService) private readonly orders: OrdersService,
@@ -115,7 +144,13 @@ export class ReplenishmentPlanner implements OnApplicationBootstrap, OnApplicati
       for (const [site, { timeZone }] of Object.entries(this.config.replenishment.planner.sites)) {
         await this.#guard('refill', site, () => this.#refill(site, now));
         const local = localClockMs(now, timeZone);
-        if (Math.floor((local % DAY_MS) / HOUR_MS) >= this.config.replenishment.planner.review.hour)
+        const hour = Math.floor((local % DAY_MS) / HOUR_MS);
+        const day = Math.floor(local / DAY_MS);
+        if (hour === this.config.replenishment.planner.phantom.hour && this.#checked.get(site) !== day) {
+          this.#checked.set(site, day);
+          await this.#guard('phantom', site, () => this.#phantom(site, now));
+        }
+        if (hour >= this.config.replenishment.planner.review.hour)
           await this.#guard('review', site, async () => {
             if (!(await this.#reviewedToday(site, now, timeZone))) await this.#review(site, now);
           });
@@ -133,13 +168,18 @@ export class ReplenishmentPlanner implements OnApplicationBootstrap, OnApplicati
     return this.#serial(() => this.#review(site, now));
   }
 
+  /** Checks the site's shelves against its POS over the last 24 h now (also what `tick` runs daily). */
+  phantomCheck(site: string, now = Date.now()): Promise<PhantomCheck> {
+    return this.#serial(() => this.#phantom(site, now));
+  }
+
   #serial<T>(run: () => Promise<T>): Promise<T> {
     const next = this.#chain.then(run);
     this.#chain = next.catch(() => {});
     return next;
   }
 
-  async #guard(kind: 'refill' | 'review', site: string, run: () => Promise<unknown>): Promise<void> {
+  async #guard(kind: 'refill' | 'review' | 'phantom', site: string, run: () => Promise<unknown>): Promise<void> {
     try {
       await run();
       this.#runs.inc({ kind, outcome: 'ok' });
@@ -210,6 +250,87 @@ export class ReplenishmentPlanner implements OnApplicationBootstrap, OnApplicati
       kept: outcome.kept.length,
       rejected: plan.rejected,
       stale,
+    };
+  }
+
+  async #phantom(site: string, now: number): Promise<PhantomCheck> {
+    const { phantom, sites } = this.config.replenishment.planner;
+    const to = Math.floor(now / HOUR_MS) * HOUR_MS;
+    const from = to - 24 * HOUR_MS;
+    const baskets = await this.pos.baskets(site, { from, to, limit: phantom.maxBaskets });
+    if (baskets.length >= phantom.maxBaskets) {
+      this.logger.warn({ site, maxBaskets: phantom.maxBaskets }, 'phantom check skipped: too many baskets to read');
+      return { site, flagged: [], unchecked: [], tasks: 0, truncated: true };
+    }
+    const sold = new Map<string, number>();
+    for (const b of baskets) for (const line of b.lines) sold.set(line.sku, (sold.get(line.sku) ?? 0) + line.qty);
+    const planogram = await this.registry.planogram(site);
+    const lanes = planogram?.lanes ?? [];
+    const dataset = await telemetryDataset(this.series, {
+      site,
+      task: 'lane-depletion',
+      from,
+      to,
+      timeZone: sites[site]?.timeZone ?? 'UTC',
+      granularity: 'hour',
+    });
+    const picked = new Map<string, number>();
+    for (const s of dataset.series) {
+      let sum = 0;
+      for (const v of s.values) sum += v;
+      picked.set(s.name.replace(/^lane:/, ''), sum);
+    }
+    const levels = await this.#levels(site);
+    const bySku = new Map<string, typeof lanes>();
+    for (const lane of lanes) bySku.set(lane.sku, [...(bySku.get(lane.sku) ?? []), lane]);
+    const observations: LaneObservation[] = [];
+    const unchecked: string[] = [];
+    for (const [sku, skuLanes] of bySku) {
+      // A lane without picks in the window has no series: it sold nothing (the hours were seen).
+      const weight = skuLanes.reduce((sum, l) => sum + (picked.get(l.lane) ?? 0), 0);
+      if (Number.isNaN(weight)) {
+        unchecked.push(sku);
+        continue;
+      }
+      observations.push({
+        site,
+        lane: skuLanes[0]?.lane ?? sku,
+        sku,
+        systemUnits: skuLanes.reduce((sum, l) => sum + (levels.get(l.lane)?.units ?? 0), 0),
+        // The no-sales test needs a sales forecast per hour; this check is the weight one alone.
+        hourlyForecast: [0],
+        posUnits: sold.get(sku) ?? 0,
+        weightDepletionUnits: weight,
+        inFlightUnits: 0,
+      });
+    }
+    // No basket is open at the check's hour: nothing in flight.
+    const report = detectPhantomInventory(observations, { ...phantom, inFlightZ: 0 });
+    this.#count(report.rejected);
+    const open = await this.tasks.list(site, ['open', 'claimed']);
+    const zoneOf = new Map(lanes.map((l) => [l.sku, l.zone ?? l.aisle]));
+    const fresh = report.flags.filter((f) => !open.some((t) => t.kind === 'phantom-check' && t.sku === f.sku));
+    await this.tasks.suggest(
+      fresh.map((f) => {
+        const zone = zoneOf.get(f.sku);
+        return {
+          site,
+          kind: 'phantom-check' as const,
+          sku: f.sku,
+          ...(zone === undefined ? {} : { zone }),
+          units: Math.abs(f.discrepancyUnits ?? 0),
+          priority: 800,
+          explanation: f.explanation,
+        };
+      }),
+      now,
+    );
+    return {
+      site,
+      flagged: report.flags.map((f) => f.sku),
+      unchecked: unchecked.sort(),
+      tasks: fresh.length,
+      truncated: false,
     };
   }
 
