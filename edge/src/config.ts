@@ -89,6 +89,8 @@ export const EdgeConfig = Type.Object({
       keepaliveSec: Type.Integer({ minimum: 1, maximum: 65_535, default: 30 }),
       connectTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
       reconnectMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 1000 }),
+      /** On shutdown, how long the hub gets to acknowledge the offline state before the gateway leaves. */
+      goodbyeTimeoutMs: Type.Integer({ minimum: 0, maximum: 60_000, default: 2000 }),
     },
     { default: {} },
   ),

@@ -294,6 +294,7 @@ export class Gateway {
         histWindowBatches: config.uplink.histWindowBatches,
         ackTimeoutMs: config.uplink.ackTimeoutMs,
         stallTimeoutMs: config.uplink.stallTimeoutMs,
+        goodbyeTimeoutMs: config.uplink.goodbyeTimeoutMs,
         keepaliveSec: config.uplink.keepaliveSec,
         connectTimeoutMs: config.uplink.connectTimeoutMs,
         reconnectMs: config.uplink.reconnectMs,

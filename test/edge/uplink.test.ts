@@ -261,3 +261,54 @@ describe('uplink backlog window', () => {
     }
   });
 });
+
+describe('uplink shutdown', () => {
+  it('leaves after goodbyeTimeoutMs when the hub never acknowledges its offline state', async () => {
+    let goodbyes = 0;
+    const broker = await Aedes.createBroker({
+      authorizePublish: (_client, packet, callback) => {
+        // The hub holds the goodbye: no PUBACK ever comes for it.
+        if (packet.topic.endsWith('/state') && packet.payload.toString().includes('"offline"')) {
+          goodbyes++;
+          return;
+        }
+        callback(null);
+      },
+    });
+    const server = createServer((socket) => broker.handle(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    let onConnection: (connected: boolean) => void = () => {};
+    const uplink = new Uplink({
+      url: `mqtt://127.0.0.1:${port}`,
+      site: 'store-a',
+      gateway: 'gw-bye',
+      boot: 1,
+      outbox: new MemoryOutbox(),
+      batchMaxItems: 200,
+      batchMaxBytes: 1 << 20,
+      flushIntervalMs: 20,
+      histItemsPerSecond: 2000,
+      goodbyeTimeoutMs: 200,
+      state: () => ({ status: 'lost', site: 'store-a', gateway: 'gw-bye', boot: 1 }),
+      onConnection: (connected) => onConnection(connected),
+    });
+    try {
+      const connected = next<boolean>(
+        (cb) => {
+          onConnection = cb;
+        },
+        (c) => c,
+        'the uplink to connect',
+      );
+      uplink.start();
+      await connected;
+      // Without the bound, close waited for a PUBACK that never comes (this test's timeout).
+      await uplink.close();
+      expect(goodbyes).toBe(1);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+    }
+  }, 10_000);
+});

@@ -40,6 +40,8 @@ export interface FetchOptions {
   /** `Authorization` header for the hub (the gateway's credentials), if any. */
   readonly authorization?: string;
   readonly onBytes?: (bytes: number) => void;
+  /** Aborted when the gateway shuts down: a download or a wait between attempts stops at once. */
+  readonly signal?: AbortSignal;
 }
 
 function sha256File(path: string): string {
@@ -109,7 +111,8 @@ export class ModelStore {
       let lastError: unknown;
       let done = false;
       for (let attempt = 0; attempt <= options.retries && !done; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, options.retryDelayMs * 2 ** (attempt - 1)));
+        if (options.signal?.aborted === true) break;
+        if (attempt > 0) await pause(options.retryDelayMs * 2 ** (attempt - 1), options.signal);
         try {
           await download(url, partial, file.bytes, options);
           done = true;
@@ -163,6 +166,19 @@ function statSafe(path: string): number {
   }
 }
 
+/** Waits `ms`, or less when `signal` aborts first. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
 /** Appends the rest of `url` to `partial` until it holds `bytes`; more than that is refused. */
 async function download(url: string, partial: string, bytes: number, options: FetchOptions): Promise<void> {
   let have = Math.max(0, statSafe(partial));
@@ -174,7 +190,9 @@ async function download(url: string, partial: string, bytes: number, options: Fe
   const headers: Record<string, string> = {};
   if (options.authorization !== undefined) headers.authorization = options.authorization;
   if (have > 0) headers.range = `bytes=${have}-`;
-  const response = await fetch(url, { headers, signal: AbortSignal.timeout(options.timeoutMs) });
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
+  const response = await fetch(url, { headers, signal });
   if (response.status === 416) {
     // Our partial is not a prefix the hub knows: start over next attempt.
     rmSync(partial, { force: true });

@@ -110,6 +110,8 @@ export class ForecastRuntime {
   readonly #tasks: Record<EdgeTask, TaskRun>;
   #assignments: Assignments;
   #lastOffer: ModelOfferOutcome | undefined;
+  /** Aborted by `close`: a model download in progress stops instead of holding the shutdown. */
+  readonly #shutdown = new AbortController();
   /** The seq of the offer being handled. */
   #offerSeq: number | undefined;
   #queue: Promise<void> = Promise.resolve();
@@ -288,6 +290,7 @@ export class ForecastRuntime {
     this.#closed = true;
     clearInterval(this.#timer);
     clearTimeout(this.#retry);
+    this.#shutdown.abort();
     await this.#queue;
     for (const run of Object.values(this.#tasks)) run.model?.dispose();
     this.history.close();
@@ -500,9 +503,12 @@ export class ForecastRuntime {
       }
     }
     if (retry) {
-      // Not applied: the same offer is tried again later (or when a newer one arrives).
-      this.#retry = setTimeout(() => void this.offer(payload), this.#o.config.offerRetryMs);
-      this.#retry.unref();
+      // Not applied: the same offer is tried again later (or when a newer one arrives; after a
+      // shutdown, when the retained offer comes again).
+      if (!this.#closed) {
+        this.#retry = setTimeout(() => void this.offer(payload), this.#o.config.offerRetryMs);
+        this.#retry.unref();
+      }
       this.#save();
       return;
     }
@@ -529,6 +535,7 @@ export class ForecastRuntime {
       retryDelayMs: this.#o.config.retryDelayMs,
       ...(this.#o.authorization === undefined ? {} : { authorization: this.#o.authorization }),
       onBytes: (n) => this.#m.fetched.inc(n),
+      signal: this.#shutdown.signal,
     });
     const checked = verifyBundle(manifest, files, this.#o.trusted);
     if (!checked.ok) {

@@ -52,6 +52,8 @@ export interface UplinkOptions {
   readonly keepaliveSec?: number;
   readonly connectTimeoutMs?: number;
   readonly reconnectMs?: number;
+  /** `close` waits this long, at most, for the hub to acknowledge the offline state (default 2 s). */
+  readonly goodbyeTimeoutMs?: number;
   /** The gateway's state, published retained on connect and every `stateEveryMs`. */
   readonly state: () => GatewayState;
   readonly stateEveryMs?: number;
@@ -152,13 +154,25 @@ export class Uplink {
     if (client === undefined) return;
     // An orderly goodbye: offline state, then DISCONNECT (no last will).
     const { site, gateway, boot } = this.#o;
+    let acked = true;
     if (this.#connected) {
       const offline = gatewayStateCodec.encode({ status: 'offline', site, gateway, boot });
-      await client
-        .publishAsync(topics.up(site, gateway, 'state'), offline, { qos: 1, retain: true })
-        .catch(() => undefined);
+      // A broker that no longer answers must not hold the shutdown: wait for its PUBACK a while,
+      // then leave without it (its last will, or the hub's own timeout, says offline instead).
+      let timer: NodeJS.Timeout | undefined;
+      acked = await Promise.race([
+        client
+          .publishAsync(topics.up(site, gateway, 'state'), offline, { qos: 1, retain: true })
+          .then(() => true)
+          .catch(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), this.#o.goodbyeTimeoutMs ?? 2000);
+        }),
+      ]);
+      clearTimeout(timer);
     }
-    await client.endAsync();
+    // Force: messages still in flight (unacked QoS 1) are not waited for; the outbox keeps them.
+    await client.endAsync(!acked);
   }
 
   #onConnect(): void {
