@@ -1,0 +1,307 @@
+import { describe, expect, it } from 'vitest';
+import { construct } from '../../hub/src/routing/engine/construct.js';
+import {
+  type Evaluation,
+  evaluate,
+  isFeasible,
+  VIOLATION_CODES,
+  type ViolationCode,
+} from '../../hub/src/routing/engine/evaluate.js';
+import { Model, type ProblemData, type VehicleTypeInput } from '../../hub/src/routing/engine/problem.js';
+import type { Route } from '../../hub/src/routing/engine/solution.js';
+import { euclideanMatrix } from '../../hub/src/routing/engine/travel.js';
+
+/**
+ * "Four stops on 3-4-5 triangles". Depot D (0,0); job 0 at A (3,4), job 1 at B (6,8), job 2 at
+ * C (6,0), job 3 at E (0,8). Every leg is a whole number, so scale 1 is exact:
+ *   D–A 5, D–B 10, D–C 6, D–E 8, A–B 5, A–C 5, A–E 5, B–C 8, B–E 6, C–E 10.
+ * Jobs (demand, service, window): 0 (2, 2, [0,100]), 1 (3, 3, [20,30]), 2 (4, 1, [0,15]),
+ * 3 (1, 2, [0,100]). Two vans of capacity 6, shift [0,100]; cost = distance.
+ *
+ * Optimum by hand. Total demand 10 > 6: two routes. Job 2 (4) shares a van with at most 2 units:
+ *   {2,0} + {1,3}: D-C-A-D 16 + D-B-E-D 24 = 40
+ *   {2,3} + {0,1}: D-C-E-D 24 + D-A-B-D 20 = 44
+ *   {2} + {0,1,3}: D-C-D 12 + best of D-A-B-E-D 24, D-A-E-B-D 26, D-B-A-E-D 28 = 36  ← optimum
+ * and D-A-B-E-D keeps every window (timetable in the first test). The brute force below agrees.
+ */
+const POINTS = [
+  { x: 0, y: 0 },
+  { x: 3, y: 4 },
+  { x: 6, y: 8 },
+  { x: 6, y: 0 },
+  { x: 0, y: 8 },
+];
+
+interface FixtureOptions {
+  readonly job3Penalty?: number;
+  readonly extraVehicleTypes?: VehicleTypeInput[];
+}
+
+function fourStops(options: FixtureOptions = {}): ProblemData {
+  const model = new Model();
+  model.addDepot({ location: 0, name: 'D' });
+  model.addVehicleType({ count: 2, capacity: [6], shift: [0, 100] });
+  for (const type of options.extraVehicleTypes ?? []) model.addVehicleType(type);
+  model.addJob({ location: 1, delivery: [2], serviceDuration: 2, timeWindows: [[0, 100]] });
+  model.addJob({ location: 2, delivery: [3], serviceDuration: 3, timeWindows: [[20, 30]] });
+  model.addJob({ location: 3, delivery: [4], serviceDuration: 1, timeWindows: [[0, 15]] });
+  model.addJob({
+    location: 4,
+    delivery: [1],
+    serviceDuration: 2,
+    timeWindows: [[0, 100]],
+    ...(options.job3Penalty !== undefined ? { dropPenalty: options.job3Penalty } : {}),
+  });
+  const matrix = euclideanMatrix(POINTS, 1);
+  return model.setMatrices({ size: POINTS.length, distance: matrix, duration: matrix }).data();
+}
+
+/** Every split of the jobs over two vans of type 0 (a job may also be left out), every order. */
+function bruteForceOptimum(data: ProblemData): Evaluation {
+  const permutations = (items: number[]): number[][] =>
+    items.length <= 1
+      ? [items]
+      : items.flatMap((item, i) => permutations(items.filter((_, k) => k !== i)).map((rest) => [item, ...rest]));
+  let best: Evaluation | undefined;
+  const n = data.jobs.length;
+  for (let code = 0; code < 3 ** n; code++) {
+    const groups: number[][] = [[], [], []]; // van 0, van 1, left out
+    for (let j = 0, c = code; j < n; j++, c = Math.floor(c / 3)) groups[c % 3]?.push(j);
+    for (const first of permutations(groups[0] ?? []))
+      for (const second of permutations(groups[1] ?? [])) {
+        const e = evaluate(data, {
+          routes: [
+            { vehicleType: 0, jobs: first },
+            { vehicleType: 0, jobs: second },
+          ],
+        });
+        if (isFeasible(e) && (best === undefined || e.cost < best.cost)) best = e;
+      }
+  }
+  if (best === undefined) throw new Error('no feasible solution');
+  return best;
+}
+
+const OPTIMAL: Route[] = [
+  { vehicleType: 0, jobs: [2] },
+  { vehicleType: 0, jobs: [0, 1, 3] },
+];
+
+describe('routing plan mode on four stops solved by hand', () => {
+  it('gives the timetable computed by hand for the optimal plan, with no violation', () => {
+    const e = evaluate(fourStops(), { routes: OPTIMAL });
+    // Van 1: leaves 0, C at 6 (window [0,15]), serves 1, leaves 7, back at 7 + 6 = 13.
+    expect(e.routes[0]).toMatchObject({ start: 0, end: 13, distance: 12, duration: 13, load: [4], cost: 12 });
+    expect(e.routes[0]?.stops).toEqual([{ job: 2, arrival: 6, serviceStart: 6, departure: 7, waiting: 0, lateBy: 0 }]);
+    // Van 2: A at 5, serves 2 → 7; B at 7 + 5 = 12, waits 8 for its window at 20, serves 3 → 23;
+    // E at 23 + 6 = 29, serves 2 → 31; back at 31 + 8 = 39.
+    expect(e.routes[1]?.stops).toEqual([
+      { job: 0, arrival: 5, serviceStart: 5, departure: 7, waiting: 0, lateBy: 0 },
+      { job: 1, arrival: 12, serviceStart: 20, departure: 23, waiting: 8, lateBy: 0 },
+      { job: 3, arrival: 29, serviceStart: 29, departure: 31, waiting: 0, lateBy: 0 },
+    ]);
+    expect(e.routes[1]).toMatchObject({ start: 0, end: 39, distance: 24, duration: 39, load: [6], cost: 24 });
+    expect(e).toMatchObject({ violations: [], cost: 36, distance: 36, duration: 52, vehiclesUsed: 2, dropped: [] });
+    expect(isFeasible(e)).toBe(true);
+  });
+
+  it('agrees with a brute force over every split and order: 36 is the optimum', () => {
+    expect(bruteForceOptimum(fourStops()).cost).toBe(36);
+  });
+
+  it('lists every violation of an overloaded, late single-van plan', () => {
+    // D-A-E-B-C-D: A at 5 → 7; E at 12 → 14; B at 20 → 23; C at 23 + 8 = 31, its window closed
+    // at 15: late by 16, served 31 → 32; back at 38. Load 2 + 1 + 3 + 4 = 10 on a van of 6.
+    const e = evaluate(fourStops(), { routes: [{ vehicleType: 0, jobs: [0, 3, 1, 2] }] });
+    expect(e.violations).toEqual([
+      { code: 'CAPACITY_EXCEEDED', route: 0, dimension: 0, excess: 4 },
+      { code: 'TIME_WINDOW_LATE', route: 0, job: 2, lateBy: 16 },
+    ]);
+    expect(e.routes[0]).toMatchObject({ end: 38, distance: 30 });
+    expect(isFeasible(e)).toBe(false);
+  });
+
+  it('reports a shift overrun and a too-long route on a short-shift van', () => {
+    // The D-A-B-E-D route of the optimum is back at 39; this van must be back by 30 and drive ≤ 20.
+    const data = fourStops({ extraVehicleTypes: [{ count: 1, capacity: [6], shift: [0, 30], maxDuration: 20 }] });
+    const e = evaluate(data, {
+      routes: [
+        { vehicleType: 0, jobs: [2] },
+        { vehicleType: 1, jobs: [0, 1, 3] },
+      ],
+    });
+    expect(e.violations).toEqual([
+      { code: 'SHIFT_EXCEEDED', route: 1, by: 9 },
+      { code: 'MAX_DURATION_EXCEEDED', route: 1, by: 19 },
+    ]);
+    // Leaving at 5 (before the shift's start 10 it was given) is a shift violation too.
+    const early = evaluate(fourStops({ extraVehicleTypes: [{ capacity: [6], shift: [10, 100] }] }), {
+      routes: [...OPTIMAL.slice(0, 1), { vehicleType: 1, jobs: [0, 1, 3], startTime: 5 }],
+    });
+    expect(early.violations).toEqual([{ code: 'SHIFT_EXCEEDED', route: 1, by: 5 }]);
+  });
+
+  it('reports jobs visited twice or missing, unknown jobs and vehicle types, and too many vans', () => {
+    const e = evaluate(fourStops(), {
+      routes: [
+        { vehicleType: 0, jobs: [2] },
+        { vehicleType: 0, jobs: [0, 1] },
+        { vehicleType: 0, jobs: [1, 9] },
+        { vehicleType: 7, jobs: [] },
+      ],
+    });
+    expect(e.violations).toEqual([
+      { code: 'UNKNOWN_JOB', route: 2, job: 9 },
+      { code: 'UNKNOWN_VEHICLE_TYPE', route: 3, vehicleType: 7 },
+      { code: 'TOO_MANY_VEHICLES', vehicleType: 0, used: 3, available: 2 },
+      { code: 'JOB_VISITED_TWICE', job: 1, routes: [1, 2] },
+      { code: 'JOB_MISSING', job: 3 },
+    ]);
+  });
+
+  it('produces every documented violation code from one of the plans above', () => {
+    const shortShift = fourStops({ extraVehicleTypes: [{ count: 1, capacity: [6], shift: [0, 30], maxDuration: 20 }] });
+    const seen = new Set<ViolationCode>(
+      [
+        evaluate(fourStops(), { routes: [{ vehicleType: 0, jobs: [0, 3, 1, 2] }] }),
+        evaluate(shortShift, {
+          routes: [
+            { vehicleType: 0, jobs: [2] },
+            { vehicleType: 1, jobs: [0, 1, 3] },
+          ],
+        }),
+        evaluate(fourStops(), {
+          routes: [
+            { vehicleType: 0, jobs: [2] },
+            { vehicleType: 0, jobs: [0, 1] },
+            { vehicleType: 0, jobs: [1, 9] },
+            { vehicleType: 7, jobs: [] },
+          ],
+        }),
+      ].flatMap((e) => e.violations.map((v) => v.code)),
+    );
+    expect([...seen].sort()).toEqual(Object.keys(VIOLATION_CODES).sort());
+  });
+
+  it('charges the drop penalty of an optional job left out, and no violation', () => {
+    // Job 3 optional at 3: D-C-D 12 + D-A-B-D 20 + 3 = 35 beats serving it (36).
+    const data = fourStops({ job3Penalty: 3 });
+    const e = evaluate(data, {
+      routes: [OPTIMAL[0] ?? { vehicleType: 0, jobs: [] }, { vehicleType: 0, jobs: [0, 1] }],
+    });
+    expect(e).toMatchObject({ violations: [], dropped: [3], dropPenalty: 3, cost: 35, distance: 32 });
+    expect(bruteForceOptimum(data).cost).toBe(35);
+  });
+
+  it('delays the departure instead of waiting at the first stop, unless a start time is given', () => {
+    // Only job 1 (B, 10 away, window [20,30], service 3): leave at 10, arrive 20, back 23 + 10 = 33.
+    const data = fourStops();
+    const [late] = evaluate(data, { routes: [{ vehicleType: 0, jobs: [1] }] }).routes;
+    expect(late).toMatchObject({ start: 10, end: 33, duration: 23 });
+    const [given] = evaluate(data, { routes: [{ vehicleType: 0, jobs: [1], startTime: 0 }] }).routes;
+    expect(given).toMatchObject({ start: 0, end: 33, duration: 33 });
+    expect(given?.stops[0]).toMatchObject({ arrival: 10, serviceStart: 20, waiting: 10 });
+  });
+});
+
+describe('routing plan mode: windows, costs, depots and scale', () => {
+  /** One job at A (3,4), 5 from the depot, service 1; depots at D (0,0) and C (6,0). */
+  function oneJob(job: { timeWindows: [number, number][] }, type: VehicleTypeInput, scale = 1): ProblemData {
+    const model = new Model({ distance: scale, duration: scale });
+    model.addDepot({ location: 0 });
+    model.addDepot({ location: 3 });
+    model.addVehicleType(type);
+    model.addJob({ location: 1, delivery: [1], serviceDuration: scale, timeWindows: job.timeWindows });
+    const matrix = euclideanMatrix(POINTS, scale);
+    return model.setMatrices({ size: POINTS.length, distance: matrix, duration: matrix }).data();
+  }
+
+  it('starts service in the first window still open at arrival, and is late only after the last', () => {
+    const data = oneJob(
+      {
+        timeWindows: [
+          [0, 5],
+          [20, 30],
+        ],
+      },
+      { capacity: [1] },
+    );
+    const stopAt = (startTime: number) =>
+      evaluate(data, { routes: [{ vehicleType: 0, jobs: [0], startTime }] }).routes[0]?.stops[0];
+    expect(stopAt(0)).toMatchObject({ arrival: 5, serviceStart: 5, lateBy: 0 }); // 5 ≤ 5: the first window
+    expect(stopAt(1)).toMatchObject({ arrival: 6, serviceStart: 20, waiting: 14, lateBy: 0 }); // the second
+    expect(stopAt(26)).toMatchObject({ arrival: 31, serviceStart: 31, lateBy: 1 }); // both closed
+  });
+
+  it('costs fixed + per distance + per time unit, and ends at the end depot', () => {
+    // D → A (5) → C (5): distance 10; leaves 0, served 5 → 6, at C at 11. 100 + 2 × 10 + 1 × 11 = 131.
+    const data = oneJob(
+      { timeWindows: [[0, 100]] },
+      { capacity: [1], startDepot: 0, endDepot: 1, fixedCost: 100, unitDistanceCost: 2, unitDurationCost: 1 },
+    );
+    const e = evaluate(data, { routes: [{ vehicleType: 0, jobs: [0] }] });
+    expect(e).toMatchObject({ cost: 131, distance: 10, duration: 11, violations: [] });
+  });
+
+  it('reports times and distances unscaled when the problem is scaled ×1000', () => {
+    // √(3² + 4²) = 5 → 5000 scaled; service 1 → 1000. Reported back as 5, 6, 11.
+    const data = oneJob({ timeWindows: [[0, 100_000]] }, { capacity: [1] }, 1000);
+    const e = evaluate(data, { routes: [{ vehicleType: 0, jobs: [0] }] });
+    expect(e.routes[0]?.stops[0]).toMatchObject({ arrival: 5, serviceStart: 5, departure: 6 });
+    expect(e).toMatchObject({ distance: 10, duration: 11, cost: 10_000 });
+    const late = evaluate(oneJob({ timeWindows: [[0, 4500]] }, { capacity: [1] }, 1000), {
+      routes: [{ vehicleType: 0, jobs: [0] }],
+    });
+    expect(late.violations).toEqual([{ code: 'TIME_WINDOW_LATE', route: 0, job: 0, lateBy: 0.5 }]);
+  });
+
+  it('an empty route is not a used vehicle and costs nothing', () => {
+    const data = oneJob({ timeWindows: [[0, 100]] }, { capacity: [1], fixedCost: 50 });
+    const e = evaluate(data, { routes: [{ vehicleType: 0, jobs: [] }] });
+    expect(e).toMatchObject({ vehiclesUsed: 0, cost: 0, violations: [{ code: 'JOB_MISSING', job: 0 }] });
+  });
+});
+
+describe('routing construction on hand-solved fixtures', () => {
+  it('finds the optimum of the four stops (36), feasible', () => {
+    const { solution, unassigned } = construct(fourStops());
+    const e = evaluate(fourStops(), solution);
+    expect(unassigned).toEqual([]);
+    expect(isFeasible(e)).toBe(true);
+    expect(e.cost).toBe(36);
+  });
+
+  it('drops an optional job when serving it costs more than its penalty (35), keeps it otherwise (36)', () => {
+    const cheap = fourStops({ job3Penalty: 3 });
+    const e = evaluate(cheap, construct(cheap).solution);
+    expect(e).toMatchObject({ violations: [], dropped: [3], cost: 35 });
+    const dear = fourStops({ job3Penalty: 50 });
+    expect(evaluate(dear, construct(dear).solution)).toMatchObject({ violations: [], dropped: [], cost: 36 });
+  });
+
+  it('reports a required job no van can reach in time as unassigned, and serves the rest', () => {
+    // Job 2 at C (6 away) must start by 15; with its window moved to [0, 4] nothing reaches it.
+    const model = new Model();
+    model.addDepot({ location: 0 });
+    model.addVehicleType({ count: 2, capacity: [6] });
+    model.addJob({ location: 1, delivery: [2] });
+    model.addJob({ location: 3, delivery: [4], timeWindows: [[0, 4]] });
+    const matrix = euclideanMatrix(POINTS, 1);
+    const data = model.setMatrices({ size: POINTS.length, distance: matrix, duration: matrix }).data();
+    const { solution, unassigned } = construct(data);
+    expect(unassigned).toEqual([1]);
+    expect(evaluate(data, solution).violations).toEqual([{ code: 'JOB_MISSING', job: 1 }]);
+  });
+
+  it('uses only as many vans as there are: a third load stays unassigned', () => {
+    const model = new Model();
+    model.addDepot({ location: 0 });
+    model.addVehicleType({ count: 2, capacity: [5] });
+    for (const location of [1, 2, 3]) model.addJob({ location, delivery: [5] });
+    const matrix = euclideanMatrix(POINTS, 1);
+    const data = model.setMatrices({ size: POINTS.length, distance: matrix, duration: matrix }).data();
+    const { solution, unassigned } = construct(data);
+    expect(solution.routes).toHaveLength(2);
+    expect(unassigned).toHaveLength(1);
+  });
+});
