@@ -1,6 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ProblemError } from '../../hub/src/routing/engine/problem.js';
 import { parseCvrplibBks, parseSolomonBks } from '../../hub/src/routing/engine/readers/bks.js';
 import {
   readCvrplibBksFile,
@@ -122,6 +124,25 @@ describe('routing readers: Solomon', () => {
       line: 11,
     });
     expect(formatError(() => parseSolomon(bad(5, '  2')))).toEqual({ code: 'BAD_ROW', line: 5 });
+    // Read fine but not a valid problem: the ProblemError is the cause, the line is the row's.
+    expect(
+      formatError(() => parseSolomon(bad(11, '    1      3          4         -5         10         20  2'))),
+    ).toEqual({
+      code: 'INVALID_PROBLEM',
+      line: 11,
+    });
+    expect(formatError(() => parseSolomon(bad(5, '  0         10')))).toEqual({ code: 'INVALID_PROBLEM', line: 5 });
+    const thrown = (() => {
+      try {
+        parseSolomon(bad(11, '    1      3          4          5         30         20  2'));
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(thrown).toBeInstanceOf(FormatError);
+    expect((thrown as FormatError).cause).toBeInstanceOf(ProblemError);
+    expect((thrown as FormatError).cause).toMatchObject({ code: 'TIME_WINDOW_INVERTED', item: 'job 0' });
     expect(formatError(() => parseSolomon(TINY_SOLOMON.slice(0, 6).join('\n')))).toEqual({
       code: 'MISSING_SECTION',
       line: 0,
@@ -181,11 +202,14 @@ describe('routing readers: VRPLIB (CVRPLIB)', () => {
   it('names the line of a bad field, and refuses what it cannot read', () => {
     const replace = (line: number, text: string) => TINY_VRPLIB.map((l, i) => (i === line - 1 ? text : l)).join('\n');
     expect(formatError(() => parseVrplib(replace(8, '2 3 four')))).toEqual({ code: 'BAD_NUMBER', line: 8 });
+    expect(formatError(() => parseVrplib(replace(12, '2 -4')))).toEqual({ code: 'INVALID_PROBLEM', line: 12 });
+    expect(formatError(() => parseVrplib(replace(5, 'CAPACITY : -1')))).toEqual({ code: 'INVALID_PROBLEM', line: 5 });
     expect(formatError(() => parseVrplib(replace(4, 'EDGE_WEIGHT_TYPE : GEO')))).toEqual({
       code: 'UNSUPPORTED',
       line: 4,
     });
     expect(formatError(() => parseVrplib(replace(2, 'TYPE : TSP')))).toEqual({ code: 'UNSUPPORTED', line: 2 });
+    expect(formatError(() => parseVrplib(replace(3, 'DIMENSION : 2.5')))).toEqual({ code: 'BAD_NUMBER', line: 3 });
     expect(formatError(() => parseVrplib(replace(9, '2 1 2')))).toEqual({ code: 'DUPLICATE_ID', line: 9 });
     expect(formatError(() => parseVrplib(replace(13, '3')))).toEqual({ code: 'BAD_ROW', line: 13 });
     expect(formatError(() => parseVrplib(replace(9, '')))).toEqual({ code: 'COUNT_MISMATCH', line: 8 });
@@ -228,5 +252,114 @@ describe('routing readers: BKS tables', () => {
     });
     expect(formatError(() => parseSolomonBks('instance,file\nC101,C101.txt'))).toEqual({ code: 'BAD_HEADER', line: 1 });
     expect(formatError(() => parseCvrplibBks(''))).toEqual({ code: 'BAD_HEADER', line: 0 });
+  });
+});
+
+describe('routing readers: properties', () => {
+  const customer = fc.record({
+    x: fc.integer({ min: 0, max: 100 }),
+    y: fc.integer({ min: 0, max: 100 }),
+    demand: fc.integer({ min: 0, max: 50 }),
+    ready: fc.integer({ min: 0, max: 500 }),
+    length: fc.integer({ min: 0, max: 500 }),
+    service: fc.integer({ min: 0, max: 90 }),
+  });
+
+  it('round-trips any Solomon instance written in the published layout (CRLF)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(customer, { minLength: 2, maxLength: 8 }),
+        fc.integer({ min: 1, max: 25 }),
+        (rows, fleet) => {
+          const text = [
+            'RANDOM',
+            '',
+            'VEHICLE',
+            'NUMBER     CAPACITY',
+            `  ${fleet}         200`,
+            '',
+            'CUSTOMER',
+            'CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE   TIME',
+            ' ',
+            ...rows.map(
+              (r, i) => `  ${i}   ${r.x}   ${r.y}   ${r.demand}   ${r.ready}   ${r.ready + r.length}   ${r.service}   `,
+            ),
+          ].join('\r\n');
+          const { data, customers, vehicleLimit } = parseSolomon(text);
+          expect([customers, vehicleLimit]).toEqual([rows.length - 1, fleet]);
+          rows.slice(1).forEach((r, j) => {
+            expect(data.jobs[j]).toMatchObject({
+              delivery: [r.demand],
+              serviceDuration: r.service * 1000,
+              timeWindows: [[r.ready * 1000, (r.ready + r.length) * 1000]],
+            });
+            const depot = rows[0] ?? r;
+            expect(data.distance(0, j + 1)).toBe(Math.round(Math.hypot(r.x - depot.x, r.y - depot.y) * 1000));
+          });
+        },
+      ),
+    );
+  });
+
+  it('round-trips any CVRP instance, decimal coordinates included, with nint distances', () => {
+    const node = fc.record({
+      x: fc.double({ min: -100, max: 100, noNaN: true }).map((v) => Math.round(v * 10) / 10),
+      y: fc.double({ min: -100, max: 100, noNaN: true }).map((v) => Math.round(v * 10) / 10),
+      demand: fc.integer({ min: 0, max: 30 }),
+    });
+    fc.assert(
+      fc.property(fc.array(node, { minLength: 2, maxLength: 8 }), (nodes) => {
+        const text = [
+          'NAME : random',
+          'TYPE : CVRP',
+          `DIMENSION : ${nodes.length}`,
+          'EDGE_WEIGHT_TYPE : EUC_2D',
+          'CAPACITY : 100',
+          'NODE_COORD_SECTION',
+          ...nodes.map((n, i) => ` ${i + 1} ${n.x} ${n.y}`),
+          'DEMAND_SECTION',
+          ...nodes.map((n, i) => `${i + 1} ${i === 0 ? 0 : n.demand}`),
+          'DEPOT_SECTION',
+          ' 1',
+          ' -1',
+          'EOF',
+        ].join('\n');
+        const { data, customers } = parseVrplib(text);
+        expect(customers).toBe(nodes.length - 1);
+        const [depot] = nodes;
+        nodes.slice(1).forEach((n, j) => {
+          expect(data.jobs[j]?.delivery).toEqual([n.demand]);
+          const d = Math.hypot(n.x - (depot?.x ?? 0), n.y - (depot?.y ?? 0));
+          expect(data.distance(0, j + 1)).toBe(Math.floor(d + 0.5));
+        });
+      }),
+    );
+  });
+
+  /** A reader may refuse garbage, but only with a FormatError (code, line): never a TypeError from deep inside. */
+  function refusesCleanly(parse: () => unknown): void {
+    try {
+      parse();
+    } catch (error) {
+      expect(error).toBeInstanceOf(FormatError);
+    }
+  }
+
+  it('refuses garbage with a FormatError only: random text, or a valid file with a line replaced', () => {
+    const junk = fc.string({ unit: fc.constantFrom('1', '-', '.', ' ', ':', 'x', 'E', '\r', '\n', '0') });
+    const solomon = TINY_SOLOMON.join('\r\n');
+    const vrplib = TINY_VRPLIB.join('\n');
+    fc.assert(
+      fc.property(junk, fc.nat(), (line, at) => {
+        refusesCleanly(() => parseSolomon(line));
+        refusesCleanly(() => parseVrplib(line));
+        refusesCleanly(() => parseSolomonBks(line));
+        refusesCleanly(() => parseCvrplibBks(line));
+        const mutate = (lines: string[]) => lines.map((l, i) => (i === at % lines.length ? line : l)).join('\n');
+        refusesCleanly(() => parseSolomon(mutate(solomon.split('\r\n'))));
+        refusesCleanly(() => parseVrplib(mutate(vrplib.split('\n'))));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { Model, type ProblemData, toScaled } from '../problem.js';
 import { euclideanMatrix, type PlanePoint } from '../travel.js';
-import { FormatError, numberedLines, parseNumber } from './format-error.js';
+import { atFileLine, FormatError, itemIndex, numberedLines, parseNumber } from './format-error.js';
 
 /**
  * Solomon's VRPTW text format (Solomon 1987): the instance name, a `VEHICLE` block (number,
@@ -101,7 +101,15 @@ export function parseSolomon(text: string, options: SolomonOptions = {}): Solomo
   });
   const matrix = euclideanMatrix(points, scale);
   model.setMatrices({ size: points.length, distance: matrix, duration: matrix });
-  return { name, vehicleLimit, capacity, customers: customers.length, points, data: model.data() };
+  const data = atFileLine(
+    () => model.data(),
+    (item) => {
+      if (item.startsWith('vehicleType')) return fleet.line;
+      const job = itemIndex(item, 'job');
+      return job === undefined ? undefined : customers[job]?.line;
+    },
+  );
+  return { name, vehicleLimit, capacity, customers: customers.length, points, data };
 }
 
 const COLUMNS = ['CUST NO.', 'XCOORD.', 'YCOORD.', 'DEMAND', 'READY TIME', 'DUE DATE', 'SERVICE TIME'];

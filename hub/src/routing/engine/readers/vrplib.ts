@@ -1,6 +1,6 @@
 import { Model, type ProblemData } from '../problem.js';
 import { type PlanePoint, tsplibEuc2dMatrix } from '../travel.js';
-import { FormatError, numberedLines, parseNumber } from './format-error.js';
+import { atFileLine, FormatError, itemIndex, numberedLines, parseNumber } from './format-error.js';
 
 /**
  * VRPLIB / TSPLIB 95 CVRP files as CVRPLIB publishes them: `KEY : value` headers (NAME, TYPE,
@@ -63,6 +63,8 @@ export function parseVrplib(text: string, options: VrplibOptions = {}): VrplibIn
     throw new FormatError('UNSUPPORTED', weights.line, `EDGE_WEIGHT_TYPE ${weights.value}`);
   const dimensionEntry = need('DIMENSION');
   const dimension = parseNumber(dimensionEntry.value, dimensionEntry.line, 'DIMENSION');
+  if (!(Number.isInteger(dimension) && dimension >= 1))
+    throw new FormatError('BAD_NUMBER', dimensionEntry.line, `DIMENSION = ${dimension}, not a whole number ≥ 1`);
   const capacityEntry = need('CAPACITY');
   const capacity = parseNumber(capacityEntry.value, capacityEntry.line, 'CAPACITY');
 
@@ -74,17 +76,20 @@ export function parseVrplib(text: string, options: VrplibOptions = {}): VrplibIn
   const points = nodeTable(section('NODE_COORD_SECTION'), dimension, 3, 'NODE_COORD_SECTION').map(
     ([x, y]): PlanePoint => ({ x: x ?? 0, y: y ?? 0 }),
   );
-  const demands = nodeTable(section('DEMAND_SECTION'), dimension, 2, 'DEMAND_SECTION').map(([d]) => d ?? 0);
+  const demandRows = section('DEMAND_SECTION');
+  const demands = nodeTable(demandRows, dimension, 2, 'DEMAND_SECTION').map(([d]) => d ?? 0);
+  const demandLines = new Map(demandRows.map((r) => [Number(r.fields[0]) - 1, r.line]));
   const depots = depotIds(section('DEPOT_SECTION'), dimension);
 
   const model = new Model();
   const depotIndex = new Map(depots.map((id) => [id, model.addDepot({ location: id - 1, name: String(id) })]));
-  let customers = 0;
+  const jobLines: number[] = [];
   demands.forEach((demand, i) => {
     if (depotIndex.has(i + 1)) return;
-    customers++;
+    jobLines.push(demandLines.get(i) ?? 0);
     model.addJob({ location: i, name: String(i + 1), delivery: [demand] });
   });
+  const customers = jobLines.length;
   model.addVehicleType({ count: options.vehicles ?? Math.max(1, customers), capacity: [capacity] });
   const matrix = tsplibEuc2dMatrix(points);
   model.setMatrices({ size: dimension, distance: matrix, duration: matrix });
@@ -98,7 +103,14 @@ export function parseVrplib(text: string, options: VrplibOptions = {}): VrplibIn
     ...(vehicleLimit !== undefined ? { vehicleLimit } : {}),
     ...(bks !== undefined ? { bks: Number(bks) } : {}),
     points,
-    data: model.data(),
+    data: atFileLine(
+      () => model.data(),
+      (item) => {
+        if (item.startsWith('vehicleType')) return capacityEntry.line;
+        const job = itemIndex(item, 'job');
+        return job === undefined ? undefined : jobLines[job];
+      },
+    ),
   };
 }
 
