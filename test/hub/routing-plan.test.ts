@@ -255,6 +255,19 @@ describe('routing plan mode: windows, costs, depots and scale', () => {
     expect(late.violations).toEqual([{ code: 'TIME_WINDOW_LATE', route: 0, job: 0, lateBy: 0.5 }]);
   });
 
+  it('checks each load dimension on its own: kilograms fit, crates do not', () => {
+    // Capacity [6 kg, 2 crates]; three deliveries of [2 kg, 1 crate]: 6 kg fits, 3 crates exceed by 1.
+    const model = new Model();
+    model.addDepot({ location: 0 });
+    model.addVehicleType({ capacity: [6, 2] });
+    for (const location of [1, 2, 3]) model.addJob({ location, delivery: [2, 1] });
+    const matrix = euclideanMatrix(POINTS, 1);
+    const data = model.setMatrices({ size: POINTS.length, distance: matrix, duration: matrix }).data();
+    const e = evaluate(data, { routes: [{ vehicleType: 0, jobs: [0, 1, 2] }] });
+    expect(e.routes[0]?.load).toEqual([6, 3]);
+    expect(e.violations).toEqual([{ code: 'CAPACITY_EXCEEDED', route: 0, dimension: 1, excess: 1 }]);
+  });
+
   it('an empty route is not a used vehicle and costs nothing', () => {
     const data = oneJob({ timeWindows: [[0, 100]] }, { capacity: [1], fixedCost: 50 });
     const e = evaluate(data, { routes: [{ vehicleType: 0, jobs: [] }] });
