@@ -3,6 +3,7 @@ import {
   type JobInput,
   Model,
   PROBLEM_ERROR_CODES,
+  ProblemData,
   ProblemError,
   type ProblemErrorCode,
   type TravelMatrices,
@@ -72,10 +73,17 @@ describe('routing ProblemData built by the Model', () => {
     expect(data.distance(0, 1)).toBe(7);
     expect(data.vehicleTypes[0]?.capacity).toEqual([10]);
     expect(data.isRequired(0)).toBe(false);
+    expect(Object.isFrozen(data)).toBe(true);
     expect(Object.isFrozen(data.jobs)).toBe(true);
     expect(Object.isFrozen(data.jobs[0]?.timeWindows[0])).toBe(true);
     const capacityOfType0 = data.vehicleTypes[0]?.capacity ?? [];
     expect(() => (capacityOfType0 as number[]).push(1)).toThrow(TypeError);
+  });
+
+  it('cannot be constructed around the Model, so every ProblemData has been validated', () => {
+    expect(() => Reflect.construct(ProblemData, [Symbol('forged'), { distance: 1, duration: 1 }])).toThrow(
+      /built by Model.data/,
+    );
   });
 
   // One bad input per code; the last test checks that the table has no code without one.

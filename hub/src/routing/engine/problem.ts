@@ -106,13 +106,17 @@ export interface TravelMatrices {
   readonly duration: ArrayLike<number>;
 }
 
+/** Only `Model.data()` holds this, so every `ProblemData` in existence has been validated. */
+const VALIDATED: unique symbol = Symbol('validated by Model.data()');
+
 /** The validated problem. Construct with `Model.data()`; nothing in it can be changed. */
 export class ProblemData {
   readonly #distance: Int32Array;
   readonly #duration: Int32Array;
 
-  /** @internal Use `Model.data()`, which validates. */
+  /** Use `Model.data()`, which validates; the token keeps anyone else from constructing one. */
   constructor(
+    token: typeof VALIDATED,
     readonly scale: Scale,
     readonly depots: readonly Depot[],
     readonly vehicleTypes: readonly VehicleType[],
@@ -122,8 +126,10 @@ export class ProblemData {
     distance: Int32Array,
     duration: Int32Array,
   ) {
+    if (token !== VALIDATED) throw new TypeError('ProblemData is built by Model.data()');
     this.#distance = distance;
     this.#duration = duration;
+    Object.freeze(this);
   }
 
   distance(from: number, to: number): number {
@@ -229,6 +235,7 @@ export class Model {
     });
 
     return new ProblemData(
+      VALIDATED,
       Object.freeze({ ...scale }),
       deepFreeze(this.#depots.map((d) => ({ ...d }))),
       deepFreeze(this.#vehicleTypes.map((t) => ({ ...t, capacity: [...t.capacity], shift: [...t.shift] as const }))),
