@@ -93,15 +93,17 @@ describe('routing plan mode on four stops solved by hand', () => {
     // Van 1: leaves 0, C at 6 (window [0,15]), serves 1, leaves 7, back at 7 + 6 = 13.
     expect(e.routes[0]).toMatchObject({ start: 0, end: 13, distance: 12, duration: 13, load: [4], cost: 12 });
     expect(e.routes[0]?.stops).toEqual([{ job: 2, arrival: 6, serviceStart: 6, departure: 7, waiting: 0, lateBy: 0 }]);
-    // Van 2: A at 5, serves 2 → 7; B at 7 + 5 = 12, waits 8 for its window at 20, serves 3 → 23;
-    // E at 23 + 6 = 29, serves 2 → 31; back at 31 + 8 = 39.
+    // Van 2, leaving at 0: A at 5, serves 2 → 7; B at 7 + 5 = 12, waits 8 for its window at 20.
+    // Leaving Δ later removes up to W = 8 of waiting; no stop gets late while Δ ≤ F = min(A: 0 + 95,
+    // B: 8 + (30 − 20), E: 8 + 71, return: 8 + 61) = 18. So it leaves at min(F, W) = 8:
+    // A at 13 → 15; B at 20 → 23; E at 23 + 6 = 29 → 31; back at 31 + 8 = 39; 31 long, no waiting.
     expect(e.routes[1]?.stops).toEqual([
-      { job: 0, arrival: 5, serviceStart: 5, departure: 7, waiting: 0, lateBy: 0 },
-      { job: 1, arrival: 12, serviceStart: 20, departure: 23, waiting: 8, lateBy: 0 },
+      { job: 0, arrival: 13, serviceStart: 13, departure: 15, waiting: 0, lateBy: 0 },
+      { job: 1, arrival: 20, serviceStart: 20, departure: 23, waiting: 0, lateBy: 0 },
       { job: 3, arrival: 29, serviceStart: 29, departure: 31, waiting: 0, lateBy: 0 },
     ]);
-    expect(e.routes[1]).toMatchObject({ start: 0, end: 39, distance: 24, duration: 39, load: [6], cost: 24 });
-    expect(e).toMatchObject({ violations: [], cost: 36, distance: 36, duration: 52, vehiclesUsed: 2, dropped: [] });
+    expect(e.routes[1]).toMatchObject({ start: 8, end: 39, distance: 24, duration: 31, load: [6], cost: 24 });
+    expect(e).toMatchObject({ violations: [], cost: 36, distance: 36, duration: 44, vehiclesUsed: 2, dropped: [] });
     expect(isFeasible(e)).toBe(true);
   });
 
@@ -122,7 +124,8 @@ describe('routing plan mode on four stops solved by hand', () => {
   });
 
   it('reports a shift overrun and a too-long route on a short-shift van', () => {
-    // The D-A-B-E-D route of the optimum is back at 39; this van must be back by 30 and drive ≤ 20.
+    // The D-A-B-E-D route of the optimum leaves at 8 (F = min(95, 18, 79, 8 + max(0, 30 − 39)) = 8,
+    // W = 8), is back at 39 and lasts 31; this van must be back by 30 and drive ≤ 20.
     const data = fourStops({ extraVehicleTypes: [{ count: 1, capacity: [6], shift: [0, 30], maxDuration: 20 }] });
     const e = evaluate(data, {
       routes: [
@@ -132,7 +135,7 @@ describe('routing plan mode on four stops solved by hand', () => {
     });
     expect(e.violations).toEqual([
       { code: 'SHIFT_EXCEEDED', route: 1, by: 9 },
-      { code: 'MAX_DURATION_EXCEEDED', route: 1, by: 19 },
+      { code: 'MAX_DURATION_EXCEEDED', route: 1, by: 11 },
     ]);
     // Leaving at 5 (before the shift's start 10 it was given) is a shift violation too.
     const early = evaluate(fourStops({ extraVehicleTypes: [{ capacity: [6], shift: [10, 100] }] }), {
@@ -193,7 +196,7 @@ describe('routing plan mode on four stops solved by hand', () => {
     expect(bruteForceOptimum(data).cost).toBe(35);
   });
 
-  it('delays the departure instead of waiting at the first stop, unless a start time is given', () => {
+  it('delays the departure to cut waiting, but never into lateness, unless a start time is given', () => {
     // Only job 1 (B, 10 away, window [20,30], service 3): leave at 10, arrive 20, back 23 + 10 = 33.
     const data = fourStops();
     const [late] = evaluate(data, { routes: [{ vehicleType: 0, jobs: [1] }] }).routes;
@@ -201,6 +204,14 @@ describe('routing plan mode on four stops solved by hand', () => {
     const [given] = evaluate(data, { routes: [{ vehicleType: 0, jobs: [1], startTime: 0 }] }).routes;
     expect(given).toMatchObject({ start: 0, end: 33, duration: 33 });
     expect(given?.stops[0]).toMatchObject({ arrival: 10, serviceStart: 20, waiting: 10 });
+    // D-B-C-D leaving at 0: B at 10, waits 10 → 20 → 23; C at 31, 16 past its close at 15 → 32;
+    // back 38. W = 10, F = min(B: 10 + 10, C: 10 + max(0, 15 − 31), return: 10 + 62) = 10: it
+    // leaves at 10, C is still 16 late (not later), and the route lasts 28 instead of 38.
+    const lateRoute = evaluate(data, { routes: [{ vehicleType: 0, jobs: [1, 2] }] });
+    expect(lateRoute.routes[0]).toMatchObject({ start: 10, end: 38, duration: 28 });
+    expect(lateRoute.violations.filter((v) => v.code === 'TIME_WINDOW_LATE')).toEqual([
+      { code: 'TIME_WINDOW_LATE', route: 0, job: 2, lateBy: 16 },
+    ]);
   });
 });
 

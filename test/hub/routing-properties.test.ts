@@ -106,6 +106,18 @@ describe('routing properties on random small problems', () => {
           expect(missing).toBe(!routes.some((r) => r.jobs.includes(j)) && data.isRequired(j));
           expect(e.dropped.includes(j)).toBe(!routes.some((r) => r.jobs.includes(j)) && !data.isRequired(j));
         }
+        // The default start (the shortest duration, no stop later) against leaving at the shift's start.
+        const atShiftStart = evaluate(data, {
+          routes: routes.map((r) => ({ ...r, startTime: data.vehicleTypes[r.vehicleType]?.shift[0] ?? 0 })),
+        });
+        e.routes.forEach((r, i) => {
+          const fixed = atShiftStart.routes[i];
+          expect(r.end).toBe(fixed?.end);
+          expect(r.duration).toBeLessThanOrEqual(fixed?.duration ?? 0);
+          r.stops.forEach((stop, k) => {
+            expect(stop.lateBy).toBe(fixed?.stops[k]?.lateBy);
+          });
+        });
         for (const r of e.routes)
           for (const stop of r.stops) {
             expect(stop.serviceStart).toBeGreaterThanOrEqual(stop.arrival);

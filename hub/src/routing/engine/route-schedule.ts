@@ -1,4 +1,4 @@
-import type { ProblemData, TimeWindow } from './problem.js';
+import type { ProblemData, TimeWindow, VehicleType } from './problem.js';
 
 /**
  * One route driven in the problem's scaled integer units: where the vehicle is when, how much it
@@ -9,8 +9,14 @@ import type { ProblemData, TimeWindow } from './problem.js';
  * Timing rules. Service starts at max(arrival, opening of the first window that has not yet
  * closed at arrival); waiting is allowed. Arriving after every window has closed is lateness:
  * service starts on arrival, late by arrival − last close. Without a given start time the vehicle
- * leaves at its shift start, delayed by whatever it would otherwise wait at its first stop — that
- * changes no service time and keeps the route's duration honest.
+ * leaves at the earliest time that gives the route its shortest duration without making any stop
+ * (or the return) later than it would be leaving at the shift's start — as PyVRP's duration
+ * segments do, so a solver computing durations that way and this checker agree.
+ *
+ * That start, by Savelsbergh's forward time slack (1992): leaving Δ later shifts stop k by
+ * max(0, Δ − W_k), W_k the waiting up to k, so the route lasts D − min(Δ, W) (W all its waiting)
+ * and no stop gets later while Δ ≤ F = min over stops and the return of W_k + max(0, close_k −
+ * start_k) (close_k: the window service is in; the shift's end for the return). Hence Δ = min(F, W).
  */
 
 export interface StopTimes {
@@ -38,11 +44,15 @@ export interface RouteSchedule {
   readonly capacityExcess: readonly number[];
 }
 
-/** The window service would start in, and when, for a vehicle arriving at `arrival`. */
-export function serviceStartFor(windows: readonly TimeWindow[], arrival: number): { start: number; lateBy: number } {
-  for (const [open, close] of windows) if (arrival <= close) return { start: Math.max(arrival, open), lateBy: 0 };
+/** When service starts for a vehicle arriving at `arrival`, and the close of the window it is in. */
+function serviceStartFor(
+  windows: readonly TimeWindow[],
+  arrival: number,
+): { start: number; lateBy: number; close: number } {
+  for (const [open, close] of windows)
+    if (arrival <= close) return { start: Math.max(arrival, open), lateBy: 0, close };
   const lastClose = windows.at(-1)?.[1] ?? arrival;
-  return { start: arrival, lateBy: Math.max(0, arrival - lastClose) };
+  return { start: arrival, lateBy: Math.max(0, arrival - lastClose), close: lastClose };
 }
 
 export function scheduleRoute(
@@ -53,28 +63,36 @@ export function scheduleRoute(
 ): RouteSchedule {
   const type = data.vehicleTypes[vehicleType];
   if (type === undefined) throw new RangeError(`no vehicle type ${vehicleType}`);
+  const known = jobs.filter((j) => data.jobs[j] !== undefined);
+  const first = drive(data, type, known, startTime ?? type.shift[0]);
+  if (startTime !== undefined || first.delay === 0) return first.schedule;
+  return drive(data, type, known, first.schedule.start + first.delay).schedule;
+}
+
+/** The forward pass from `start`, and the delay of the start that would minimise the duration (file comment). */
+function drive(
+  data: ProblemData,
+  type: VehicleType,
+  jobs: readonly number[],
+  start: number,
+): { schedule: RouteSchedule; delay: number } {
   const startLocation = data.depots[type.startDepot]?.location ?? 0;
   const endLocation = data.depots[type.endDepot]?.location ?? 0;
-  const known = jobs.filter((j) => data.jobs[j] !== undefined);
-
-  let start = startTime ?? type.shift[0];
-  const first = data.jobs[known[0] ?? -1];
-  if (startTime === undefined && first !== undefined) {
-    const arrival = start + data.duration(startLocation, first.location);
-    start += serviceStartFor(first.timeWindows, arrival).start - arrival;
-  }
-
   const load = new Array<number>(data.dimensions).fill(0);
   const stops: StopTimes[] = [];
   let time = start;
   let distance = 0;
   let lateness = 0;
+  let waiting = 0;
+  let forwardSlack = Number.POSITIVE_INFINITY;
   let at = startLocation;
-  for (const j of known) {
+  for (const j of jobs) {
     const job = data.jobs[j];
     if (job === undefined) continue;
     const arrival = time + data.duration(at, job.location);
-    const { start: serviceStart, lateBy } = serviceStartFor(job.timeWindows, arrival);
+    const { start: serviceStart, lateBy, close } = serviceStartFor(job.timeWindows, arrival);
+    waiting += serviceStart - arrival;
+    forwardSlack = Math.min(forwardSlack, waiting + Math.max(0, close - serviceStart));
     time = serviceStart + job.serviceDuration;
     distance += data.distance(at, job.location);
     lateness += lateBy;
@@ -86,8 +104,9 @@ export function scheduleRoute(
   }
   const end = time + data.duration(at, endLocation);
   distance += data.distance(at, endLocation);
+  forwardSlack = Math.min(forwardSlack, waiting + Math.max(0, type.shift[1] - end));
   const duration = end - start;
-  return {
+  const schedule: RouteSchedule = {
     start,
     end,
     distance,
@@ -99,6 +118,7 @@ export function scheduleRoute(
     maxDurationExcess: type.maxDuration === undefined ? 0 : Math.max(0, duration - type.maxDuration),
     capacityExcess: load.map((l, k) => Math.max(0, l - (type.capacity[k] ?? 0))),
   };
+  return { schedule, delay: Math.min(forwardSlack, waiting) };
 }
 
 /** No lateness, shift, duration or capacity excess. */

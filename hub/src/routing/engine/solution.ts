@@ -7,7 +7,7 @@
 export interface Route {
   readonly vehicleType: number;
   readonly jobs: readonly number[];
-  /** When the vehicle leaves its start depot; by default as late as its first stop allows (`route-schedule.ts`). */
+  /** When the vehicle leaves its start depot; by default the earliest start of least duration (`route-schedule.ts`). */
   readonly startTime?: number;
 }
 
