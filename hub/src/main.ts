@@ -27,6 +27,9 @@ Usage:
   aisle-hub replenish evaluate --data FILE --lead-time D --review D [--target 0.98] [options]
       Replay a daily demand CSV (sku,date,units) through the forecast-driven order-up-to policy
       and a grid-tuned static min/max; aisle-hub replenish --help lists the options.
+  aisle-hub route solve FILE [--time 10] [--seed 1] [--objective distance|vehicles-then-distance]
+      Solve a Solomon or VRPLIB benchmark file: routes, distance, vehicles, the gap to the best
+      known (BKS.csv beside the file or --bks); aisle-hub route --help lists the options.
   aisle-hub --help | --version
 `;
 
@@ -81,6 +84,10 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'replenish') {
     const { replenishCli } = await import('./replenishment/cli.js');
     return replenishCli(argv.slice(1));
+  }
+  if (argv[0] === 'route') {
+    const { routeCli } = await import('./routing/cli.js');
+    return routeCli(argv.slice(1));
   }
   const { values, positionals } = parseArgs({
     args: argv,
