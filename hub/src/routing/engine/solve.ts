@@ -1,6 +1,12 @@
 import { construct } from './construct.js';
-import { evaluate } from './evaluate.js';
+import { type Evaluation, evaluate, isFeasible } from './evaluate.js';
 import type { ProblemData } from './problem.js';
+import { SearchContext } from './search/context.js';
+import { SearchRandom } from './search/random.js';
+import { recreateGreedy } from './search/recreate.js';
+import { ruinStrings } from './search/ruin.js';
+import type { SearchRoute } from './search/search-route.js';
+import { SearchSolution } from './search/search-solution.js';
 import type { Solution } from './solution.js';
 
 /**
@@ -43,10 +49,116 @@ export interface SolveResult {
   readonly unassigned: readonly number[];
 }
 
+/** Annealing temperatures as multiples of a typical edge's cost (SISR's 100 → 1 on Solomon). */
+const START_TEMPERATURE = 10;
+const FINAL_TEMPERATURE = 0.1;
+/** Share of the budget spent lowering the fleet under 'vehicles-then-distance'; the rest shortens routes. */
+const FLEET_PHASE = 0.5;
+
 export function solve(problem: ProblemData, options: SolveOptions): SolveResult {
   const now = options.now ?? (() => performance.now());
   const started = now();
-  const { solution, unassigned } = construct(problem);
-  const evaluation = evaluate(problem, solution);
-  return { routes: solution, evaluation, iterations: 0, elapsedMs: now() - started, unassigned };
+  const objective = options.objective ?? 'distance';
+  const context = new SearchContext(problem);
+  const random = new SearchRandom(options.seed);
+  const built = construct(problem);
+  const fleet = problem.vehicleCount;
+
+  let current = SearchSolution.from(context, built.solution);
+  // Any complete solution must beat any incomplete one, whatever the annealing accepts.
+  const missingWeight = 1000 * (current.cost + context.typicalEdgeCost * (problem.jobs.length + 1));
+  const score = (s: SearchSolution): number => s.cost + missingWeight * s.missing;
+  const better = (a: SearchSolution, b: SearchSolution): boolean =>
+    objective === 'vehicles-then-distance'
+      ? a.usedRoutes < b.usedRoutes || (a.usedRoutes === b.usedRoutes && a.cost < b.cost)
+      : a.cost < b.cost;
+
+  const checkerBetter = (a: Evaluation, b: Evaluation): boolean =>
+    objective === 'vehicles-then-distance'
+      ? a.vehiclesUsed < b.vehiclesUsed || (a.vehiclesUsed === b.vehiclesUsed && a.cost < b.cost)
+      : a.cost < b.cost;
+
+  let best: { state: SearchSolution; evaluation: Evaluation } | undefined;
+  let iterations = 0;
+  const offer = (candidate: SearchSolution): void => {
+    if (!candidate.complete || (best !== undefined && !better(candidate, best.state))) return;
+    const solution = candidate.toSolution();
+    const evaluation = evaluate(problem, solution);
+    // The checker has the last word (several windows make the search's durations approximate).
+    if (!isFeasible(evaluation) || (best !== undefined && !checkerBetter(evaluation, best.evaluation))) return;
+    best = { state: candidate.clone(), evaluation };
+    options.onImprove?.({
+      elapsedMs: now() - started,
+      iterations,
+      cost: evaluation.cost,
+      distance: evaluation.distance,
+      vehicles: evaluation.vehiclesUsed,
+    });
+  };
+  offer(current); // the construction, so the result is never worse than it
+  if (current.unassigned.length > 0) {
+    recreateGreedy(current, random, fleet);
+    offer(current);
+  }
+
+  let routeLimit = fleet;
+  let fleetPhase = objective === 'vehicles-then-distance';
+  const t0 = START_TEMPERATURE * context.typicalEdgeCost;
+  const t1 = FINAL_TEMPERATURE * context.typicalEdgeCost;
+  for (;;) {
+    if (options.maxIterations !== undefined && iterations >= options.maxIterations) break;
+    const elapsed = now() - started;
+    if (elapsed >= options.timeLimitMs) break;
+    // With an iteration cap the schedule follows iterations, so a seed reproduces a run exactly.
+    const progress =
+      options.maxIterations !== undefined ? iterations / options.maxIterations : elapsed / options.timeLimitMs;
+    if (fleetPhase && progress >= FLEET_PHASE) {
+      fleetPhase = false;
+      if (best !== undefined) {
+        current = best.state.clone();
+        routeLimit = current.usedRoutes;
+      }
+    }
+    if (fleetPhase && current.missing === 0 && current.usedRoutes > 1) {
+      routeLimit = current.usedRoutes - 1;
+      dropSmallestRoute(current, random);
+    }
+    const temperature = t0 * (t1 / t0) ** progress;
+    const candidate = current.clone();
+    ruinStrings(candidate, random);
+    recreateGreedy(candidate, random, routeLimit);
+    iterations++;
+    if (score(candidate) < score(current) - temperature * Math.log(1 - random.float())) current = candidate;
+    offer(candidate);
+  }
+
+  const elapsedMs = now() - started;
+  if (best === undefined) {
+    const solution = built.solution;
+    return {
+      routes: solution,
+      evaluation: evaluate(problem, solution),
+      iterations,
+      elapsedMs,
+      unassigned: built.unassigned,
+    };
+  }
+  return { routes: best.state.toSolution(), evaluation: best.evaluation, iterations, elapsedMs, unassigned: [] };
+}
+
+/** Fleet minimisation: empty the used route with the fewest jobs (ties at random); its jobs must find room elsewhere. */
+function dropSmallestRoute(state: SearchSolution, random: SearchRandom): void {
+  let target: SearchRoute | undefined;
+  for (const route of state.routes)
+    if (
+      route.jobs.length > 0 &&
+      (target === undefined ||
+        route.jobs.length < target.jobs.length ||
+        (route.jobs.length === target.jobs.length && random.float() < 0.5))
+    )
+      target = route;
+  if (target === undefined) return;
+  state.unassigned.push(...target.jobs);
+  target.jobs = [];
+  target.update();
 }

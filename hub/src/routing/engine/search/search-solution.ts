@@ -1,0 +1,93 @@
+import { isScheduleFeasible, scheduleRoute } from '../route-schedule.js';
+import type { Solution } from '../solution.js';
+import type { SearchContext } from './context.js';
+import { SearchRoute } from './search-route.js';
+
+/**
+ * A whole solution as the search holds it: one `SearchRoute` per available vehicle (empty ones
+ * are unused vehicles) and the jobs in no route. Required jobs left out are what the search must
+ * still place; they cost `missingWeight` each so that any complete solution beats any
+ * incomplete one.
+ */
+export class SearchSolution {
+  constructor(
+    readonly context: SearchContext,
+    readonly routes: SearchRoute[],
+    public unassigned: number[],
+  ) {}
+
+  static empty(context: SearchContext): SearchSolution {
+    const routes: SearchRoute[] = [];
+    context.data.vehicleTypes.forEach((type, v) => {
+      for (let i = 0; i < type.count; i++) routes.push(new SearchRoute(context, v));
+    });
+    return new SearchSolution(
+      context,
+      routes,
+      context.data.jobs.map((_, j) => j),
+    );
+  }
+
+  static from(context: SearchContext, solution: Solution): SearchSolution {
+    const state = SearchSolution.empty(context);
+    const placed = new Set<number>();
+    for (const route of solution.routes) {
+      const target = state.routes.find((r) => r.vehicleType === route.vehicleType && r.jobs.length === 0);
+      if (target === undefined || route.jobs.length === 0) continue;
+      target.jobs = [...route.jobs];
+      target.update();
+      for (const j of route.jobs) placed.add(j);
+    }
+    state.unassigned = state.unassigned.filter((j) => !placed.has(j));
+    return state;
+  }
+
+  clone(): SearchSolution {
+    return new SearchSolution(
+      this.context,
+      this.routes.map((r) => r.clone()),
+      [...this.unassigned],
+    );
+  }
+
+  get usedRoutes(): number {
+    let used = 0;
+    for (const r of this.routes) if (r.jobs.length > 0) used++;
+    return used;
+  }
+
+  /** Required jobs in no route. */
+  get missing(): number {
+    let missing = 0;
+    for (const j of this.unassigned) if (this.context.data.isRequired(j)) missing++;
+    return missing;
+  }
+
+  /** Route costs plus the drop penalties of optional jobs left out (as `evaluate` counts it). */
+  get cost(): number {
+    let cost = 0;
+    for (const r of this.routes) cost += r.cost;
+    for (const j of this.unassigned) cost += this.context.data.jobs[j]?.dropPenalty ?? 0;
+    return cost;
+  }
+
+  /** Every required job placed and every route within its limits, confirmed by `scheduleRoute` when windows are not single. */
+  get complete(): boolean {
+    if (this.missing > 0) return false;
+    for (const r of this.routes) {
+      if (r.jobs.length === 0) continue;
+      if (!r.feasible) return false;
+      if (!this.context.exact && !isScheduleFeasible(scheduleRoute(this.context.data, r.vehicleType, r.jobs)))
+        return false;
+    }
+    return true;
+  }
+
+  toSolution(): Solution {
+    return {
+      routes: this.routes
+        .filter((r) => r.jobs.length > 0)
+        .map((r) => ({ vehicleType: r.vehicleType, jobs: [...r.jobs] })),
+    };
+  }
+}
