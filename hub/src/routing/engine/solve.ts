@@ -2,6 +2,7 @@ import { construct } from './construct.js';
 import { type Evaluation, evaluate, isFeasible } from './evaluate.js';
 import type { ProblemData } from './problem.js';
 import { SearchContext } from './search/context.js';
+import { improveAround } from './search/local-search.js';
 import { SearchRandom } from './search/random.js';
 import { recreateGreedy } from './search/recreate.js';
 import { ruinStrings } from './search/ruin.js';
@@ -126,7 +127,9 @@ export function solve(problem: ProblemData, options: SolveOptions): SolveResult 
     const temperature = t0 * (t1 / t0) ** progress;
     const candidate = current.clone();
     ruinStrings(candidate, random);
+    const touched = [...candidate.unassigned];
     recreateGreedy(candidate, random, routeLimit);
+    improveAround(candidate, touched, random);
     iterations++;
     if (score(candidate) < score(current) - temperature * Math.log(1 - random.float())) current = candidate;
     offer(candidate);

@@ -15,6 +15,7 @@ export class SearchRoute {
   #distanceBefore: number[] = [];
   #before: DurationSegment[] = [];
   #after: DurationSegment[] = [];
+  #loadBefore: number[][] = [];
   load: number[] = [];
   distance = 0;
   duration = 0;
@@ -39,6 +40,7 @@ export class SearchRoute {
     copy.#distanceBefore = this.#distanceBefore;
     copy.#before = this.#before;
     copy.#after = this.#after;
+    copy.#loadBefore = this.#loadBefore;
     copy.load = this.load;
     copy.distance = this.distance;
     copy.duration = this.duration;
@@ -73,11 +75,15 @@ export class SearchRoute {
         data.duration(this.#locations[i] ?? 0, this.#locations[i + 1] ?? 0),
         this.#after[i + 1] as DurationSegment,
       );
-    this.load = new Array<number>(data.dimensions).fill(0);
-    for (const j of this.jobs)
-      data.jobs[j]?.delivery.forEach((q, k) => {
-        this.load[k] = (this.load[k] ?? 0) + q;
-      });
+    let running = new Array<number>(data.dimensions).fill(0);
+    this.#loadBefore = [running];
+    for (const j of this.jobs) {
+      const delivery = data.jobs[j]?.delivery ?? [];
+      running = running.map((l, k) => l + (delivery[k] ?? 0));
+      this.#loadBefore.push(running);
+    }
+    this.#loadBefore.push(running);
+    this.load = running;
     this.distance = this.#distanceBefore[size - 1] ?? 0;
     this.duration = (this.#before[size - 1] as DurationSegment).duration;
     this.cost = this.jobs.length === 0 ? 0 : this.costOf(this.distance, this.duration);
@@ -85,6 +91,45 @@ export class SearchRoute {
 
   costOf(distance: number, duration: number): number {
     return this.type.fixedCost + this.type.unitDistanceCost * distance + this.type.unitDurationCost * duration;
+  }
+
+  /** The stretch from the start depot through position `i`. */
+  segmentBefore(i: number): DurationSegment {
+    return this.#before[i] as DurationSegment;
+  }
+
+  /** The stretch from position `i` through the end depot. */
+  segmentAfter(i: number): DurationSegment {
+    return this.#after[i] as DurationSegment;
+  }
+
+  location(i: number): number {
+    return this.#locations[i] ?? 0;
+  }
+
+  /** Distance driven from the start depot to position `i`. */
+  distanceBefore(i: number): number {
+    return this.#distanceBefore[i] ?? 0;
+  }
+
+  /** Load delivered at positions 1…i. */
+  loadBefore(i: number): readonly number[] {
+    return this.#loadBefore[i] ?? this.load;
+  }
+
+  /** The cost of this route's vehicle driving a whole route with this duration segment and distance; +∞ past a limit. */
+  costIfWithin(segment: DurationSegment, distance: number, empty: boolean): number {
+    if (empty) return 0;
+    if (segment.timeWarp > 0) return Number.POSITIVE_INFINITY;
+    if (this.type.maxDuration !== undefined && segment.duration > this.type.maxDuration)
+      return Number.POSITIVE_INFINITY;
+    return this.costOf(distance, segment.duration);
+  }
+
+  /** Whether a load vector is within the vehicle's capacity. */
+  carries(load: readonly number[]): boolean {
+    for (let k = 0; k < load.length; k++) if ((load[k] ?? 0) > (this.type.capacity[k] ?? 0)) return false;
+    return true;
   }
 
   /** Whether `job`'s delivery fits the vehicle next to what the route already carries. */
