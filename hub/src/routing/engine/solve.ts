@@ -102,6 +102,9 @@ export function solve(problem: ProblemData, options: SolveOptions): SolveResult 
     offer(current);
   }
 
+  const absences = new Array<number>(problem.jobs.length).fill(0);
+  const absenceSum = (s: SearchSolution): number =>
+    s.unassigned.reduce((sum, j) => sum + (problem.isRequired(j) ? (absences[j] ?? 0) : 0), 0);
   let routeLimit = fleet;
   let fleetPhase = objective === 'vehicles-then-distance';
   const t0 = START_TEMPERATURE * context.typicalEdgeCost;
@@ -131,7 +134,11 @@ export function solve(problem: ProblemData, options: SolveOptions): SolveResult 
     recreateGreedy(candidate, random, routeLimit);
     improveAround(candidate, touched, random);
     iterations++;
-    if (score(candidate) < score(current) - temperature * Math.log(1 - random.float())) current = candidate;
+    if (fleetPhase) {
+      // SISR's fleet minimisation: fewer jobs left out, or ones left out less often so far.
+      for (const j of candidate.unassigned) if (problem.isRequired(j)) absences[j] = (absences[j] ?? 0) + 1;
+      if (candidate.missing < current.missing || absenceSum(candidate) < absenceSum(current)) current = candidate;
+    } else if (score(candidate) < score(current) - temperature * Math.log(1 - random.float())) current = candidate;
     offer(candidate);
   }
 
