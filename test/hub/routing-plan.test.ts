@@ -10,51 +10,7 @@ import {
 import { Model, type ProblemData, type VehicleTypeInput } from '../../hub/src/routing/engine/problem.js';
 import type { Route } from '../../hub/src/routing/engine/solution.js';
 import { euclideanMatrix } from '../../hub/src/routing/engine/travel.js';
-
-/**
- * "Four stops on 3-4-5 triangles". Depot D (0,0); job 0 at A (3,4), job 1 at B (6,8), job 2 at
- * C (6,0), job 3 at E (0,8). Every leg is a whole number, so scale 1 is exact:
- *   D–A 5, D–B 10, D–C 6, D–E 8, A–B 5, A–C 5, A–E 5, B–C 8, B–E 6, C–E 10.
- * Jobs (demand, service, window): 0 (2, 2, [0,100]), 1 (3, 3, [20,30]), 2 (4, 1, [0,15]),
- * 3 (1, 2, [0,100]). Two vans of capacity 6, shift [0,100]; cost = distance.
- *
- * Optimum by hand. Total demand 10 > 6: two routes. Job 2 (4) shares a van with at most 2 units:
- *   {2,0} + {1,3}: D-C-A-D 16 + D-B-E-D 24 = 40
- *   {2,3} + {0,1}: D-C-E-D 24 + D-A-B-D 20 = 44
- *   {2} + {0,1,3}: D-C-D 12 + best of D-A-B-E-D 24, D-A-E-B-D 26, D-B-A-E-D 28 = 36  ← optimum
- * and D-A-B-E-D keeps every window (timetable in the first test). The brute force below agrees.
- */
-const POINTS = [
-  { x: 0, y: 0 },
-  { x: 3, y: 4 },
-  { x: 6, y: 8 },
-  { x: 6, y: 0 },
-  { x: 0, y: 8 },
-];
-
-interface FixtureOptions {
-  readonly job3Penalty?: number;
-  readonly extraVehicleTypes?: VehicleTypeInput[];
-}
-
-function fourStops(options: FixtureOptions = {}): ProblemData {
-  const model = new Model();
-  model.addDepot({ location: 0, name: 'D' });
-  model.addVehicleType({ count: 2, capacity: [6], shift: [0, 100] });
-  for (const type of options.extraVehicleTypes ?? []) model.addVehicleType(type);
-  model.addJob({ location: 1, delivery: [2], serviceDuration: 2, timeWindows: [[0, 100]] });
-  model.addJob({ location: 2, delivery: [3], serviceDuration: 3, timeWindows: [[20, 30]] });
-  model.addJob({ location: 3, delivery: [4], serviceDuration: 1, timeWindows: [[0, 15]] });
-  model.addJob({
-    location: 4,
-    delivery: [1],
-    serviceDuration: 2,
-    timeWindows: [[0, 100]],
-    ...(options.job3Penalty !== undefined ? { dropPenalty: options.job3Penalty } : {}),
-  });
-  const matrix = euclideanMatrix(POINTS, 1);
-  return model.setMatrices({ size: POINTS.length, distance: matrix, duration: matrix }).data();
-}
+import { fourStops, POINTS } from '../helpers/routing-problems.js';
 
 /** Every split of the jobs over two vans of type 0 (a job may also be left out), every order. */
 function bruteForceOptimum(data: ProblemData): Evaluation {

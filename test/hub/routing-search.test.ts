@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { construct } from '../../hub/src/routing/engine/construct.js';
 import { evaluate, isFeasible } from '../../hub/src/routing/engine/evaluate.js';
-import { Model, type ProblemData } from '../../hub/src/routing/engine/problem.js';
 import { readSolomonFile } from '../../hub/src/routing/engine/readers/files.js';
 import { SearchContext } from '../../hub/src/routing/engine/search/context.js';
 import { SearchRandom } from '../../hub/src/routing/engine/search/random.js';
@@ -12,103 +11,18 @@ import { SearchSolution } from '../../hub/src/routing/engine/search/search-solut
 import { applySwap, swapDelta } from '../../hub/src/routing/engine/search/swap.js';
 import { applyTwoOptStar, twoOptStarDelta } from '../../hub/src/routing/engine/search/two-opt-star.js';
 import { type SolveOptions, type SolveProgress, solve } from '../../hub/src/routing/engine/solve.js';
-import { euclideanMatrix } from '../../hub/src/routing/engine/travel.js';
+import { buildRandomProblem, fourStops, randomProblems } from '../helpers/routing-problems.js';
 
 /**
- * The search (issue #8): every result goes through the independent checker. Fixtures are copied
- * from routing-plan.test.ts ("four stops on 3-4-5 triangles", optimum 36, or 35 with job 3
- * optional at 3) and routing-properties.test.ts (random small problems, fewer knobs), since a
- * test file cannot import another without running its suite.
+ * The search (issue #8): every result goes through the independent checker. The hand-solved four
+ * stops (optimum 36, or 35 with job 3 optional at 3) and the random small problems are the ones of
+ * routing-plan and routing-properties (`test/helpers/routing-problems.ts`).
  */
 const SOLOMON = join(import.meta.dirname, '../../../shared/data/vrp/solomon');
 
-function fourStops(job3Penalty?: number): ProblemData {
-  const points = [
-    { x: 0, y: 0 },
-    { x: 3, y: 4 },
-    { x: 6, y: 8 },
-    { x: 6, y: 0 },
-    { x: 0, y: 8 },
-  ];
-  const model = new Model();
-  model.addDepot({ location: 0, name: 'D' });
-  model.addVehicleType({ count: 2, capacity: [6], shift: [0, 100] });
-  model.addJob({ location: 1, delivery: [2], serviceDuration: 2, timeWindows: [[0, 100]] });
-  model.addJob({ location: 2, delivery: [3], serviceDuration: 3, timeWindows: [[20, 30]] });
-  model.addJob({ location: 3, delivery: [4], serviceDuration: 1, timeWindows: [[0, 15]] });
-  model.addJob({
-    location: 4,
-    delivery: [1],
-    serviceDuration: 2,
-    timeWindows: [[0, 100]],
-    ...(job3Penalty !== undefined ? { dropPenalty: job3Penalty } : {}),
-  });
-  const matrix = euclideanMatrix(points, 1);
-  return model.setMatrices({ size: points.length, distance: matrix, duration: matrix }).data();
-}
-
-const jobArbitrary = fc.record({
-  x: fc.integer({ min: 0, max: 20 }),
-  y: fc.integer({ min: 0, max: 20 }),
-  delivery: fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 2 })),
-  service: fc.integer({ min: 0, max: 5 }),
-  open: fc.integer({ min: 0, max: 60 }),
-  width: fc.integer({ min: 0, max: 40 }),
-  secondWindow: fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }),
-  dropPenalty: fc.option(fc.integer({ min: 0, max: 30 }), { nil: undefined }),
-});
-const problemArbitrary = fc.record({
-  depots: fc.tuple(fc.record({ x: fc.nat(20), y: fc.nat(20) }), fc.record({ x: fc.nat(20), y: fc.nat(20) })),
-  vehicles: fc.array(
-    fc.record({
-      count: fc.integer({ min: 1, max: 3 }),
-      capacity: fc.tuple(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 4 })),
-      depot: fc.integer({ min: 0, max: 1 }),
-      shiftEnd: fc.integer({ min: 20, max: 200 }),
-      fixedCost: fc.integer({ min: 0, max: 10 }),
-      unitDurationCost: fc.integer({ min: 0, max: 2 }),
-      maxDuration: fc.option(fc.integer({ min: 10, max: 150 }), { nil: undefined }),
-    }),
-    { minLength: 1, maxLength: 2 },
-  ),
-  jobs: fc.array(jobArbitrary, { minLength: 1, maxLength: 9 }),
-});
-
-function build(p: typeof problemArbitrary extends fc.Arbitrary<infer T> ? T : never): ProblemData {
-  const model = new Model();
-  model.addDepot({ location: 0 });
-  model.addDepot({ location: 1 });
-  for (const v of p.vehicles)
-    model.addVehicleType({
-      count: v.count,
-      capacity: v.capacity,
-      startDepot: v.depot,
-      endDepot: 1 - v.depot,
-      shift: [0, v.shiftEnd],
-      fixedCost: v.fixedCost,
-      unitDurationCost: v.unitDurationCost,
-      ...(v.maxDuration !== undefined ? { maxDuration: v.maxDuration } : {}),
-    });
-  p.jobs.forEach((j, i) => {
-    const close = j.open + j.width;
-    model.addJob({
-      location: i + 2,
-      delivery: j.delivery,
-      serviceDuration: j.service,
-      timeWindows:
-        j.secondWindow === undefined
-          ? [[j.open, close]]
-          : [
-              [j.open, close],
-              [close + j.secondWindow, close + 2 * j.secondWindow],
-            ],
-      ...(j.dropPenalty !== undefined ? { dropPenalty: j.dropPenalty } : {}),
-    });
-  });
-  const points = [...p.depots, ...p.jobs];
-  const matrix = euclideanMatrix(points, 1);
-  return model.setMatrices({ size: points.length, distance: matrix, duration: matrix }).data();
-}
+// Up to 3 vans of each of one or two types, up to 9 jobs.
+const problemArbitrary = randomProblems({ maxVehicles: 3, maxJobs: 9 });
+const build = buildRandomProblem;
 
 const quick: SolveOptions = { timeLimitMs: 60_000, seed: 7, maxIterations: 300 };
 
@@ -119,7 +33,7 @@ describe('routing search', () => {
       expect(isFeasible(evaluate(fourStops(), all.routes))).toBe(true);
       expect(all.evaluation).toMatchObject({ violations: [], cost: 36, vehiclesUsed: 2 });
     }
-    const data = fourStops(3);
+    const data = fourStops({ job3Penalty: 3 });
     const dropped = solve(data, quick);
     expect(evaluate(data, dropped.routes)).toMatchObject({ violations: [], cost: 35, dropped: [3] });
     expect(dropped.unassigned).toEqual([]);
