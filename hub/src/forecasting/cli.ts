@@ -6,6 +6,7 @@ import { selectBackend, type TfBackend } from '@aisle/edge/tf-backend';
 import { encodeInput, type FeatureSpec, type ForecastTask, featureCount, localClockMs } from '@aisle/protocols';
 import cliProgress from 'cli-progress';
 import Holidays from 'date-holidays';
+import { isUsageError, UsageError, writeReport } from '../cli-usage.js';
 import { HubConfigError, loadHubConfig } from '../config.js';
 import { InfluxSeriesRepository } from '../ingest/influx-series.repository.js';
 import { KyselySeriesRepository } from '../ingest/series.repository.js';
@@ -56,8 +57,6 @@ export const FORECAST_USAGE = `  aisle-hub forecast eval --data FILE [options]
 `;
 
 const TASKS: Record<string, ForecastTask> = { footfall: 'footfall', lane: 'lane-depletion', sku: 'sku-demand' };
-
-class UsageError extends Error {}
 
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
@@ -272,12 +271,9 @@ async function lanesCommand(data: string, values: Record<string, string | boolea
   });
   bar.stop();
   const out = String(values.out ?? 'lanes-report');
-  mkdirSync(out, { recursive: true });
   const name = data.split('/').at(-1);
   const title = `Lane time to empty${values.validate === true ? ' (validation: last history week)' : ''}: ${name}`;
-  writeFileSync(join(out, 'report.md'), lanesMarkdown(report, title));
-  writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  log(`wrote ${join(out, 'report.md')} and report.json`);
+  log(`wrote ${writeReport(out, lanesMarkdown(report, title), report)} and report.json`);
   return 0;
 }
 
@@ -385,9 +381,7 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
       );
       bar.stop();
       const title = `Forecast evaluation: ${setup.task}, ${source.split('/').at(-1)}`;
-      writeFileSync(join(out, 'report.md'), reportMarkdown(report, title));
-      writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-      log(`wrote ${join(out, 'report.md')} and report.json`);
+      log(`wrote ${writeReport(out, reportMarkdown(report, title), report)} and report.json`);
       return 0;
     }
     const quant = String(values.quant ?? 'uint8') as WeightQuantization;
@@ -455,7 +449,7 @@ export async function forecastCli(argv: readonly string[]): Promise<number> {
       process.stderr.write(`aisle-hub forecast: ${error.message}\n`);
       return 2;
     }
-    if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    if (isUsageError(error)) {
       process.stderr.write(`aisle-hub forecast: ${(error as Error).message}\n${FORECAST_USAGE}`);
       return 2;
     }

@@ -1,8 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { StoreTraceError } from '@aisle/protocols';
 import cliProgress from 'cli-progress';
+import { isUsageError, UsageError, writeReport } from '../cli-usage.js';
 import {
   croston,
   type Forecaster,
@@ -53,8 +52,6 @@ export const REPLENISH_USAGE = `  aisle-hub replenish simulate --trace FILE [opt
       the forecasts; every policy is measured on the rest) --forecaster holt-winters|moving-average|
       seasonal-naive|croston (holt-winters) --case-pack 1 --moq 0 --out DIR (replenish-report) --quiet
 `;
-
-class UsageError extends Error {}
 
 const FORECASTERS: Record<string, () => Forecaster> = {
   'holt-winters': () => holtWinters(7),
@@ -356,14 +353,9 @@ async function simulateCommand(values: Record<string, string | boolean | undefin
     },
   );
   bar?.stop();
-  const out = text('out') ?? 'replenish-simulation';
-  mkdirSync(out, { recursive: true });
-  writeFileSync(
-    join(out, 'report.md'),
-    simulateMarkdown(report, `Replenishment in the loop: ${trace.split('/').at(-1)}`),
-  );
-  writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  if (!quiet) process.stderr.write(`wrote ${join(out, 'report.md')} and report.json\n`);
+  const title = `Replenishment in the loop: ${trace.split('/').at(-1)}`;
+  const written = writeReport(text('out') ?? 'replenish-simulation', simulateMarkdown(report, title), report);
+  if (!quiet) process.stderr.write(`wrote ${written} and report.json\n`);
   return 0;
 }
 
@@ -430,16 +422,13 @@ export async function replenishCli(argv: readonly string[]): Promise<number> {
       bar?.update(done);
     });
     bar?.stop();
-    const out = values.out ?? 'replenish-report';
-    mkdirSync(out, { recursive: true });
     const title = `Replenishment, offline: ${values.data.split('/').at(-1)}`;
-    writeFileSync(join(out, 'report.md'), evaluateMarkdown(report, title));
-    writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    if (!values.quiet) process.stderr.write(`wrote ${join(out, 'report.md')} and report.json\n`);
+    const written = writeReport(values.out ?? 'replenish-report', evaluateMarkdown(report, title), report);
+    if (!values.quiet) process.stderr.write(`wrote ${written} and report.json\n`);
     return 0;
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (error instanceof UsageError || code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    if (isUsageError(error)) {
       process.stderr.write(`aisle-hub replenish: ${(error as Error).message}\n${REPLENISH_USAGE}`);
       return 2;
     }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
+import { isUsageError, UsageError } from '../cli-usage.js';
 import {
   InstanceFileError,
   type InstanceFormat,
@@ -18,8 +19,6 @@ export const ROUTE_USAGE = `  aisle-hub route solve FILE [options]
       --seed 1 --objective distance|vehicles-then-distance (distance) --bks FILE (a BKS.csv;
       default: BKS.csv next to FILE or one folder up) --json --quiet
 `;
-
-class UsageError extends Error {}
 
 const OBJECTIVES: readonly Objective[] = ['distance', 'vehicles-then-distance'];
 const FORMATS: readonly InstanceFormat[] = ['solomon', 'vrplib'];
@@ -147,11 +146,7 @@ export async function routeCli(argv: readonly string[]): Promise<number> {
     return await solveCommand(file, values);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (
-      error instanceof UsageError ||
-      code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
-      code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE'
-    ) {
+    if (isUsageError(error)) {
       process.stderr.write(`aisle-hub route: ${(error as Error).message}\n${ROUTE_USAGE}`);
       return 2;
     }
