@@ -382,20 +382,22 @@ export class ReplenishmentPlanner implements OnApplicationBootstrap, OnApplicati
       }
       demand.set(sku, entry);
     }
-    const dailyDemand = (sku: string): Float64Array => {
-      const entry = demand.get(sku);
-      if (entry === undefined) return new Float64Array(0);
-      return entry.sum.map((v, d) => (entry.lanes[d] === 0 ? Number.NaN : v));
-    };
     const levels = await this.#levels(site);
     const ledger = await this.repository.stockLedger(site);
     const skus = [...new Set(lanes.map((l) => l.sku))].sort();
     const registered = new Map((await this.registry.skus(skus)).map((s) => [s.sku, s]));
     const catalog = new Map<string, SkuPacking>();
     for (const [sku, s] of registered) catalog.set(sku, { casePack: s.casePack ?? 1, moq: review.moq });
+    const daily = new Map(
+      skus.map((sku) => {
+        const entry = demand.get(sku);
+        const days = entry?.sum.map((v, d) => (entry.lanes[d] === 0 ? Number.NaN : v)) ?? new Float64Array(0);
+        return [sku, days] as const;
+      }),
+    );
     const sold = (sku: string) => {
       let sum = 0;
-      for (const v of dailyDemand(sku)) if (!Number.isNaN(v)) sum += v;
+      for (const v of daily.get(sku) ?? []) if (!Number.isNaN(v)) sum += v;
       return sum;
     };
     const classes = classifyVelocity(new Map(skus.map((sku) => [sku, sold(sku)])));
@@ -406,7 +408,7 @@ export class ReplenishmentPlanner implements OnApplicationBootstrap, OnApplicati
     const periods = waitDays + review.reviewDays;
     const items: OrderItem[] = skus.map((sku) => {
       // Days before the SKU's first observed day are not zeros (a new site, a new lane): left out.
-      const full = dailyDemand(sku);
+      const full = daily.get(sku) ?? new Float64Array(0);
       const first = full.findIndex((v) => !Number.isNaN(v));
       const history = first < 0 ? new Float64Array(0) : full.subarray(first);
       const skuLanes = lanes.filter((l) => l.sku === sku);

@@ -329,7 +329,7 @@ export async function simulate(
     grid = runs.sort((a, b) => a.minDays - b.minDays || a.maxDays - b.maxDays);
   }
 
-  let minMaxBest: (typeof grid extends undefined ? never : NonNullable<typeof grid>[number]) | undefined;
+  let minMaxBest: NonNullable<typeof grid>[number] | undefined;
   let perSkuHindsight: Totals | undefined;
   let perClassHindsight: Totals | undefined;
   if (grid !== undefined) {
