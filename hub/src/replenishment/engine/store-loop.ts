@@ -154,6 +154,11 @@ function localDay(t: number, offsetMs: number): number {
   return Math.floor((t + offsetMs) / DAY_MS);
 }
 
+/** Hour of a Monday-first week (0–167) of a local hour count since 1970 (1970-01-01 was a Thursday). */
+function weekHour(localHour: number): number {
+  return (((localHour + 72) % 168) + 168) % 168;
+}
+
 function checkOptions(trace: StoreTrace, o: StoreLoopOptions): void {
   const offsetMs = trace.header.utcOffsetHours * HOUR_MS;
   const whole = (v: number, min: number) => Number.isInteger(v) && v >= min;
@@ -244,8 +249,7 @@ export function runStoreLoop(trace: StoreTrace, policy: OrderingPolicy, options:
     const from = Math.max(since, hourStart);
     if (t <= from) return;
     const s = Math.floor(k / nSku);
-    const localHour = Math.floor((from + offsetMs) / HOUR_MS);
-    const how = (((localHour + 72) % 168) + 168) % 168;
+    const how = weekHour(Math.floor((from + offsetMs) / HOUR_MS));
     const dayStart = how - (how % 24);
     let dayTotal = 0;
     for (let h = dayStart; h < dayStart + 24; h++) dayTotal += hourOfWeek[s * 168 + h] as number;
@@ -366,8 +370,7 @@ export function runStoreLoop(trace: StoreTrace, policy: OrderingPolicy, options:
     const out = new Float64Array(n);
     const h0 = Math.floor((now + offsetMs) / HOUR_MS);
     for (let i = 0; i < n; i++) {
-      // 1970-01-01 was a Thursday: hour of a Monday-first week.
-      const how = (((h0 + i + 72) % 168) + 168) % 168;
+      const how = weekHour(h0 + i);
       const share = siteTotal === 0 ? 1 / 168 : (hourOfWeek[s * 168 + how] as number) / siteTotal;
       out[i] = dailyMean * 7 * share;
     }
@@ -514,7 +517,7 @@ export function runStoreLoop(trace: StoreTrace, policy: OrderingPolicy, options:
     const { windowHours, when } = phantom as NonNullable<typeof phantom>;
     const h = Math.floor(t / HOUR_MS) - startHour;
     if (h < windowHours || t < options.measureFromMs) return;
-    const how = (((Math.floor((t + offsetMs) / HOUR_MS) + 72) % 168) + 168) % 168;
+    const how = weekHour(Math.floor((t + offsetMs) / HOUR_MS));
     const closed = (s: number) =>
       hourOfWeek[s * 168 + ((how + 167) % 168)] === 0 && hourOfWeek[s * 168 + ((how + 166) % 168)] === 0;
     const day = localDay(t, offsetMs) - firstDay;
@@ -604,7 +607,7 @@ export function runStoreLoop(trace: StoreTrace, policy: OrderingPolicy, options:
     }
     const day = localDay(t, offsetMs) - firstDay;
     sales[k * days + day] = (sales[k * days + day] as number) + taken;
-    const how = (((Math.floor((t + offsetMs) / HOUR_MS) + 72) % 168) + 168) % 168;
+    const how = weekHour(Math.floor((t + offsetMs) / HOUR_MS));
     hourOfWeek[s * 168 + how] = (hourOfWeek[s * 168 + how] as number) + taken;
     if (depletion !== undefined && pos !== undefined && taken > 0) {
       const i = k * hours + Math.floor(t / HOUR_MS) - startHour;
