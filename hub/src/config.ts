@@ -15,6 +15,9 @@ import { parse as parseYaml } from 'yaml';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65_535 });
 
+/** A local time of day, `HH:MM` (`24:00`: the end of the day). */
+const ShiftTime = Type.String({ pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$' });
+
 const BootstrapGateway = Type.Object({
   site: Level,
   gateway: Level,
@@ -270,6 +273,71 @@ export const HubConfig = Type.Object({
     },
     { default: {} },
   ),
+  /**
+   * Route planning (`routing/`, issue #8): the depots and vans the hub plans the delivery jobs of
+   * approved store orders and parcels over, the travel model, and the solver's budget.
+   */
+  routing: Type.Object(
+    {
+      /** Where vans load and return, by id (`[a-z0-9-]`). */
+      depots: Type.Record(
+        Level,
+        Type.Object({ lat: LatLon.properties.lat, lon: LatLon.properties.lon, name: Type.Optional(Type.String()) }),
+        { default: {} },
+      ),
+      /** The vans planned; none: plans have no routes and every job is left unassigned. */
+      fleet: Type.Array(
+        Type.Object({
+          /** The van's site id (a registry site of kind `van`): its routes' `vehicle` and its topics' site. */
+          vehicle: Level,
+          /** The van's edge gateway, which receives its route retained on `down/{vehicle}/{gateway}/replan`. */
+          gateway: Level,
+          /** Id in `routing.depots`: where the van loads and returns. */
+          depot: Level,
+          /** Per capacity dimension, in the order of `DeliveryJob.demand` (store orders: `[units]`). */
+          capacity: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 8 }),
+          /** Local working hours (`HH:MM`; an end at or before the start is on the next day; `24:00` is midnight). */
+          shift: Type.Object({ start: ShiftTime, end: ShiftTime }),
+          /** IANA time zone of the shift. */
+          timeZone: Type.String({ minLength: 1, default: 'UTC' }),
+          /** Cost of using the van at all, per plan (the currency of `costPerKm`). */
+          fixedCost: Type.Number({ minimum: 0, default: 0 }),
+          costPerKm: Type.Number({ minimum: 0, default: 1 }),
+          costPerHour: Type.Number({ minimum: 0, default: 0 }),
+        }),
+        { default: [], maxItems: 1000 },
+      ),
+      /** Average road speed of the straight-line travel model. */
+      speedKmh: Type.Number({ exclusiveMinimum: 0, maximum: 300, default: 40 }),
+      /** Road distance ÷ straight-line distance. */
+      detourFactor: Type.Number({ minimum: 1, maximum: 10, default: 1.3 }),
+      /** Cost of leaving out a parcel of priority 1 (scaled by its priority) when it has no `dropPenalty`. */
+      dropPenaltyPerPriority: Type.Number({ minimum: 0, default: 100 }),
+      solve: Type.Object(
+        {
+          /** Wall-clock budget of one solve. */
+          timeLimitMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 2000 }),
+          seed: Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, default: 1 }),
+          objective: Type.Union([Type.Literal('distance'), Type.Literal('vehicles-then-distance')], {
+            default: 'distance',
+          }),
+          /** Solves waiting for the solver thread, at most; one more is refused (counted). */
+          maxQueued: Type.Integer({ minimum: 0, maximum: 100, default: 4 }),
+        },
+        { default: {} },
+      ),
+      replan: Type.Object(
+        {
+          /** New or cancelled jobs within this are re-planned together, once. */
+          debounceMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 5000 }),
+        },
+        { default: {} },
+      ),
+      /** Most jobs one plan takes (oldest first); the rest are refused with `TOO_MANY_JOBS` (counted). */
+      maxJobs: Type.Integer({ minimum: 1, maximum: 100_000, default: 2000 }),
+    },
+    { default: {} },
+  ),
   /** Gateways created at start when absent (the demo; provisioning creates the rest). */
   gateways: Type.Array(BootstrapGateway, { default: [] }),
   log: Type.Object({ level: Type.String({ default: 'info' }) }, { default: {} }),
@@ -308,6 +376,19 @@ export function parseHubConfig(value: unknown, source = 'config', env: NodeJS.Pr
     for (const [keyId, pem] of Object.entries(config.models.trustedKeys)) {
       if (!isEd25519PublicKey(pem)) problems.push(`/models/trustedKeys/${keyId}: not an Ed25519 public key in PEM`);
     }
+    for (const [i, van] of config.routing.fleet.entries()) {
+      if (config.routing.depots[van.depot] === undefined)
+        problems.push(`/routing/fleet/${i}/depot: "${van.depot}" is not in routing.depots`);
+      if (!isTimeZone(van.timeZone)) problems.push(`/routing/fleet/${i}/timeZone: unknown time zone "${van.timeZone}"`);
+      const dimensions = config.routing.fleet[0]?.capacity.length;
+      if (van.capacity.length !== dimensions)
+        problems.push(`/routing/fleet/${i}/capacity: ${van.capacity.length} dimensions, the first van has ${dimensions}`);
+    }
+    const vans = new Set<string>();
+    for (const van of config.routing.fleet) {
+      if (vans.has(van.vehicle)) problems.push(`/routing/fleet: vehicle "${van.vehicle}" is listed twice`);
+      vans.add(van.vehicle);
+    }
     const seen = new Set<string>();
     for (const g of config.gateways) {
       if (seen.has(g.gateway)) problems.push(`/gateways: gateway "${g.gateway}" is listed twice`);
@@ -316,6 +397,15 @@ export function parseHubConfig(value: unknown, source = 'config', env: NodeJS.Pr
   }
   if (problems.length > 0) throw new HubConfigError(source, problems);
   return config;
+}
+
+function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isEd25519PublicKey(pem: string): boolean {
