@@ -382,7 +382,9 @@ export function parseHubConfig(value: unknown, source = 'config', env: NodeJS.Pr
       if (!isTimeZone(van.timeZone)) problems.push(`/routing/fleet/${i}/timeZone: unknown time zone "${van.timeZone}"`);
       const dimensions = config.routing.fleet[0]?.capacity.length;
       if (van.capacity.length !== dimensions)
-        problems.push(`/routing/fleet/${i}/capacity: ${van.capacity.length} dimensions, the first van has ${dimensions}`);
+        problems.push(
+          `/routing/fleet/${i}/capacity: ${van.capacity.length} dimensions, the first van has ${dimensions}`,
+        );
     }
     const vans = new Set<string>();
     for (const van of config.routing.fleet) {
