@@ -13,6 +13,7 @@ export * from './inbound.js';
 export * from './messages.js';
 export * from './replenishment/reasons.js';
 export * from './replenishment/store-trace.js';
+export * from './routing/reasons.js';
 export * from './schemas/common.js';
 export * from './schemas/derived.js';
 export * from './schemas/device.js';

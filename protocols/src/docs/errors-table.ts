@@ -5,6 +5,7 @@ import {
   REPLENISHMENT_TRANSITION_REFUSAL_STATUS,
   REPLENISHMENT_TRANSITION_REFUSALS,
 } from '../replenishment/reasons.js';
+import { ROUTING_API_ERRORS, ROUTING_JOB_REJECT_REASONS } from '../routing/reasons.js';
 import { BUNDLE_REJECT_REASONS, MODEL_OFFER_FAILURES } from '../schemas/model.js';
 
 const AREAS: Record<string, string> = {
@@ -17,7 +18,7 @@ const AREAS: Record<string, string> = {
 
 /**
  * `docs/api/errors.md`: the reason-code tables, generated from `REASONS`, the model-offer codes and
- * the replenishment codes.
+ * the replenishment and routing codes.
  */
 export function renderErrorTable(): string {
   const lines = [
@@ -73,6 +74,27 @@ export function renderErrorTable(): string {
   for (const [code, text] of Object.entries(REPLENISHMENT_TRANSITION_REFUSALS))
     lines.push(`| ${REPLENISHMENT_TRANSITION_REFUSAL_STATUS} | \`${code}\` | ${cell(text)} |`);
   for (const [code, { status, text }] of Object.entries(REPLENISHMENT_API_ERRORS))
+    lines.push(`| ${status} | \`${code}\` | ${cell(text)} |`);
+  lines.push(
+    '',
+    '## Routing',
+    '',
+    "Why the hub's route planner left a delivery job out of a plan before solving; reported in the plan's",
+    '`refused` list with the job id and a detail, and the job is listed in `unassigned`, while the other',
+    'jobs are still planned.',
+    '',
+    '| code | meaning |',
+    '| --- | --- |',
+  );
+  for (const [code, text] of Object.entries(ROUTING_JOB_REJECT_REASONS)) lines.push(`| \`${code}\` | ${cell(text)} |`);
+  lines.push(
+    '',
+    'Why the routing REST API refused a request; the error body is `{ statusCode, code, message }`.',
+    '',
+    '| status | code | meaning |',
+    '| --- | --- | --- |',
+  );
+  for (const [code, { status, text }] of Object.entries(ROUTING_API_ERRORS))
     lines.push(`| ${status} | \`${code}\` | ${cell(text)} |`);
   lines.push('');
   return lines.join('\n');
