@@ -21,7 +21,7 @@ const LEVEL = /^[a-z0-9-]{1,64}$/;
 /** A subscription filter: levels or `+`, optionally ending in `#` (MQTT-4.7.1-1/2). */
 const FILTER = /^(?:(?:[a-z0-9-]{1,64}|\+)(?:\/(?:[a-z0-9-]{1,64}|\+))*(?:\/#)?|#)$/;
 
-export const COMMAND_NAMES = ['tare', 'calibrate', 'config'] as const;
+export const COMMAND_NAMES = ['tare', 'calibrate', 'config', 'route'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export const UP_STREAMS = ['batch', 'hist', 'state'] as const;

@@ -1,6 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { stringify } from 'yaml';
-import { CalibrateCommand, ConfigCommand, DeviceState, TareCommand } from '../schemas/device.js';
+import { CalibrateCommand, ConfigCommand, DeviceState, RouteCommand, TareCommand } from '../schemas/device.js';
 import { DeviceCredentials, GatewayConfig, Planogram } from '../schemas/downlink.js';
 import { CHANNEL_TYPES, ItemSchemas } from '../schemas/envelope.js';
 import { RoutePlan } from '../schemas/logistics.js';
@@ -108,6 +108,7 @@ export function renderAsyncApi(version: string): string {
         tare: message('command.tare', 'Tare', TareCommand, 'Zero a lane'),
         calibrate: message('command.calibrate', 'Calibrate', CalibrateCommand, 'A known mass is on the lane'),
         config: message('command.config', 'Configure', ConfigCommand, 'Apply device settings'),
+        route: message('command.route', 'Route', RouteCommand, 'Retained: the route a van is to drive'),
       },
     },
   };

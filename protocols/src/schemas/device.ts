@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { EpochMs, ExternalId, Level, literals, Uuid } from './common.js';
+import { EpochMs, ExternalId, LatLon, Level, literals, NonNegativeInt, Uuid } from './common.js';
+import { RouteStop } from './logistics.js';
 
 export const DEVICE_KINDS = [
   'shelf-scale',
@@ -70,5 +71,24 @@ export const ConfigCommand = Type.Object({
 });
 export type ConfigCommand = Static<typeof ConfigCommand>;
 
-export const Command = Type.Union([TareCommand, CalibrateCommand, ConfigCommand]);
+/**
+ * `cmd/{site}/{device}/route` (retained): the route a van's driver terminal or GPS unit is to drive,
+ * forwarded by the van's gateway from the hub's plan (`down/{site}/{gateway}/replan`). `plan` and
+ * `version` name the plan it comes from; a device holding this version or a newer one ignores it
+ * (a retained command is delivered again on every reconnect). Stops are in driving order, from
+ * and back to `depot`.
+ */
+export const RouteCommand = Type.Object({
+  ...commandHeader,
+  command: Type.Literal('route'),
+  plan: ExternalId,
+  version: NonNegativeInt,
+  vehicle: Level,
+  depot: LatLon,
+  startAt: EpochMs,
+  stops: Type.Array(RouteStop, { maxItems: 1000 }),
+});
+export type RouteCommand = Static<typeof RouteCommand>;
+
+export const Command = Type.Union([TareCommand, CalibrateCommand, ConfigCommand, RouteCommand]);
 export type Command = Static<typeof Command>;
