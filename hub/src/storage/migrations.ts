@@ -304,6 +304,40 @@ MIGRATIONS['0006-replenishment'] = {
   },
 };
 
+MIGRATIONS['0007-routing'] = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('routing_plans')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      /** Every plan, proposed or re-planned, gets the next version; unique, so two replicas never share one. */
+      .addColumn('version', 'bigint', (c) => c.notNull().unique())
+      /** `proposed`, `active` (at most one) or `superseded`. */
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('activated_at', 'bigint')
+      /** Why it was made: `plan`, `job`, `cancel`, or the reason a planner gave a re-plan. */
+      .addColumn('reason', 'text', (c) => c.notNull())
+      /** The protocol RoutePlan (JSON), its status kept equal to the column. */
+      .addColumn('plan', 'text', (c) => c.notNull())
+      /** The DeliveryJobs it planned (JSON): what a re-plan starts from. */
+      .addColumn('jobs', 'text', (c) => c.notNull())
+      /** The jobs refused before solving, with their codes (JSON). */
+      .addColumn('refused', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('routing_plans_status').on('routing_plans').column('status').execute();
+    await db.schema
+      .createTable('routing_jobs')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      /** `pending` or `cancelled`. */
+      .addColumn('status', 'text', (c) => c.notNull())
+      /** The protocol DeliveryJob (JSON). */
+      .addColumn('job', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('routing_jobs_status').on('routing_jobs').columns(['status', 'created_at']).execute();
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Brings the schema up to date; throws with the failing migration's name and error. */

@@ -175,4 +175,23 @@ export interface Database {
     job: string;
     created_at: number;
   };
+  /** Route plans, every version (see `routing/routing.repository.ts`). */
+  routing_plans: {
+    id: string;
+    version: number;
+    status: string;
+    created_at: number;
+    activated_at: number | null;
+    reason: string;
+    plan: string;
+    jobs: string;
+    refused: string;
+  };
+  /** Parcel delivery jobs posted to routing (`POST /api/routing/jobs`). */
+  routing_jobs: {
+    id: string;
+    status: string;
+    job: string;
+    created_at: number;
+  };
 }
