@@ -84,13 +84,15 @@ export const randomProblems = (limits: { readonly maxVehicles: number; readonly 
 
 export type RandomProblem = ReturnType<typeof randomProblems> extends fc.Arbitrary<infer T> ? T : never;
 
-export function buildRandomProblem(p: RandomProblem): ProblemData {
+/** `pins`: jobs the first vehicle type serves first, in order (that type then has one vehicle). */
+export function buildRandomProblem(p: RandomProblem, pins: readonly number[] = []): ProblemData {
   const model = new Model();
   model.addDepot({ location: 0 });
   model.addDepot({ location: 1 });
-  for (const v of p.vehicles)
+  for (const [t, v] of p.vehicles.entries())
     model.addVehicleType({
-      count: v.count,
+      count: t === 0 && pins.length > 0 ? 1 : v.count,
+      ...(t === 0 && pins.length > 0 ? { pinned: pins } : {}),
       capacity: v.capacity,
       startDepot: v.depot,
       endDepot: 1 - v.depot,

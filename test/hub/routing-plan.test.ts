@@ -137,6 +137,12 @@ describe('routing plan mode on four stops solved by hand', () => {
             { vehicleType: 7, jobs: [] },
           ],
         }),
+        evaluate(fourStops({ extraVehicleTypes: [{ capacity: [6], pinned: [3] }] }), {
+          routes: [
+            { vehicleType: 0, jobs: [2] },
+            { vehicleType: 1, jobs: [0, 1, 3] },
+          ],
+        }),
       ].flatMap((e) => e.violations.map((v) => v.code)),
     );
     expect([...seen].sort()).toEqual(Object.keys(VIOLATION_CODES).sort());

@@ -117,6 +117,14 @@ describe('routing ProblemData built by the Model', () => {
       ],
     },
     SHIFT_INVERTED: { vehicles: [{ capacity: [10], shift: [480, 420] }] },
+    PINNED_FLEET: { vehicles: [{ capacity: [10], count: 2, pinned: [0] }] },
+    PINNED_TWICE: {
+      vehicles: [
+        { capacity: [10], pinned: [0] },
+        { capacity: [10], pinned: [0] },
+      ],
+    },
+    UNKNOWN_JOB: { vehicles: [{ capacity: [10], pinned: [1] }] },
   };
 
   for (const [code, change] of Object.entries(BAD) as [ProblemErrorCode, Change][])

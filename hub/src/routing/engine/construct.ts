@@ -1,5 +1,11 @@
 import type { ProblemData } from './problem.js';
-import { isScheduleFeasible, type RouteSchedule, scheduleRoute } from './route-schedule.js';
+import {
+  isPinnedPrefixFrozen,
+  isScheduleFeasible,
+  isScheduleFeasibleGivenPins,
+  type RouteSchedule,
+  scheduleRoute,
+} from './route-schedule.js';
 import type { Route, Solution } from './solution.js';
 
 /**
@@ -15,12 +21,26 @@ import type { Route, Solution } from './solution.js';
  * shift or duration. It is not guaranteed to place every job even when a placement exists (VRPTW
  * feasibility is itself NP-hard); required jobs it cannot place are listed in `unassigned`.
  * Deterministic: ties go to the lower index. Quality is the local search's job (issue #8).
+ *
+ * Pinned stops (`VehicleType.pinned`): each pinned vehicle's route is opened first with its
+ * prefix and filled, other jobs only after the prefix; a frozen prefix takes nothing
+ * (`route-schedule.ts`, `isPinnedPrefixFrozen`).
  */
 
 export interface Construction {
   readonly solution: Solution;
   /** Required jobs no route could take with the vehicles given. */
   readonly unassigned: readonly number[];
+}
+
+interface OpenRoute {
+  readonly vehicleType: number;
+  jobs: number[];
+  schedule: RouteSchedule;
+  /** Pinned jobs at the front: insertions go after them. */
+  readonly fixed: number;
+  /** A frozen pinned prefix: no insertion at all. */
+  readonly frozen: boolean;
 }
 
 interface Insertion {
@@ -32,15 +52,12 @@ interface Insertion {
 
 export function construct(data: ProblemData): Construction {
   const left = data.vehicleTypes.map((t) => t.count);
-  const routes: { vehicleType: number; jobs: number[]; schedule: RouteSchedule }[] = [];
-  const required = new Set(data.jobs.flatMap((job, j) => (job.dropPenalty === undefined ? [j] : [])));
+  const routes: OpenRoute[] = [];
+  const required = new Set(
+    data.jobs.flatMap((job, j) => (job.dropPenalty === undefined && data.pinnedTo(j) < 0 ? [j] : [])),
+  );
   const unassigned: number[] = [];
-
-  while (required.size > 0) {
-    const opened = openRoute(data, left, required);
-    if (opened === undefined) break;
-    left[opened.vehicleType] = (left[opened.vehicleType] ?? 0) - 1;
-    required.delete(opened.jobs[0] ?? -1);
+  const fill = (opened: OpenRoute): void => {
     for (;;) {
       const best = cheapestInsertion(data, opened, required);
       if (best === undefined) break;
@@ -49,12 +66,28 @@ export function construct(data: ProblemData): Construction {
       required.delete(best.job);
     }
     routes.push(opened);
+  };
+
+  data.vehicleTypes.forEach((_, v) => {
+    const pinned = data.pinned(v);
+    if (pinned.length === 0) return;
+    left[v] = (left[v] ?? 0) - 1;
+    const jobs = [...pinned];
+    const frozen = isPinnedPrefixFrozen(data, v);
+    fill({ vehicleType: v, jobs, schedule: scheduleRoute(data, v, jobs), fixed: jobs.length, frozen });
+  });
+  while (required.size > 0) {
+    const opened = openRoute(data, left, required);
+    if (opened === undefined) break;
+    left[opened.vehicleType] = (left[opened.vehicleType] ?? 0) - 1;
+    required.delete(opened.jobs[0] ?? -1);
+    fill(opened);
   }
   unassigned.push(...required);
 
   for (let j = 0; j < data.jobs.length; j++) {
     const penalty = data.jobs[j]?.dropPenalty;
-    if (penalty === undefined) continue;
+    if (penalty === undefined || data.pinnedTo(j) >= 0) continue;
     let best: { route: (typeof routes)[number]; insertion: Insertion } | undefined;
     for (const route of routes) {
       const insertion = cheapestInsertion(data, route, [j]);
@@ -82,11 +115,7 @@ function routeCost(data: ProblemData, vehicleType: number, s: RouteSchedule, wit
 }
 
 /** A one-job route on the first vehicle type with a vehicle left, seeded with the farthest job it can serve. */
-function openRoute(
-  data: ProblemData,
-  left: readonly number[],
-  candidates: Iterable<number>,
-): { vehicleType: number; jobs: number[]; schedule: RouteSchedule } | undefined {
+function openRoute(data: ProblemData, left: readonly number[], candidates: Iterable<number>): OpenRoute | undefined {
   const jobs = [...candidates];
   for (let v = 0; v < data.vehicleTypes.length; v++) {
     const type = data.vehicleTypes[v];
@@ -99,23 +128,25 @@ function openRoute(
       const schedule = scheduleRoute(data, v, [j]);
       if (isScheduleFeasible(schedule)) seed = { job: j, far, schedule };
     }
-    if (seed) return { vehicleType: v, jobs: [seed.job], schedule: seed.schedule };
+    if (seed) return { vehicleType: v, jobs: [seed.job], schedule: seed.schedule, fixed: 0, frozen: false };
   }
   return undefined;
 }
 
-function cheapestInsertion(
-  data: ProblemData,
-  route: { vehicleType: number; jobs: readonly number[]; schedule: RouteSchedule },
-  candidates: Iterable<number>,
-): Insertion | undefined {
+function cheapestInsertion(data: ProblemData, route: OpenRoute, candidates: Iterable<number>): Insertion | undefined {
+  if (route.frozen) return undefined;
   const before = routeCost(data, route.vehicleType, route.schedule, false);
   let best: Insertion | undefined;
   for (const job of candidates)
-    for (let position = 0; position <= route.jobs.length; position++) {
+    for (let position = route.fixed; position <= route.jobs.length; position++) {
       const jobs = [...route.jobs.slice(0, position), job, ...route.jobs.slice(position)];
       const schedule = scheduleRoute(data, route.vehicleType, jobs);
-      if (!isScheduleFeasible(schedule)) continue;
+      if (
+        !(route.fixed > 0
+          ? isScheduleFeasibleGivenPins(data, route.vehicleType, schedule)
+          : isScheduleFeasible(schedule))
+      )
+        continue;
       const delta = routeCost(data, route.vehicleType, schedule, false) - before;
       if (best === undefined || delta < best.delta) best = { job, position, delta, schedule };
     }

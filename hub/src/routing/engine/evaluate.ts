@@ -1,5 +1,5 @@
 import type { ProblemData } from './problem.js';
-import { scheduleRoute } from './route-schedule.js';
+import { isPinnedPrefixFrozen, scheduleRoute } from './route-schedule.js';
 import type { Solution } from './solution.js';
 
 /**
@@ -24,6 +24,8 @@ export const VIOLATION_CODES = {
   TOO_MANY_VEHICLES: 'more routes use a vehicle type than it has vehicles',
   UNKNOWN_JOB: 'a route names a job the problem does not have',
   UNKNOWN_VEHICLE_TYPE: 'a route names a vehicle type the problem does not have',
+  PINNED_MOVED:
+    "a pinned job is not where its pin puts it: its vehicle's route does not start with the pinned jobs in order",
 } as const;
 
 export type ViolationCode = keyof typeof VIOLATION_CODES;
@@ -42,7 +44,14 @@ export type Violation =
       readonly available: number;
     }
   | { readonly code: 'UNKNOWN_JOB'; readonly route: number; readonly job: number }
-  | { readonly code: 'UNKNOWN_VEHICLE_TYPE'; readonly route: number; readonly vehicleType: number };
+  | { readonly code: 'UNKNOWN_VEHICLE_TYPE'; readonly route: number; readonly vehicleType: number }
+  | {
+      readonly code: 'PINNED_MOVED';
+      readonly job: number;
+      readonly vehicleType: number;
+      /** Where the pin puts it in its vehicle's route (0 = first stop). */
+      readonly position: number;
+    };
 
 export interface StopReport {
   readonly job: number;
@@ -152,16 +161,22 @@ export function evaluate(data: ProblemData, solution: Solution): Evaluation {
     if (count > type.count)
       violations.push({ code: 'TOO_MANY_VEHICLES', vehicleType: v, used: count, available: type.count });
   });
+  data.vehicleTypes.forEach((_, v) => {
+    const jobs = solution.routes.find((r) => r.vehicleType === v)?.jobs ?? [];
+    data.pinned(v).forEach((job, position) => {
+      if (jobs[position] !== job) violations.push({ code: 'PINNED_MOVED', job, vehicleType: v, position });
+    });
+  });
   const dropped: number[] = [];
   let dropPenalty = 0;
   data.jobs.forEach((job, j) => {
     const seen = visits.get(j) ?? [];
     if (seen.length > 1) violations.push({ code: 'JOB_VISITED_TWICE', job: j, routes: seen });
     if (seen.length > 0) return;
-    if (job.dropPenalty === undefined) violations.push({ code: 'JOB_MISSING', job: j });
+    if (data.isRequired(j)) violations.push({ code: 'JOB_MISSING', job: j });
     else {
       dropped.push(j);
-      dropPenalty += job.dropPenalty;
+      dropPenalty += job.dropPenalty ?? 0;
     }
   });
 
@@ -180,4 +195,36 @@ export function evaluate(data: ProblemData, solution: Solution): Evaluation {
 /** Nothing broken: every required job served once, every limit respected (dropping optional jobs is allowed). */
 export function isFeasible(evaluation: Evaluation): boolean {
   return evaluation.violations.length === 0;
+}
+
+/**
+ * Feasible but for what pinned stops force (the rule in `route-schedule.ts`): every pin in place,
+ * and the only violations are lateness at pinned stops, or anything on a route that is exactly a
+ * frozen pinned prefix (one that breaks a limit by itself). What the solver returns for a problem
+ * with pins passes this; without pins it is `isFeasible`.
+ */
+export function isFeasibleGivenPins(data: ProblemData, evaluation: Evaluation): boolean {
+  const frozen = (route: number): boolean => {
+    const r = evaluation.routes[route];
+    if (r === undefined) return false;
+    const pinned = data.pinned(r.vehicleType);
+    return (
+      pinned.length > 0 &&
+      r.jobs.length === pinned.length &&
+      r.jobs.every((j, k) => pinned[k] === j) &&
+      isPinnedPrefixFrozen(data, r.vehicleType)
+    );
+  };
+  return evaluation.violations.every((v) => {
+    switch (v.code) {
+      case 'TIME_WINDOW_LATE':
+        return data.pinnedTo(v.job) >= 0 || frozen(v.route);
+      case 'CAPACITY_EXCEEDED':
+      case 'SHIFT_EXCEEDED':
+      case 'MAX_DURATION_EXCEEDED':
+        return frozen(v.route);
+      default:
+        return false;
+    }
+  });
 }

@@ -36,6 +36,9 @@ export const PROBLEM_ERROR_CODES = {
   TIME_WINDOW_INVERTED: 'a time window closes before it opens',
   TIME_WINDOWS_OVERLAP: "a job's time windows overlap or are not in increasing order",
   SHIFT_INVERTED: "a vehicle type's shift ends before it starts",
+  PINNED_FLEET: 'a vehicle type with pinned jobs has a count other than 1 (pins name one vehicle)',
+  PINNED_TWICE: 'a job is pinned twice, to one vehicle type or to two',
+  UNKNOWN_JOB: 'a vehicle type pins a job index the problem does not have',
 } as const;
 
 export type ProblemErrorCode = keyof typeof PROBLEM_ERROR_CODES;
@@ -84,6 +87,13 @@ export interface VehicleType {
   readonly unitDurationCost: number;
   /** Longest a route may last, depot to depot, waiting included. */
   readonly maxDuration?: number;
+  /**
+   * Jobs this vehicle serves first, in this order (stops already visited or under way when
+   * re-planning). Only on a type with count 1. Pinned jobs are required in effect and no search
+   * move touches them; other jobs only follow them (`search/search-route.ts` on a prefix that is
+   * already late or over a limit).
+   */
+  readonly pinned?: readonly number[];
   readonly name?: string;
 }
 
@@ -113,6 +123,7 @@ const VALIDATED: unique symbol = Symbol('validated by Model.data()');
 export class ProblemData {
   readonly #distance: Int32Array;
   readonly #duration: Int32Array;
+  readonly #pinnedTo: Int32Array;
 
   /** Use `Model.data()`, which validates; the token keeps anyone else from constructing one. */
   constructor(
@@ -129,6 +140,10 @@ export class ProblemData {
     if (token !== VALIDATED) throw new TypeError('ProblemData is built by Model.data()');
     this.#distance = distance;
     this.#duration = duration;
+    this.#pinnedTo = new Int32Array(jobs.length).fill(-1);
+    vehicleTypes.forEach((type, v) => {
+      for (const j of type.pinned ?? []) this.#pinnedTo[j] = v;
+    });
     Object.freeze(this);
   }
 
@@ -140,8 +155,19 @@ export class ProblemData {
     return this.#duration[from * this.locationCount + to] ?? Number.NaN;
   }
 
+  /** Required: no drop penalty, or pinned (a pinned job is never left out). */
   isRequired(job: number): boolean {
-    return this.jobs[job]?.dropPenalty === undefined;
+    return this.jobs[job]?.dropPenalty === undefined || this.pinnedTo(job) >= 0;
+  }
+
+  /** The vehicle type `job` is pinned to, or −1. */
+  pinnedTo(job: number): number {
+    return this.#pinnedTo[job] ?? -1;
+  }
+
+  /** The jobs vehicle type `vehicleType` must serve first, in order (empty when none). */
+  pinned(vehicleType: number): readonly number[] {
+    return this.vehicleTypes[vehicleType]?.pinned ?? [];
   }
 
   get vehicleCount(): number {
@@ -150,9 +176,10 @@ export class ProblemData {
 }
 
 export type VehicleTypeInput = Pick<VehicleType, 'capacity'> &
-  Partial<Omit<VehicleType, 'capacity' | 'shift' | 'maxDuration'>> & {
+  Partial<Omit<VehicleType, 'capacity' | 'shift' | 'maxDuration' | 'pinned'>> & {
     readonly shift?: TimeWindow;
     readonly maxDuration?: number;
+    readonly pinned?: readonly number[];
   };
 
 export type JobInput = Pick<Job, 'location' | 'delivery'> &
@@ -189,6 +216,7 @@ export class Model {
       unitDistanceCost: input.unitDistanceCost ?? 1,
       unitDurationCost: input.unitDurationCost ?? 0,
       ...(input.maxDuration !== undefined ? { maxDuration: input.maxDuration } : {}),
+      ...(input.pinned !== undefined && input.pinned.length > 0 ? { pinned: [...input.pinned] } : {}),
       ...(input.name !== undefined ? { name: input.name } : {}),
     };
     this.#vehicleTypes.push(type);
@@ -233,12 +261,20 @@ export class Model {
     this.#jobs.forEach((job, j) => {
       checkJob(job, `job ${j}`, dimensions, size);
     });
+    checkPins(this.#vehicleTypes, this.#jobs.length);
 
     return new ProblemData(
       VALIDATED,
       Object.freeze({ ...scale }),
       deepFreeze(this.#depots.map((d) => ({ ...d }))),
-      deepFreeze(this.#vehicleTypes.map((t) => ({ ...t, capacity: [...t.capacity], shift: [...t.shift] as const }))),
+      deepFreeze(
+        this.#vehicleTypes.map((t) => ({
+          ...t,
+          capacity: [...t.capacity],
+          shift: [...t.shift] as const,
+          ...(t.pinned ? { pinned: [...t.pinned] } : {}),
+        })),
+      ),
       deepFreeze(
         this.#jobs.map((j) => ({
           ...j,
@@ -311,6 +347,24 @@ function checkVehicleType(type: VehicleType, item: string, dimensions: number, d
     checkInteger(type.maxDuration, item, 'maxDuration');
     if (type.maxDuration < 0) throw new ProblemError('NEGATIVE_DURATION', item, `maxDuration = ${type.maxDuration}`);
   }
+}
+
+/** Each pinned job exists and is pinned once, and only to a type of one vehicle. */
+function checkPins(types: readonly VehicleType[], jobCount: number): void {
+  const pinnedTo = new Map<number, number>();
+  types.forEach((type, v) => {
+    const item = `vehicleType ${v}`;
+    if (type.pinned === undefined) return;
+    if (type.count !== 1) throw new ProblemError('PINNED_FLEET', item, `count ${type.count}`);
+    for (const j of type.pinned) {
+      checkInteger(j, item, 'pinned');
+      if (j < 0 || j >= jobCount) throw new ProblemError('UNKNOWN_JOB', item, `pinned job ${j} of ${jobCount}`);
+      const other = pinnedTo.get(j);
+      if (other !== undefined)
+        throw new ProblemError('PINNED_TWICE', `job ${j}`, `pinned to vehicleType ${other} and vehicleType ${v}`);
+      pinnedTo.set(j, v);
+    }
+  });
 }
 
 function checkJob(job: Job, item: string, dimensions: number, size: number): void {

@@ -125,3 +125,33 @@ function drive(
 export function isScheduleFeasible(s: RouteSchedule): boolean {
   return s.lateness === 0 && s.shiftExcess === 0 && s.maxDurationExcess === 0 && s.capacityExcess.every((e) => e === 0);
 }
+
+/**
+ * Pinned stops (`VehicleType.pinned`) are the past or the present of a route: what they break, no
+ * plan can mend. The rule the whole engine follows (construction, search, `evaluate`'s
+ * `isFeasibleGivenPins`):
+ *  - lateness at a pinned stop is sunk: the route goes on from when the van really leaves it, and
+ *    every later stop must be on time (so a van running late keeps its day, re-timed);
+ *  - a prefix that, driven alone from the start depot to the end depot, already breaks the shift,
+ *    the maximum duration or the capacity is *frozen*: its route is its pins, as they are, and takes
+ *    no other job (anything added would only make that excess larger).
+ * Anything else must keep every limit, as on a route without pins.
+ */
+export function isPinnedPrefixFrozen(data: ProblemData, vehicleType: number): boolean {
+  const pinned = data.pinned(vehicleType);
+  if (pinned.length === 0) return false;
+  const s = scheduleRoute(data, vehicleType, pinned);
+  return s.shiftExcess > 0 || s.maxDurationExcess > 0 || s.capacityExcess.some((e) => e > 0);
+}
+
+/**
+ * `isScheduleFeasible` with the pinned-stop rule above, for a route that starts with its vehicle's
+ * pinned prefix: lateness at the pinned stops is allowed, and a frozen prefix alone is accepted as it is.
+ */
+export function isScheduleFeasibleGivenPins(data: ProblemData, vehicleType: number, s: RouteSchedule): boolean {
+  const fixed = data.pinned(vehicleType).length;
+  if (fixed === 0) return isScheduleFeasible(s);
+  if (s.stops.length === fixed && isPinnedPrefixFrozen(data, vehicleType)) return true;
+  for (let k = fixed; k < s.stops.length; k++) if ((s.stops[k]?.lateBy ?? 0) > 0) return false;
+  return s.shiftExcess === 0 && s.maxDurationExcess === 0 && s.capacityExcess.every((e) => e === 0);
+}

@@ -1,5 +1,5 @@
 import { construct } from './construct.js';
-import { type Evaluation, evaluate, isFeasible } from './evaluate.js';
+import { type Evaluation, evaluate, isFeasibleGivenPins } from './evaluate.js';
 import type { ProblemData } from './problem.js';
 import { SearchContext } from './search/context.js';
 import { improveAround } from './search/local-search.js';
@@ -86,7 +86,11 @@ export function solve(problem: ProblemData, options: SolveOptions): SolveResult 
     const solution = candidate.toSolution();
     const evaluation = evaluate(problem, solution);
     // The checker has the last word (several windows make the search's durations approximate).
-    if (!isFeasible(evaluation) || (best !== undefined && !checkerBetter(evaluation, best.evaluation))) return;
+    if (
+      !isFeasibleGivenPins(problem, evaluation) ||
+      (best !== undefined && !checkerBetter(evaluation, best.evaluation))
+    )
+      return;
     best = { state: candidate.clone(), evaluation };
     options.onImprove?.({
       elapsedMs: now() - started,
@@ -156,12 +160,16 @@ export function solve(problem: ProblemData, options: SolveOptions): SolveResult 
   return { routes: best.state.toSolution(), evaluation: best.evaluation, iterations, elapsedMs, unassigned: [] };
 }
 
-/** Fleet minimisation: empty the used route with the fewest jobs (ties at random); its jobs must find room elsewhere. */
+/**
+ * Fleet minimisation: empty the used route with the fewest jobs (ties at random); its jobs must
+ * find room elsewhere. A route with pinned jobs is used whatever happens, so it is never the one.
+ */
 function dropSmallestRoute(state: SearchSolution, random: SearchRandom): void {
   let target: SearchRoute | undefined;
   for (const route of state.routes)
     if (
       route.jobs.length > 0 &&
+      route.fixed === 0 &&
       (target === undefined ||
         route.jobs.length < target.jobs.length ||
         (route.jobs.length === target.jobs.length && random.float() < 0.5))

@@ -1,4 +1,5 @@
 import type { ProblemData } from '../problem.js';
+import { isPinnedPrefixFrozen, scheduleRoute } from '../route-schedule.js';
 import { DurationSegment } from './duration-segment.js';
 
 /**
@@ -16,6 +17,15 @@ export class SearchContext {
   readonly exact: boolean;
   /** Typical length of an edge in cost units, to scale the annealing temperature. */
   readonly typicalEdgeCost: number;
+  /** Per vehicle type: its pinned prefix breaks a limit by itself, so its route is the prefix alone. */
+  readonly frozen: readonly boolean[];
+  /**
+   * Per vehicle type whose pinned prefix is late somewhere: the stretch from leaving the start
+   * depot at the shift's start to leaving the last pinned stop, as really driven (late stops
+   * served late, no time warp). Its lateness is sunk: the search continues from there
+   * (`route-schedule.ts`, the pinned-stop rule). Undefined where the prefix is on time.
+   */
+  readonly lateStart: readonly (DurationSegment | undefined)[];
 
   constructor(readonly data: ProblemData) {
     this.jobSegments = data.jobs.map(
@@ -37,5 +47,14 @@ export class SearchContext {
     const depot = data.depots[type?.startDepot ?? 0]?.location ?? 0;
     for (const job of data.jobs) total += data.distance(depot, job.location);
     this.typicalEdgeCost = Math.max(1, ((type?.unitDistanceCost ?? 1) * total) / Math.max(1, n) / 4);
+    this.frozen = data.vehicleTypes.map((_, v) => isPinnedPrefixFrozen(data, v));
+    this.lateStart = data.vehicleTypes.map((t, v) => {
+      const pinned = data.pinned(v);
+      if (pinned.length === 0) return undefined;
+      const driven = scheduleRoute(data, v, pinned, t.shift[0]);
+      if (driven.stops.every((s) => s.lateBy === 0)) return undefined;
+      const leave = driven.stops.at(-1)?.departure ?? t.shift[0];
+      return new DurationSegment(leave - t.shift[0], 0, t.shift[0], t.shift[0]);
+    });
   }
 }

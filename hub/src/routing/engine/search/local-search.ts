@@ -1,4 +1,3 @@
-import { isScheduleFeasible, scheduleRoute } from '../route-schedule.js';
 import type { SearchRandom } from './random.js';
 import { applyRelocate, relocateDelta } from './relocate.js';
 import type { SearchSolution } from './search-solution.js';
@@ -54,13 +53,7 @@ export function improveAround(state: SearchSolution, jobs: readonly number[], ra
         if (apply === undefined) continue;
         const before: [number[], number[]] = [[...a.jobs], [...b.jobs]];
         apply();
-        if (
-          !exact &&
-          !(
-            isScheduleFeasible(scheduleRoute(data, a.vehicleType, a.jobs)) &&
-            isScheduleFeasible(scheduleRoute(data, b.vehicleType, b.jobs))
-          )
-        ) {
+        if (!exact && !(a.confirmed() && b.confirmed())) {
           // The hull of several windows allowed it; the exact schedule does not.
           a.jobs = before[0];
           b.jobs = before[1];

@@ -1,4 +1,3 @@
-import { isScheduleFeasible, scheduleRoute } from '../route-schedule.js';
 import type { SearchRandom } from './random.js';
 import type { SearchRoute } from './search-route.js';
 import type { SearchSolution } from './search-solution.js';
@@ -23,14 +22,14 @@ export function recreateGreedy(state: SearchSolution, random: SearchRandom, rout
       let best: { route: SearchRoute; position: number; cost: number } | undefined;
       const openedTypes = new Set<number>();
       for (const route of state.routes) {
-        if (excluded.has(route)) continue;
+        if (excluded.has(route) || route.frozen) continue;
         if (route.jobs.length === 0) {
           // Empty routes of one type are interchangeable: try one.
           if (used >= routeLimit || openedTypes.has(route.vehicleType)) continue;
           openedTypes.add(route.vehicleType);
         }
         if (!route.fits(job)) continue;
-        for (let position = 0; position <= route.jobs.length; position++) {
+        for (let position = route.fixed; position <= route.jobs.length; position++) {
           if (random.float() < BLINK_RATE) continue;
           const cost = route.insertionCost(job, position);
           if (cost < (best?.cost ?? Number.POSITIVE_INFINITY)) best = { route, position, cost };
@@ -45,7 +44,7 @@ export function recreateGreedy(state: SearchSolution, random: SearchRandom, rout
       const opened = route.jobs.length === 0;
       route.jobs.splice(position, 0, job);
       route.update();
-      if (!exact && !isScheduleFeasible(scheduleRoute(data, route.vehicleType, route.jobs))) {
+      if (!exact && !route.confirmed()) {
         // The hull of several windows let it in; the exact schedule does not.
         route.jobs.splice(position, 1);
         route.update();

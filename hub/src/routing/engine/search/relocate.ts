@@ -7,7 +7,8 @@ import type { SearchRoute } from './search-route.js';
  */
 export function relocateDelta(a: SearchRoute, from: number, b: SearchRoute, after: number): number {
   const job = a.jobs[from - 1];
-  if (job === undefined || a === b || !b.fits(job)) return Number.POSITIVE_INFINITY;
+  if (job === undefined || a === b || from <= a.fixed || after < b.fixed || !b.fits(job))
+    return Number.POSITIVE_INFINITY;
   const insert = b.insertionCost(job, after);
   if (insert === Number.POSITIVE_INFINITY) return insert;
   return removalCost(a, from) - a.cost + insert;

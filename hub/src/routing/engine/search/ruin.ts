@@ -5,7 +5,8 @@ import type { SearchSolution } from './search-solution.js';
  * SISR's string removal (Christiaens & Vanden Berghe 2020): pick a random job, then walk its
  * nearest neighbours and, from each not-yet-ruined route met, cut a string of consecutive jobs
  * through that neighbour. Removed jobs join `unassigned`. Spatially related removals give the
- * recreate step room to rebuild a neighbourhood differently.
+ * recreate step room to rebuild a neighbourhood differently. Pinned jobs are never removed: a
+ * string is cut from the jobs after a route's pinned prefix.
  */
 export interface RuinParameters {
   /** Average number of jobs removed (c̄). */
@@ -39,11 +40,13 @@ export function ruinStrings(state: SearchSolution, random: SearchRandom, paramet
     const r = routeOf[job] ?? -1;
     if (r < 0 || ruined.has(r)) continue;
     const route = state.routes[r];
-    if (route === undefined) continue;
-    ruined.add(r);
-    const length = Math.floor(random.float() * Math.min(route.jobs.length, stringCap)) + 1;
+    if (route === undefined || route.jobs.length <= route.fixed) continue;
     const at = route.jobs.indexOf(job);
-    const first = Math.max(0, Math.min(at - random.int(length), route.jobs.length - length));
+    if (at < route.fixed) continue;
+    ruined.add(r);
+    const free = route.jobs.length - route.fixed;
+    const length = Math.floor(random.float() * Math.min(free, stringCap)) + 1;
+    const first = Math.max(route.fixed, Math.min(at - random.int(length), route.jobs.length - length));
     const removed = route.jobs.splice(first, length);
     for (const j of removed) routeOf[j] = -1;
     state.unassigned.push(...removed);

@@ -1,4 +1,5 @@
 import type { VehicleType } from '../problem.js';
+import { isScheduleFeasibleGivenPins, scheduleRoute } from '../route-schedule.js';
 import type { SearchContext } from './context.js';
 import type { DurationSegment } from './duration-segment.js';
 
@@ -7,9 +8,18 @@ import type { DurationSegment } from './duration-segment.js';
  * position, the cached distance, and the duration segments of the stretch before and after, so
  * that inserting a job anywhere is checked and costed in O(1). Position 0 is the start depot,
  * position `jobs.length + 1` the end depot. `update()` recomputes the caches after a change.
+ *
+ * Pinned jobs (`VehicleType.pinned`) sit at positions 1…`fixed`; every operator leaves them and
+ * inserts only after them, and a `frozen` route takes nothing. Where the pinned prefix is late,
+ * the cached stretch through position `fixed` is the one really driven (`SearchContext.lateStart`),
+ * so its lateness is not counted as time warp and later stops are timed from the real departure.
  */
 export class SearchRoute {
   readonly type: VehicleType;
+  /** Pinned jobs at the front (positions 1…fixed). */
+  readonly fixed: number;
+  /** The pinned prefix breaks a limit by itself: no job may be added. */
+  readonly frozen: boolean;
   jobs: number[] = [];
   #locations: number[] = [];
   #distanceBefore: number[] = [];
@@ -29,6 +39,8 @@ export class SearchRoute {
     const type = context.data.vehicleTypes[vehicleType];
     if (type === undefined) throw new RangeError(`no vehicle type ${vehicleType}`);
     this.type = type;
+    this.fixed = type.pinned?.length ?? 0;
+    this.frozen = context.frozen[vehicleType] ?? false;
     this.update();
   }
 
@@ -49,7 +61,8 @@ export class SearchRoute {
   }
 
   update(): void {
-    const { data, jobSegments, depotSegments } = this.context;
+    const { data, jobSegments, depotSegments, lateStart } = this.context;
+    const late = this.fixed > 0 && this.jobs.length >= this.fixed ? lateStart[this.vehicleType] : undefined;
     const start = data.depots[this.type.startDepot]?.location ?? 0;
     const end = data.depots[this.type.endDepot]?.location ?? 0;
     const depotSegment = depotSegments[this.vehicleType] as DurationSegment;
@@ -64,10 +77,13 @@ export class SearchRoute {
       const from = this.#locations[i - 1] ?? 0;
       const to = this.#locations[i] ?? 0;
       this.#distanceBefore[i] = (this.#distanceBefore[i - 1] ?? 0) + data.distance(from, to);
-      this.#before[i] = (this.#before[i - 1] as DurationSegment).followedBy(
-        data.duration(from, to),
-        segments[i] as DurationSegment,
-      );
+      this.#before[i] =
+        i === this.fixed && late !== undefined
+          ? late
+          : (this.#before[i - 1] as DurationSegment).followedBy(
+              data.duration(from, to),
+              segments[i] as DurationSegment,
+            );
     }
     this.#after[size - 1] = depotSegment;
     for (let i = size - 2; i >= 0; i--)
@@ -145,6 +161,7 @@ export class SearchRoute {
    * or +∞ if that breaks a window, the shift or the maximum duration. Capacity is `fits`'s job.
    */
   insertionCost(job: number, position: number): number {
+    if (this.frozen || position < this.fixed) return Number.POSITIVE_INFINITY;
     const { data, jobSegments } = this.context;
     const at = data.jobs[job]?.location ?? 0;
     const from = this.#locations[position] ?? 0;
@@ -161,9 +178,16 @@ export class SearchRoute {
 
   /** The route is within every limit (after `update()`). */
   get feasible(): boolean {
+    if (this.frozen && this.jobs.length === this.fixed) return true;
     const whole = this.#before.at(-1) as DurationSegment;
     if (whole.timeWarp > 0) return false;
     if (this.type.maxDuration !== undefined && whole.duration > this.type.maxDuration) return false;
     return this.load.every((l, k) => l <= (this.type.capacity[k] ?? 0));
+  }
+
+  /** The checker's timetable agrees (needed where jobs have several windows; see `duration-segment.ts`). */
+  confirmed(): boolean {
+    const { data } = this.context;
+    return isScheduleFeasibleGivenPins(data, this.vehicleType, scheduleRoute(data, this.vehicleType, this.jobs));
   }
 }

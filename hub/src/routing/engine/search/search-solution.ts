@@ -1,4 +1,3 @@
-import { isScheduleFeasible, scheduleRoute } from '../route-schedule.js';
 import type { Solution } from '../solution.js';
 import type { SearchContext } from './context.js';
 import { SearchRoute } from './search-route.js';
@@ -77,8 +76,7 @@ export class SearchSolution {
     for (const r of this.routes) {
       if (r.jobs.length === 0) continue;
       if (!r.feasible) return false;
-      if (!this.context.exact && !isScheduleFeasible(scheduleRoute(this.context.data, r.vehicleType, r.jobs)))
-        return false;
+      if (!this.context.exact && !r.confirmed()) return false;
     }
     return true;
   }

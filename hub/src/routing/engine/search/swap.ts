@@ -9,7 +9,7 @@ import type { SearchRoute } from './search-route.js';
 export function swapDelta(a: SearchRoute, p: number, b: SearchRoute, q: number): number {
   const u = a.jobs[p - 1];
   const v = b.jobs[q - 1];
-  if (u === undefined || v === undefined || a === b) return Number.POSITIVE_INFINITY;
+  if (u === undefined || v === undefined || a === b || p <= a.fixed || q <= b.fixed) return Number.POSITIVE_INFINITY;
   const { data } = a.context;
   const du = data.jobs[u]?.delivery ?? [];
   const dv = data.jobs[v]?.delivery ?? [];
