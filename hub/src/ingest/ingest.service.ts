@@ -52,6 +52,13 @@ function sortedRows(newest: ReadonlyMap<string, LatestRow>): LatestRow[] {
   return [...newest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
 }
 
+/**
+ * Told of each live batch once it is stored (its site and items as the gateway sent them), after
+ * its ack; a batch a gateway resends is told again. For consumers that follow live state in memory
+ * (route tracking). A listener that throws or rejects is logged and does not affect ingest.
+ */
+export type StoredListener = (site: string, items: readonly Item[]) => void | Promise<void>;
+
 export interface BatchOutcome {
   /** The gateway's ack cursor after this batch (published to it). */
   readonly cursor: number;
@@ -112,6 +119,7 @@ export class IngestService {
   #latestWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
   #latestFlushing = false;
   #waitingForRoom: Array<() => void> = [];
+  readonly #storedListeners = new Set<StoredListener>();
   readonly #metrics: {
     batches: Counter<'lane'>;
     items: Counter<'lane'>;
@@ -227,6 +235,12 @@ export class IngestService {
       this.#metrics.queued.set(this.#queuedItems);
       void this.#drain();
     });
+  }
+
+  /** Calls `listener` after each live batch is stored (see {@link StoredListener}); returns the unsubscribe. */
+  onStored(listener: StoredListener): () => void {
+    this.#storedListeners.add(listener);
+    return () => this.#storedListeners.delete(listener);
   }
 
   /** Settles when the queue holds fewer than `ingest.maxQueuedItems` items: the bus waits on it. */
@@ -431,6 +445,7 @@ export class IngestService {
       ),
     );
     this.#publishLatest(moved, objects);
+    this.#tellStored(group, outcomes);
     if (lanes.live > 0) this.#metrics.batches.inc({ lane: 'live' }, lanes.live);
     if (lanes.hist > 0) this.#metrics.batches.inc({ lane: 'hist' }, lanes.hist);
     for (const lane of ['live', 'hist'] as const) {
@@ -540,6 +555,21 @@ export class IngestService {
           })),
       );
     }
+  }
+
+  #tellStored(group: readonly Queued[], outcomes: ReadonlyArray<BatchOutcome | undefined>): void {
+    if (this.#storedListeners.size === 0) return;
+    const failed = (err: unknown) => this.logger.error({ err }, 'a stored-batch listener failed; ingest goes on');
+    group.forEach(({ batch, lane }, i) => {
+      if (lane !== 'live' || outcomes[i] === undefined) return;
+      for (const listener of this.#storedListeners) {
+        try {
+          void Promise.resolve(listener(batch.site, batch.items)).catch(failed);
+        } catch (error) {
+          failed(error);
+        }
+      }
+    });
   }
 
   #reject(code: ReasonCode, topic: string, message: string): undefined {
