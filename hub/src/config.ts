@@ -335,6 +335,40 @@ export const HubConfig = Type.Object({
       ),
       /** Most jobs one plan takes (oldest first); the rest are refused with `TOO_MANY_JOBS` (counted). */
       maxJobs: Type.Integer({ minimum: 1, maximum: 100_000, default: 2000 }),
+      /** Live tracking (`routing/tracking/`): progress, ETAs and late-risk alerts from van telemetry. */
+      tracking: Type.Object(
+        {
+          /** A stop projected later than its window's close by more than this is a late risk (alert). */
+          lateRiskMs: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 300_000 }),
+          /** A stop whose job's windows are unknown closes at its planned arrival + this. */
+          windowToleranceMs: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 600_000 }),
+          /** A van's route ETAs go to realtime at most once per this much of its readings' time (and on every arrival, departure or alert change). */
+          pushEveryMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 5000 }),
+          /** Re-plan (`replan('late-risk')`) when a late-risk alert is raised. */
+          replanOnLateRisk: Type.Boolean({ default: false }),
+          /** Fallback geofence on fixes (the van's gateway reports arrivals itself): arrived within… */
+          arriveRadiusM: Type.Number({ exclusiveMinimum: 0, maximum: 10_000, default: 120 }),
+          /** …departed beyond. */
+          leaveRadiusM: Type.Number({ exclusiveMinimum: 0, maximum: 10_000, default: 180 }),
+          /** The hour-of-day speed profile; its default is `speedKmh`. */
+          speed: Type.Object(
+            {
+              /** A delivery-trace CSV (`trace,timestamp,x_m,y_m,mode`) learned at start, e.g. `gps/delivery_traces.csv`. */
+              tracesFile: Type.Optional(Type.String({ minLength: 1 })),
+              /** IANA zone of the hours of day. */
+              timeZone: Type.String({ minLength: 1, default: 'UTC' }),
+              /** Driving samples an hour needs for a figure of its own (else the overall figure). */
+              minSamplesPerHour: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 30 }),
+              /** Kept per hour, newest (24 × this overall): the profile's memory bound. */
+              maxSamplesPerHour: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 2000 }),
+              /** Share trimmed at each end before averaging (GPS jumps). */
+              trimShare: Type.Number({ minimum: 0, maximum: 0.5, default: 0.01 }),
+            },
+            { default: {} },
+          ),
+        },
+        { default: {} },
+      ),
     },
     { default: {} },
   ),
@@ -387,6 +421,11 @@ export function parseHubConfig(value: unknown, source = 'config', env: NodeJS.Pr
         );
     }
     const vans = new Set<string>();
+    const { tracking } = config.routing;
+    if (!isTimeZone(tracking.speed.timeZone))
+      problems.push(`/routing/tracking/speed/timeZone: unknown time zone "${tracking.speed.timeZone}"`);
+    if (tracking.leaveRadiusM < tracking.arriveRadiusM)
+      problems.push('/routing/tracking/leaveRadiusM: must be at least arriveRadiusM');
     for (const van of config.routing.fleet) {
       if (vans.has(van.vehicle)) problems.push(`/routing/fleet: vehicle "${van.vehicle}" is listed twice`);
       vans.add(van.vehicle);
