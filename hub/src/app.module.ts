@@ -27,6 +27,7 @@ import { RegistryController } from './registry/registry.controller.js';
 import { KyselyRegistryRepository } from './registry/registry.repository.js';
 import { RegistryService } from './registry/registry.service.js';
 import { ReplenishmentModule } from './replenishment/replenishment.module.js';
+import { RoutingModule } from './routing/routing.module.js';
 import { type HubDatabase, openSqlite } from './storage/database.js';
 import { openPostgres } from './storage/postgres.js';
 import {
@@ -66,9 +67,9 @@ export class AppModule {
   static forRoot(config: HubConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      // Feature modules (models, replenishment) take the infrastructure below by token: the root exports it.
+      // Feature modules (models, replenishment, routing) take the infrastructure below by token: the root exports it.
       global: true,
-      imports: [ModelsModule, ReplenishmentModule],
+      imports: [ModelsModule, ReplenishmentModule, RoutingModule],
       exports: [
         HUB_CONFIG,
         LOGGER,

@@ -1,11 +1,12 @@
-import type { ReplenishmentApiError, ReplenishmentTransitionRefusal } from '@aisle/protocols';
+import type { ReplenishmentApiError, ReplenishmentTransitionRefusal, RoutingApiError } from '@aisle/protocols';
 import type { BundleRejectReason } from '@aisle/protocols/model-bundle';
 import { HttpException } from '@nestjs/common';
 
 /**
  * Error codes of the REST API; the body is always `{ statusCode, code, message }`. A refused model
  * bundle carries its `BUNDLE_REJECT_REASONS` code; the replenishment API adds its refusals
- * (`REPLENISHMENT_TRANSITION_REFUSALS`, `REPLENISHMENT_API_ERRORS` in `@aisle/protocols`).
+ * (`REPLENISHMENT_TRANSITION_REFUSALS`, `REPLENISHMENT_API_ERRORS` in `@aisle/protocols`), the
+ * routing API its own (`ROUTING_API_ERRORS`).
  */
 export type ApiErrorCode =
   | 'AUTH_REQUIRED'
@@ -21,7 +22,8 @@ export type ApiErrorCode =
   | 'RANGE_NOT_SATISFIABLE'
   | BundleRejectReason
   | ReplenishmentTransitionRefusal
-  | ReplenishmentApiError;
+  | ReplenishmentApiError
+  | RoutingApiError;
 
 export function apiError(statusCode: number, code: ApiErrorCode, message: string): HttpException {
   return new HttpException({ statusCode, code, message }, statusCode);

@@ -10,7 +10,7 @@ import { canAccessSite, type Principal } from '../auth/roles.js';
 import type { HubConfig } from '../config.js';
 import { HUB_CONFIG, LOGGER, METRICS } from '../tokens.js';
 
-/** One change a client may show: a latest value that moved, a gateway's state, a staff task, a store order. */
+/** One change a client may show: a latest value that moved, a gateway's state, a staff task, a store order, a route. */
 export interface Delta {
   readonly channel: Channel;
   /** Unique within the channel and site: a later delta with the same key replaces an earlier one. */
@@ -18,7 +18,12 @@ export interface Delta {
   readonly value: unknown;
 }
 
-const CHANNELS = ['latest', 'gateways', 'tasks', 'orders'] as const;
+/**
+ * `routes` (routing): key = a van's vehicle id, value = its route in the newest plan, on the van's
+ * site and on `logistics`, where planners also get key `plan` (the plan's summary); `route-alerts`
+ * (routing's tracking): late-risk alerts.
+ */
+const CHANNELS = ['latest', 'gateways', 'tasks', 'orders', 'routes', 'route-alerts'] as const;
 type Channel = (typeof CHANNELS)[number];
 
 interface ClientState {

@@ -1,0 +1,98 @@
+import { JOB_KINDS, LatLon, TimeWindow } from '@aisle/protocols';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Type } from '@sinclair/typebox';
+import { type AuthedRequest, Roles } from '../auth/auth.guard.js';
+import { ApiBodyOf, bodyParser } from '../auth/body.js';
+import { RoutingService } from './routing.service.js';
+
+/** A parcel (or pickup) for routing; the hub gives it its id and creation time. */
+const JobBody = bodyParser(
+  Type.Object({
+    kind: Type.Union(
+      JOB_KINDS.filter((k) => k !== 'store-order').map((k) => Type.Literal(k)),
+      { default: 'parcel' },
+    ),
+    location: LatLon,
+    /** Per capacity dimension, in the order of `routing.fleet[].capacity`. */
+    demand: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 8 }),
+    /** Arrival windows (epoch ms); none: any time in a shift. */
+    timeWindows: Type.Array(TimeWindow, { maxItems: 16, default: [] }),
+    serviceMs: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 300_000 }),
+    /** 0: must be delivered; above 0: may be left out at `dropPenalty` (default priority × routing.dropPenaltyPerPriority). */
+    priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+    dropPenalty: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12 })),
+    site: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{1,64}$' })),
+    parcels: Type.Optional(Type.Array(Type.String({ pattern: '^[\\x21-\\x7E]{1,128}$' }), { maxItems: 10_000 })),
+  }),
+);
+
+const ReplanBody = bodyParser(
+  Type.Object({
+    /** Why (a delay, a closed road…): stored with the plan and audited. */
+    reason: Type.String({ minLength: 1, maxLength: 500, default: 'planner' }),
+  }),
+);
+
+/**
+ * Route plans for planners and admins: plan now (proposed), look at a plan, activate one (its
+ * store orders dispatched, each van's route sent to its gateway), add or cancel a parcel job
+ * (the active plan is re-planned, debounced), re-plan now. Refusals carry the routing codes
+ * (`ROUTING_API_ERRORS`: NO_ACTIVE_PLAN, PLAN_SUPERSEDED, JOB_NOT_CANCELLABLE, SOLVER_BUSY,
+ * SOLVER_FAILED).
+ */
+@ApiTags('routing')
+@Controller('api/routing')
+@Roles('admin', 'planner')
+export class RoutingController {
+  constructor(@Inject(RoutingService) private readonly routing: RoutingService) {}
+
+  @Get('plans/active')
+  active() {
+    return this.routing.active();
+  }
+
+  @Get('plans/:id')
+  get(@Param('id') id: string) {
+    return this.routing.get(id);
+  }
+
+  /** Plans every pending job now; the plan is proposed until activated. */
+  @Post('plans')
+  plan(@Req() request: AuthedRequest) {
+    return this.routing.plan(request.principal.username);
+  }
+
+  @Post('plans/:id/activate')
+  @HttpCode(200)
+  activate(@Param('id') id: string, @Req() request: AuthedRequest) {
+    return this.routing.activate(request.principal.username, id);
+  }
+
+  @Post('jobs')
+  @ApiBodyOf(JobBody)
+  addJob(@Body() body: unknown, @Req() request: AuthedRequest) {
+    const { priority, dropPenalty, site, parcels, ...job } = JobBody(body);
+    return this.routing.addJob(request.principal.username, {
+      ...job,
+      ...(priority === undefined ? {} : { priority }),
+      ...(dropPenalty === undefined ? {} : { dropPenalty }),
+      ...(site === undefined ? {} : { site }),
+      ...(parcels === undefined ? {} : { parcels }),
+    });
+  }
+
+  @Delete('jobs/:id')
+  @HttpCode(204)
+  async cancelJob(@Param('id') id: string, @Req() request: AuthedRequest): Promise<void> {
+    await this.routing.cancelJob(request.principal.username, id);
+  }
+
+  /** Re-plans the active plan now; only the routes that change are sent. */
+  @Post('replan')
+  @HttpCode(200)
+  @ApiBodyOf(ReplanBody)
+  replan(@Body() body: unknown, @Req() request: AuthedRequest) {
+    return this.routing.replan(ReplanBody(body).reason, request.principal.username);
+  }
+}
