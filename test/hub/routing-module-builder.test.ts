@@ -94,6 +94,12 @@ describe('buildProblem', () => {
     expect(built.input.jobs[0]?.serviceDuration).toBe(600);
   });
 
+  it('refuses every job when the fleet is empty', async () => {
+    const built = await buildProblem({ ...base, fleet: [], jobs: [job('a', 52.53, 13.41)] });
+    expect(built.refused).toEqual([{ job: 'a', code: 'NO_FITTING_VEHICLE', detail: 'routing.fleet has no van' }]);
+    expect(built.input.vehicleTypes).toEqual([]);
+  });
+
   it('makes a parcel of priority above 0 optional at its drop penalty, in thousandths', async () => {
     const built = await buildProblem({
       ...base,

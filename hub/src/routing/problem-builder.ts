@@ -141,6 +141,10 @@ export async function buildProblem(options: BuildOptions): Promise<BuiltProblem>
       continue;
     }
     seen.add(job.id);
+    if (vans.length === 0) {
+      refuse('NO_FITTING_VEHICLE', 'routing.fleet has no van');
+      continue;
+    }
     if (job.demand.length !== dimensions) {
       refuse('DIMENSION_MISMATCH', `demand has ${job.demand.length} dimensions, the fleet's capacity ${dimensions}`);
       continue;

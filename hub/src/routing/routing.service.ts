@@ -358,6 +358,7 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
     for (const refusal of built.refused) this.#metrics.refusals.inc({ code: refusal.code });
     this.#metrics.jobs.set(built.jobs.length);
     const { timeLimitMs, seed, objective } = this.config.routing.solve;
+    if (built.input.vehicleTypes.length === 0) return NOTHING_TO_SOLVE; // no fleet: every job was refused
     try {
       return await this.solver.solve(built.input, { timeLimitMs, seed, objective });
     } catch (error) {
@@ -492,6 +493,23 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
     return run;
   }
 }
+
+const NOTHING_TO_SOLVE: SolvedProblem = {
+  solution: { routes: [] },
+  evaluation: {
+    routes: [],
+    violations: [],
+    cost: 0,
+    distance: 0,
+    duration: 0,
+    vehiclesUsed: 0,
+    dropped: [],
+    dropPenalty: 0,
+  },
+  iterations: 0,
+  elapsedMs: 0,
+  unassigned: [],
+};
 
 function view(stored: StoredPlan): PlanView {
   return { plan: stored.plan, refused: stored.refused, reason: stored.reason };
