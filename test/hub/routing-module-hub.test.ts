@@ -215,13 +215,25 @@ describe('routing on a real hub', async () => {
     });
   });
 
-  it('cancels a parcel only once, and refuses to cancel a store order’s job', async () => {
-    const posted = await planner.call('POST', '/api/routing/jobs', {
-      location: { lat: 52.5, lon: 13.3 },
-      demand: [1],
+  it('re-plans without a cancelled parcel, cancels it only once, and refuses to cancel a store order’s job', async () => {
+    let parcel = '';
+    const holds = (plan: RoutePlan) =>
+      plan.unassigned.includes(parcel) || plan.routes.some((r) => r.stops.some((s) => s.job === parcel));
+    // The re-plan after the cancellation (adding and cancelling within the debounce make one re-plan).
+    const replanned = new Promise<RoutePlan>((resolve) => {
+      const stop = routing.onPlanActivated((plan) => {
+        if (parcel === '' || holds(plan)) return;
+        stop();
+        resolve(plan);
+      });
     });
+    const posted = await planner.call('POST', '/api/routing/jobs', { location: { lat: 52.5, lon: 13.3 }, demand: [1] });
     expect(posted.status).toBe(201);
-    expect((await planner.call('DELETE', `/api/routing/jobs/${posted.body.id}`)).status).toBe(204);
+    parcel = posted.body.id;
+    expect((await planner.call('DELETE', `/api/routing/jobs/${parcel}`)).status).toBe(204);
+    const plan = await replanned;
+    expect(plan.version).toBeGreaterThan(2);
+    expect(holds(plan)).toBe(false);
     expect(await planner.call('DELETE', `/api/routing/jobs/${posted.body.id}`)).toMatchObject({
       status: 409,
       body: { code: 'JOB_NOT_CANCELLABLE' },

@@ -165,6 +165,8 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     this.#active = await this.repository.activePlan();
+    // An embedded broker keeps retained messages in memory only: after a restart, vans get their routes again.
+    if (this.#active !== undefined) await this.#sendToGateways(this.#active.plan, this.#active.plan.routes);
     this.#unsubscribe = this.deliveryJobs.onJobCreated((job) => this.#jobsChanged(`job ${job.id}`));
   }
 
@@ -417,18 +419,8 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
 
   /** Each route to its van's gateway (retained) and to realtime. */
   async #publishRoutes(plan: RoutePlan, routes: readonly Route[]): Promise<void> {
+    await this.#sendToGateways(plan, routes);
     for (const route of routes) {
-      if (route.gateway !== undefined) {
-        await this.bus.publish(
-          topics.down(route.vehicle, route.gateway, 'replan'),
-          routePlanCodec.encode(forVan(plan, route)),
-          {
-            qos: 1,
-            retain: true,
-          },
-        );
-        this.#metrics.published.inc();
-      }
       const delta = {
         channel: 'routes' as const,
         key: route.vehicle,
@@ -436,6 +428,15 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
       };
       this.realtime.publish(route.vehicle, [delta]);
       this.realtime.publish(LOGISTICS_SITE, [delta]);
+    }
+  }
+
+  async #sendToGateways(plan: RoutePlan, routes: readonly Route[]): Promise<void> {
+    for (const route of routes) {
+      if (route.gateway === undefined) continue;
+      const topic = topics.down(route.vehicle, route.gateway, 'replan');
+      await this.bus.publish(topic, routePlanCodec.encode(forVan(plan, route)), { qos: 1, retain: true });
+      this.#metrics.published.inc();
     }
   }
 
