@@ -140,6 +140,21 @@ describe('routing tracking: ETAs', () => {
     expect(eta.stops[1]?.latenessMs).toBe(0);
   });
 
+  it('a stop reached late keeps its lateness but is no risk any more; the risk is ahead', () => {
+    const arrivedAt = T0 + L + 20 * MIN; // A closes at T0 + L + 10 min
+    const eta = routeEta(
+      route(),
+      { done: new Set(), inProgress: { job: 'a', arrivedAt }, fix: { position: at(0.01), atMs: arrivedAt } },
+      constant(10),
+      OPTIONS,
+    );
+    expect(eta.stops[0]?.latenessMs).toBeCloseTo(10 * MIN, 0);
+    expect(eta.stops[0]?.lateRisk).toBe(false);
+    // B follows 20 min behind its plan: 10 min past its close, a risk.
+    expect(eta.stops[1]?.lateRisk).toBe(true);
+    expect(eta.worst?.job).not.toBe('a');
+  });
+
   it('done stops keep their times; the next one is timed from the fix', () => {
     const r = route();
     const eta = routeEta(

@@ -24,8 +24,9 @@ import { HOUR_MS, type SpeedAnswer } from './speed-profile.js';
  * Windows: the protocol's route stop does not carry its job's windows. When the caller knows them
  * (`windowsOf`, from the delivery job) they are used; otherwise a stop is allowed until its
  * planned arrival + `windowToleranceMs`, and opens when the plan waited there (planned arrival +
- * wait), so a stop is "late" against the plan the planner published. A stop whose projected
- * lateness exceeds `lateRiskMs` is at risk.
+ * wait), so a stop is "late" against the plan the planner published. A stop not yet reached whose
+ * projected lateness exceeds `lateRiskMs` is at risk (the stop being served keeps its lateness,
+ * but is no risk any more).
  */
 
 export interface EtaOptions {
@@ -167,7 +168,8 @@ export function routeEta(
   if (servingStop !== undefined && serving !== undefined && !isDone(servingStop)) {
     const eta = judge(servingStop, 'arrived', serving.arrivedAt);
     const departure = Math.max(eta.departure, now ?? eta.departure);
-    timed.set(servingStop.job, { ...eta, departure });
+    // Its lateness is what happened, no longer a risk anyone can act on: the risk is ahead.
+    timed.set(servingStop.job, { ...eta, departure, lateRisk: false });
     position = servingStop.location;
     leaveAt = departure;
   }
