@@ -1,3 +1,5 @@
+import { VIOLATION_CODES, type Violation } from './evaluate.js';
+
 /**
  * A solution as the solver returns it and a planner may submit it for scoring (plan mode): one
  * route per vehicle used, each an ordered list of job indices. Times are in the problem's scaled
@@ -13,4 +15,21 @@ export interface Route {
 
 export interface Solution {
   readonly routes: readonly Route[];
+}
+
+/**
+ * A solution given to start from (`solve`'s `initial`, `replan`'s `previous`) that is not well
+ * formed: it names jobs or vehicle types the problem does not have, serves a job twice, uses more
+ * vehicles of a type than there are, or (`initial` only) does not keep the pins. `violations` are
+ * the checker's, with those codes.
+ */
+export class InitialSolutionError extends Error {
+  override readonly name = 'InitialSolutionError';
+  constructor(readonly violations: readonly Violation[]) {
+    super(
+      `the solution to start from is malformed: ${violations
+        .map((v) => `${v.code} ${JSON.stringify({ ...v, code: undefined })} (${VIOLATION_CODES[v.code]})`)
+        .join('; ')}`,
+    );
+  }
 }

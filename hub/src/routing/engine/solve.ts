@@ -2,6 +2,7 @@ import { construct } from './construct.js';
 import { type Evaluation, evaluate, isFeasibleGivenPins } from './evaluate.js';
 import type { ProblemData } from './problem.js';
 import { SearchContext } from './search/context.js';
+import { startFrom } from './search/initial.js';
 import { improveAround } from './search/local-search.js';
 import { SearchRandom } from './search/random.js';
 import { recreateGreedy } from './search/recreate.js';
@@ -29,6 +30,12 @@ export interface SolveOptions {
   readonly now?: () => number;
   /** Anytime hook: called with each new best feasible solution. */
   readonly onImprove?: (best: SolveProgress) => void;
+  /**
+   * Start from this solution instead of the construction (`search/initial.ts`): it must be well
+   * formed and keep the pins (else `InitialSolutionError`); required jobs missing from it are
+   * inserted first, and stops that break a limit are taken out and put back elsewhere.
+   */
+  readonly initial?: Solution;
 }
 
 export interface SolveProgress {
@@ -59,13 +66,48 @@ const FLEET_PHASE = 0.5;
 export function solve(problem: ProblemData, options: SolveOptions): SolveResult {
   const now = options.now ?? (() => performance.now());
   const started = now();
-  const objective = options.objective ?? 'distance';
   const context = new SearchContext(problem);
+  let start: SearchSolution;
+  if (options.initial !== undefined) start = startFrom(context, options.initial).state;
+  else start = SearchSolution.from(context, construct(problem).solution);
+  const fallback = start.toSolution();
+  const run = searchFrom(start, options, started);
+  if (run.best === undefined) {
+    const evaluation = evaluate(problem, fallback);
+    const placed = new Set(fallback.routes.flatMap((r) => r.jobs));
+    const unassigned = problem.jobs.flatMap((_, j) => (problem.isRequired(j) && !placed.has(j) ? [j] : []));
+    return { routes: fallback, evaluation, iterations: run.iterations, elapsedMs: run.elapsedMs, unassigned };
+  }
+  return {
+    routes: run.best.state.toSolution(),
+    evaluation: run.best.evaluation,
+    iterations: run.iterations,
+    elapsedMs: run.elapsedMs,
+    unassigned: [],
+  };
+}
+
+/** What `searchFrom` found: the best solution the checker accepts (none if nothing complete was seen). */
+export interface SearchRun {
+  readonly best: { readonly state: SearchSolution; readonly evaluation: Evaluation } | undefined;
+  readonly iterations: number;
+  readonly elapsedMs: number;
+}
+
+/**
+ * The search proper, from `current` (which it changes): jobs it leaves out are put back first,
+ * then ruin-and-recreate with annealing until a stopping criterion. The routes' order in the
+ * state never changes, so route k of the best state is the vehicle of route k of `current`
+ * (`replan.ts` relies on it). `started` is the clock reading the budget counts from.
+ */
+export function searchFrom(current: SearchSolution, options: SolveOptions, started: number): SearchRun {
+  const now = options.now ?? (() => performance.now());
+  const objective = options.objective ?? 'distance';
+  const { context } = current;
+  const problem = context.data;
   const random = new SearchRandom(options.seed);
-  const built = construct(problem);
   const fleet = problem.vehicleCount;
 
-  let current = SearchSolution.from(context, built.solution);
   // Any complete solution must beat any incomplete one, whatever the annealing accepts.
   const missingWeight = 1000 * (current.cost + context.typicalEdgeCost * (problem.jobs.length + 1));
   const score = (s: SearchSolution): number => s.cost + missingWeight * s.missing;
@@ -100,9 +142,10 @@ export function solve(problem: ProblemData, options: SolveOptions): SolveResult 
       vehicles: evaluation.vehiclesUsed,
     });
   };
-  offer(current); // the construction, so the result is never worse than it
+  offer(current); // the starting point, so the result is never worse than it
   if (current.unassigned.length > 0) {
-    recreateGreedy(current, random, fleet);
+    // Without blinks: a job left out of the start goes where it fits best, if anywhere.
+    recreateGreedy(current, random, fleet, 0);
     offer(current);
   }
 
@@ -146,18 +189,7 @@ export function solve(problem: ProblemData, options: SolveOptions): SolveResult 
     offer(candidate);
   }
 
-  const elapsedMs = now() - started;
-  if (best === undefined) {
-    const solution = built.solution;
-    return {
-      routes: solution,
-      evaluation: evaluate(problem, solution),
-      iterations,
-      elapsedMs,
-      unassigned: built.unassigned,
-    };
-  }
-  return { routes: best.state.toSolution(), evaluation: best.evaluation, iterations, elapsedMs, unassigned: [] };
+  return { best, iterations, elapsedMs: now() - started };
 }
 
 /**

@@ -11,7 +11,12 @@ import type { SearchSolution } from './search-solution.js';
  */
 const BLINK_RATE = 0.01;
 
-export function recreateGreedy(state: SearchSolution, random: SearchRandom, routeLimit: number): void {
+export function recreateGreedy(
+  state: SearchSolution,
+  random: SearchRandom,
+  routeLimit: number,
+  blinkRate = BLINK_RATE,
+): void {
   const { data, exact } = state.context;
   const jobs = orderJobs(state, random);
   state.unassigned = [];
@@ -30,7 +35,7 @@ export function recreateGreedy(state: SearchSolution, random: SearchRandom, rout
         }
         if (!route.fits(job)) continue;
         for (let position = route.fixed; position <= route.jobs.length; position++) {
-          if (random.float() < BLINK_RATE) continue;
+          if (blinkRate > 0 && random.float() < blinkRate) continue;
           const cost = route.insertionCost(job, position);
           if (cost < (best?.cost ?? Number.POSITIVE_INFINITY)) best = { route, position, cost };
         }

@@ -28,17 +28,30 @@ export class SearchSolution {
   }
 
   static from(context: SearchContext, solution: Solution): SearchSolution {
+    return SearchSolution.placing(context, solution).state;
+  }
+
+  /**
+   * `from`, and where each route went: `slots[i]` is the index in `state.routes` of the vehicle
+   * that drives `solution.routes[i]` (an empty route too keeps its vehicle), −1 for a route of an
+   * unknown vehicle type or beyond the type's count.
+   */
+  static placing(context: SearchContext, solution: Solution): { state: SearchSolution; slots: number[] } {
     const state = SearchSolution.empty(context);
     const placed = new Set<number>();
-    for (const route of solution.routes) {
-      const target = state.routes.find((r) => r.vehicleType === route.vehicleType && r.jobs.length === 0);
-      if (target === undefined || route.jobs.length === 0) continue;
-      target.jobs = [...route.jobs];
+    const taken = new Set<number>();
+    const slots = solution.routes.map((route) => {
+      const slot = state.routes.findIndex((r, k) => r.vehicleType === route.vehicleType && !taken.has(k));
+      const target = state.routes[slot];
+      if (target === undefined) return -1;
+      taken.add(slot);
+      target.jobs = route.jobs.filter((j) => context.data.jobs[j] !== undefined);
       target.update();
-      for (const j of route.jobs) placed.add(j);
-    }
+      for (const j of target.jobs) placed.add(j);
+      return slot;
+    });
     state.unassigned = state.unassigned.filter((j) => !placed.has(j));
-    return state;
+    return { state, slots };
   }
 
   clone(): SearchSolution {
