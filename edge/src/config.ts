@@ -68,6 +68,23 @@ export const EdgeConfig = Type.Object({
     { default: {} },
   ),
   devices: Type.Array(Device, { default: [] }),
+  /**
+   * A van's gateway (the site is the van): it tracks the van from `gpsDevice`'s fixes (driving or
+   * stopped, arrival at and departure from the stops of its route by geofence) and forwards the
+   * route the hub plans (`down/{site}/{gateway}/replan`) to that device as a retained
+   * `cmd/{site}/{gpsDevice}/route`.
+   */
+  van: Type.Optional(
+    Type.Object({
+      /** The driver terminal / GPS unit: its fixes are tracked, the route goes to it. */
+      gpsDevice: Level,
+      arriveRadiusM: Type.Number({ exclusiveMinimum: 0, maximum: 10_000, default: 120 }),
+      /** Greater than `arriveRadiusM`, so GPS jitter at the fence does not flap. */
+      leaveRadiusM: Type.Number({ exclusiveMinimum: 0, maximum: 20_000, default: 180 }),
+      stoppedBelowMps: Type.Number({ minimum: 0, maximum: 50, default: 1 }),
+      stoppedAfterMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 20_000 }),
+    }),
+  ),
   serial: Type.Array(SerialPortConfig, { default: [] }),
   lanes: Type.Array(Lane, { default: [] }),
   uplink: Type.Object(
@@ -227,6 +244,10 @@ export function parseConfig(value: unknown, source = 'config', env: NodeJS.Proce
     if (lanes.has(l.lane)) problems.push(`/lanes: lane "${l.lane}" is listed twice`);
     lanes.add(l.lane);
   }
+  if (config.van !== undefined && config.van.leaveRadiusM <= config.van.arriveRadiusM)
+    problems.push(
+      `/van/leaveRadiusM: must be greater than arriveRadiusM (got ${config.van.leaveRadiusM} ≤ ${config.van.arriveRadiusM})`,
+    );
   if (problems.length > 0) throw new ConfigError(source, problems);
   return config;
 }

@@ -9,6 +9,7 @@ import {
   IdGenerator,
   type Item,
   type Planogram,
+  type RouteCommand,
   topics,
 } from '@aisle/protocols';
 import type { Logger } from 'pino';
@@ -18,6 +19,8 @@ import { DeviceRegistry } from './broker/device-registry.js';
 import { EdgeBroker } from './broker/edge-broker.js';
 import { ExternalBrokerSource } from './broker/external-source.js';
 import type { EdgeConfig } from './config.js';
+import { trackedStops } from './domain/van-route.js';
+import { VanTracker } from './domain/van-tracker.js';
 import { ForecastRuntime } from './forecasting/runtime.js';
 import { registerGatewayMetrics } from './gateway-metrics.js';
 import { LocalApi } from './http/local-api.js';
@@ -151,21 +154,45 @@ export class Gateway {
       now,
     });
     const buffer = new AppendBuffer(outbox, { maxItems: 500, maxDelayMs: 20 });
-    // What the hub pushed before (devices, planogram) wins over the local config: it is newer.
+    // What the hub pushed before (devices, planogram, route) wins over the local config: it is newer.
     let pipelineRef: Pipeline | undefined;
     let registryRef: DeviceRegistry | undefined;
+    let busRef: DeviceBus | undefined;
+    // A van's gateway tracks its van (the site) from its GPS unit's fixes.
+    const van =
+      config.van === undefined
+        ? undefined
+        : new VanTracker(config.site, [], {
+            arriveRadiusM: config.van.arriveRadiusM,
+            leaveRadiusM: config.van.leaveRadiusM,
+            stoppedBelowMps: config.van.stoppedBelowMps,
+            stoppedAfterMs: config.van.stoppedAfterMs,
+          });
+    const driveRoute = (command: RouteCommand): void => {
+      if (van === undefined || config.van === undefined) return;
+      van.setStops(trackedStops(command));
+      // Retained, so the driver terminal gets the current route whenever it (re)connects.
+      busRef
+        ?.publish(topics.cmd(config.site, config.van.gpsDevice, 'route'), commandCodec.encode(command), {
+          qos: 1,
+          retain: true,
+        })
+        .catch((error: unknown) => logger.error({ err: error, plan: command.plan }, 'route not forwarded to the van'));
+    };
     const provisioning = new Provisioning({
       dataDir: config.dataDir,
       site: config.site,
       gateway: config.gateway,
       logger,
       metrics,
+      now,
       apply: {
         credentials: (message) => {
           if (registryRef === undefined) throw new Error('devices are managed by the external broker');
           registryRef.setDevices(message.devices);
         },
         planogram: (message) => pipelineRef?.setLanes(lanesOf(message)),
+        ...(van === undefined ? {} : { route: driveRoute }),
       },
     });
     const saved = provisioning.saved;
@@ -181,6 +208,7 @@ export class Gateway {
       ids: new IdGenerator(),
       boot,
       metrics,
+      ...(van === undefined ? {} : { vans: [van] }),
       emit: (item) => {
         if (forecasting !== undefined) observe(forecasting, item);
         lastCommit = buffer.add([{ stream: streamOf(item.type), ts: item.ts, payload: JSON.stringify(item) }]);
@@ -240,6 +268,10 @@ export class Gateway {
             logger,
             clock: now,
           });
+    busRef = bus;
+    // The route held before this start goes to the van again: the embedded broker's retained
+    // messages do not outlive the process.
+    if (saved.route !== undefined) driveRoute(saved.route);
     // The promise returned here holds a QoS 1 PUBACK until the reading is in the outbox.
     bus.onPublish((topic, payload) => {
       lastCommit = undefined;

@@ -22,9 +22,8 @@ export class StoreDevices {
     if (scale === undefined) return;
     const site = store.id;
     const device = scale.device;
-    const lanes = scale.lanes.filter(
-      (i) => command.command === 'config' || command.lane === undefined || store.layout.lanes[i]?.lane === command.lane,
-    );
+    const lane = command.command === 'tare' || command.command === 'calibrate' ? command.lane : undefined;
+    const lanes = scale.lanes.filter((i) => lane === undefined || store.layout.lanes[i]?.lane === lane);
     switch (command.command) {
       case 'tare':
         for (const i of lanes)
@@ -54,6 +53,9 @@ export class StoreDevices {
         });
         return;
       }
+      case 'route':
+        // A scale has no route to drive.
+        return;
     }
   }
 

@@ -3,12 +3,17 @@ import type { GpsFix, LatLon, VanEvent } from '@aisle/protocols';
 /**
  * A van from its GPS fixes: driving or stopped (speed with hysteresis and a minimum dwell), and
  * arrival at / departure from the stops of its route by geofence (inside `arriveRadiusM`, out
- * again beyond `leaveRadiusM`, so GPS jitter at the fence edge does not flap).
+ * again beyond `leaveRadiusM`, so GPS jitter at the fence edge does not flap). When several stops
+ * are inside the fence (two jobs at one address), the first one of the route not yet arrived at
+ * is the one arrived at, so each job gets its arrival in route order.
  */
 
 export interface VanStopConfig {
+  /** A topic-level id (VanEvent `stop`). */
   readonly id: string;
   readonly position: LatLon;
+  /** The delivery job served here (VanEvent `job`), when the stop comes from a planned route. */
+  readonly job?: string;
 }
 
 export interface VanTrackerOptions {
@@ -39,9 +44,12 @@ function distanceM(a: LatLon, b: LatLon): number {
 
 export class VanTracker {
   readonly van: string;
-  readonly #stops: readonly VanStopConfig[];
+  #stops: readonly VanStopConfig[];
   readonly #options: VanTrackerOptions;
-  #atStop: string | undefined;
+  /** The stop the van is inside the fence of (kept as given, even when a new route drops it). */
+  #at: VanStopConfig | undefined;
+  /** Stops of the current route already arrived at. */
+  #visited = new Set<string>();
   #stopped = false;
   #slowSince: number | undefined;
 
@@ -52,11 +60,24 @@ export class VanTracker {
   }
 
   get atStop(): string | undefined {
-    return this.#atStop;
+    return this.#at?.id;
   }
 
   get stopped(): boolean {
     return this.#stopped;
+  }
+
+  get stops(): readonly VanStopConfig[] {
+    return this.#stops;
+  }
+
+  /**
+   * A new route: its stops replace the old ones. A van inside the fence of a stop stays there
+   * until it leaves that stop's fence (its departure then names that stop and job).
+   */
+  setStops(stops: readonly VanStopConfig[]): void {
+    this.#stops = stops;
+    this.#visited = new Set(this.#at === undefined ? [] : [this.#at.id]);
   }
 
   fix(fix: GpsFix, ts: number): VanEvent[] {
@@ -76,19 +97,22 @@ export class VanTracker {
         events.push({ van: this.van, event: 'moving', position });
       }
     }
-    if (this.#atStop === undefined) {
-      const stop = this.#stops.find((s) => distanceM(position, s.position) <= this.#options.arriveRadiusM);
+    if (this.#at === undefined) {
+      const inside = this.#stops.filter((s) => distanceM(position, s.position) <= this.#options.arriveRadiusM);
+      const stop = inside.find((s) => !this.#visited.has(s.id)) ?? inside[0];
       if (stop !== undefined) {
-        this.#atStop = stop.id;
-        events.push({ van: this.van, event: 'arrived', stop: stop.id, position });
+        this.#at = stop;
+        this.#visited.add(stop.id);
+        events.push({ van: this.van, event: 'arrived', ...stopOf(stop), position });
       }
-    } else {
-      const stop = this.#stops.find((s) => s.id === this.#atStop);
-      if (stop === undefined || distanceM(position, stop.position) > this.#options.leaveRadiusM) {
-        events.push({ van: this.van, event: 'departed', stop: this.#atStop, position });
-        this.#atStop = undefined;
-      }
+    } else if (distanceM(position, this.#at.position) > this.#options.leaveRadiusM) {
+      events.push({ van: this.van, event: 'departed', ...stopOf(this.#at), position });
+      this.#at = undefined;
     }
     return events;
   }
+}
+
+function stopOf(stop: VanStopConfig): { stop: string; job?: string } {
+  return stop.job === undefined ? { stop: stop.id } : { stop: stop.id, job: stop.job };
 }
