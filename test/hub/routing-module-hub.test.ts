@@ -245,6 +245,9 @@ describe('routing on a real hub', async () => {
     expect(
       await planner.call('POST', '/api/routing/jobs', { location: { lat: 91, lon: 0 }, demand: [] }),
     ).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+    expect(
+      await planner.call('POST', '/api/routing/jobs', { location: { lat: 52.5, lon: 13.3 }, demand: [1, 2] }),
+    ).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
   });
 });
 

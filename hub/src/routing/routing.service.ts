@@ -241,6 +241,13 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
 
   /** Stores a parcel job (the id is the hub's) and re-plans after `routing.replan.debounceMs`. */
   async addJob(actor: string, input: Omit<DeliveryJob, 'id' | 'createdAt'>, now = Date.now()): Promise<DeliveryJob> {
+    const dimensions = this.config.routing.fleet[0]?.capacity.length;
+    if (dimensions !== undefined && input.demand.length !== dimensions)
+      throw apiError(
+        400,
+        'VALIDATION_FAILED',
+        `/demand: ${input.demand.length} dimensions, the fleet's capacity has ${dimensions}`,
+      );
     const job: DeliveryJob = { ...input, id: newId(now), createdAt: now };
     await this.repository.addJob(job);
     await this.audit.append({ at: now, actor, action: 'routing.job.add', target: job.id, detail: { kind: job.kind } });
@@ -356,13 +363,12 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async #solve(built: BuiltProblem, previous?: Solution): Promise<SolvedProblem> {
-    void previous; // the engine's replan (minimal change from `previous`) is wired when it lands
     for (const refusal of built.refused) this.#metrics.refusals.inc({ code: refusal.code });
     this.#metrics.jobs.set(built.jobs.length);
     const { timeLimitMs, seed, objective } = this.config.routing.solve;
     if (built.input.vehicleTypes.length === 0) return NOTHING_TO_SOLVE; // no fleet: every job was refused
     try {
-      return await this.solver.solve(built.input, { timeLimitMs, seed, objective });
+      return await this.solver.solve(built.input, { timeLimitMs, seed, objective }, previous);
     } catch (error) {
       if (error instanceof SolverBusyError) throw routingError('SOLVER_BUSY', error.message);
       this.logger.error({ err: error }, 'routing: the solver failed');
@@ -544,17 +550,21 @@ function sameStops(before: Route | undefined, after: Route): boolean {
   return a.length === b.length && a.every((job, i) => job === b[i]);
 }
 
-/** The active plan's routes in the new problem's indices (jobs no longer planned left out). */
+/**
+ * The active plan's routes in the new problem's indices: jobs no longer planned left out, and each
+ * van's pinned jobs (its job under way) moved to the head of its route, as the engine requires.
+ */
 function previousSolution(plan: RoutePlan, built: BuiltProblem): Solution {
+  const pinned = new Set(built.input.vehicleTypes.flatMap((t) => t.pinned ?? []));
   return {
     routes: plan.routes.flatMap((route) => {
       const vehicleType = built.vehicleTypeOf.get(route.vehicle);
       if (vehicleType === undefined) return [];
       const jobs = route.stops.flatMap((s) => {
         const j = built.jobIndex.get(s.job);
-        return j === undefined ? [] : [j];
+        return j === undefined || pinned.has(j) ? [] : [j];
       });
-      return [{ vehicleType, jobs }];
+      return [{ vehicleType, jobs: [...(built.input.vehicleTypes[vehicleType]?.pinned ?? []), ...jobs] }];
     }),
   };
 }

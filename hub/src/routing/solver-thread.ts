@@ -33,6 +33,8 @@ export interface SolveRequest {
   readonly id: number;
   readonly input: ProblemInput;
   readonly options: SolveRequestOptions;
+  /** The routes in force, in this problem's indices: re-plan from them, changing as few as possible. */
+  readonly previous?: Solution;
 }
 
 export interface SolvedProblem {
@@ -120,7 +122,7 @@ export class SolverThread {
     };
   }
 
-  solve(input: ProblemInput, options: SolveRequestOptions): Promise<SolvedProblem> {
+  solve(input: ProblemInput, options: SolveRequestOptions, previous?: Solution): Promise<SolvedProblem> {
     if (this.#closed) return Promise.reject(new SolverFailedError('the solver thread is closed'));
     if (this.#running !== undefined && this.#queue.length >= this.#options.maxQueued) {
       this.#metrics.solves.inc({ outcome: 'refused' });
@@ -129,7 +131,8 @@ export class SolverThread {
       );
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ request: { id: this.#nextId++, input, options }, resolve, reject });
+      const request = { id: this.#nextId++, input, options, ...(previous === undefined ? {} : { previous }) };
+      this.#queue.push({ request, resolve, reject });
       this.#metrics.queued.set(this.#queue.length);
       this.#next();
     });
