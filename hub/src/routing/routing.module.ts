@@ -9,6 +9,7 @@ import { KyselyRoutingRepository } from './routing.repository.js';
 import { RoutingService } from './routing.service.js';
 import { ROUTING_REPOSITORY, SOLVER_THREAD } from './routing.tokens.js';
 import { SolverThread } from './solver-thread.js';
+import { TrackingService } from './tracking/tracking.service.js';
 
 /**
  * Routing (issue #8, ARCHITECTURE §4–5): route plans for the vans of `routing.fleet` over the
@@ -47,6 +48,7 @@ import { SolverThread } from './solver-thread.js';
         new SolverThread({ maxQueued: config.routing.solve.maxQueued, metrics }),
     },
     RoutingService,
+    TrackingService,
   ],
   exports: [RoutingService],
 })
