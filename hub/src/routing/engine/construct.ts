@@ -1,11 +1,7 @@
 import type { ProblemData } from './problem.js';
-import {
-  isPinnedPrefixFrozen,
-  isScheduleFeasible,
-  isScheduleFeasibleGivenPins,
-  type RouteSchedule,
-  scheduleRoute,
-} from './route-schedule.js';
+import { isScheduleFeasible, scheduleRoute } from './route-schedule.js';
+import { SearchContext } from './search/context.js';
+import { SearchRoute } from './search/search-route.js';
 import type { Route, Solution } from './solution.js';
 
 /**
@@ -17,8 +13,10 @@ import type { Route, Solution } from './solution.js';
  * fits; repeat. Optional jobs go last, each where it adds least, and only when that is cheaper
  * than its drop penalty.
  *
- * Every insertion is checked by `scheduleRoute`, so the result never breaks a capacity, window,
- * shift or duration. It is not guaranteed to place every job even when a placement exists (VRPTW
+ * Every insertion is checked and costed in O(1) by the search's cached route segments
+ * (`SearchRoute.insertionCost`, exact for single windows; with several windows the chosen one is
+ * confirmed by `scheduleRoute`), so the result never breaks a capacity, window, shift or duration
+ * — and 200 stops take milliseconds, not the seconds a timetable per candidate took. It is not guaranteed to place every job even when a placement exists (VRPTW
  * feasibility is itself NP-hard); required jobs it cannot place are listed in `unassigned`.
  * Deterministic: ties go to the lower index. Quality is the local search's job (issue #8).
  *
@@ -33,36 +31,23 @@ export interface Construction {
   readonly unassigned: readonly number[];
 }
 
-interface OpenRoute {
-  readonly vehicleType: number;
-  jobs: number[];
-  schedule: RouteSchedule;
-  /** Pinned jobs at the front: insertions go after them. */
-  readonly fixed: number;
-  /** A frozen pinned prefix: no insertion at all. */
-  readonly frozen: boolean;
-}
-
 interface Insertion {
   readonly job: number;
   readonly position: number;
   readonly delta: number;
-  readonly schedule: RouteSchedule;
 }
 
-export function construct(data: ProblemData): Construction {
+export function construct(data: ProblemData, context = new SearchContext(data)): Construction {
   const left = data.vehicleTypes.map((t) => t.count);
-  const routes: OpenRoute[] = [];
+  const routes: SearchRoute[] = [];
   const required = new Set(
     data.jobs.flatMap((job, j) => (job.dropPenalty === undefined && data.pinnedTo(j) < 0 ? [j] : [])),
   );
-  const unassigned: number[] = [];
-  const fill = (opened: OpenRoute): void => {
+  const fill = (opened: SearchRoute): void => {
     for (;;) {
-      const best = cheapestInsertion(data, opened, required);
+      const best = cheapestInsertion(opened, required);
       if (best === undefined) break;
-      opened.jobs.splice(best.position, 0, best.job);
-      opened.schedule = best.schedule;
+      insert(opened, best);
       required.delete(best.job);
     }
     routes.push(opened);
@@ -72,83 +57,102 @@ export function construct(data: ProblemData): Construction {
     const pinned = data.pinned(v);
     if (pinned.length === 0) return;
     left[v] = (left[v] ?? 0) - 1;
-    const jobs = [...pinned];
-    const frozen = isPinnedPrefixFrozen(data, v);
-    fill({ vehicleType: v, jobs, schedule: scheduleRoute(data, v, jobs), fixed: jobs.length, frozen });
+    const route = new SearchRoute(context, v);
+    route.jobs = [...pinned];
+    route.update();
+    fill(route);
   });
   while (required.size > 0) {
-    const opened = openRoute(data, left, required);
+    const opened = openRoute(context, left, required);
     if (opened === undefined) break;
     left[opened.vehicleType] = (left[opened.vehicleType] ?? 0) - 1;
     required.delete(opened.jobs[0] ?? -1);
     fill(opened);
   }
-  unassigned.push(...required);
+  const unassigned = [...required];
 
   for (let j = 0; j < data.jobs.length; j++) {
     const penalty = data.jobs[j]?.dropPenalty;
     if (penalty === undefined || data.pinnedTo(j) >= 0) continue;
-    let best: { route: (typeof routes)[number]; insertion: Insertion } | undefined;
+    let best: { route: SearchRoute; insertion: Insertion } | undefined;
     for (const route of routes) {
-      const insertion = cheapestInsertion(data, route, [j]);
+      const insertion = cheapestInsertion(route, [j]);
       if (insertion && insertion.delta < (best?.insertion.delta ?? penalty)) best = { route, insertion };
     }
-    const fresh = openRoute(data, left, [j]);
-    const freshCost = fresh ? routeCost(data, fresh.vehicleType, fresh.schedule, true) : Number.POSITIVE_INFINITY;
-    if (fresh && freshCost < (best?.insertion.delta ?? penalty)) {
+    const fresh = openRoute(context, left, [j]);
+    if (fresh && fresh.cost < (best?.insertion.delta ?? penalty)) {
       left[fresh.vehicleType] = (left[fresh.vehicleType] ?? 0) - 1;
       routes.push(fresh);
-    } else if (best) {
-      best.route.jobs.splice(best.insertion.position, 0, j);
-      best.route.schedule = best.insertion.schedule;
-    }
+    } else if (best) insert(best.route, best.insertion);
   }
 
-  return { solution: { routes: routes.map(({ vehicleType, jobs }): Route => ({ vehicleType, jobs })) }, unassigned };
+  return {
+    solution: { routes: routes.map(({ vehicleType, jobs }): Route => ({ vehicleType, jobs: [...jobs] })) },
+    unassigned,
+  };
 }
 
-/** Fixed cost (for a new route) + distance and duration costs of a schedule. */
-function routeCost(data: ProblemData, vehicleType: number, s: RouteSchedule, withFixed: boolean): number {
-  const type = data.vehicleTypes[vehicleType];
-  if (type === undefined) return Number.POSITIVE_INFINITY;
-  return (withFixed ? type.fixedCost : 0) + type.unitDistanceCost * s.distance + type.unitDurationCost * s.duration;
+function insert(route: SearchRoute, insertion: Insertion): void {
+  route.jobs.splice(insertion.position, 0, insertion.job);
+  route.update();
 }
 
 /** A one-job route on the first vehicle type with a vehicle left, seeded with the farthest job it can serve. */
-function openRoute(data: ProblemData, left: readonly number[], candidates: Iterable<number>): OpenRoute | undefined {
+function openRoute(
+  context: SearchContext,
+  left: readonly number[],
+  candidates: Iterable<number>,
+): SearchRoute | undefined {
+  const { data } = context;
   const jobs = [...candidates];
   for (let v = 0; v < data.vehicleTypes.length; v++) {
     const type = data.vehicleTypes[v];
     if (type === undefined || (left[v] ?? 0) <= 0) continue;
     const depot = data.depots[type.startDepot]?.location ?? 0;
-    let seed: { job: number; far: number; schedule: RouteSchedule } | undefined;
+    let seed: { job: number; far: number } | undefined;
     for (const j of jobs) {
       const far = data.distance(depot, data.jobs[j]?.location ?? depot);
       if (seed !== undefined && far <= seed.far) continue;
-      const schedule = scheduleRoute(data, v, [j]);
-      if (isScheduleFeasible(schedule)) seed = { job: j, far, schedule };
+      if (isScheduleFeasible(scheduleRoute(data, v, [j]))) seed = { job: j, far };
     }
-    if (seed) return { vehicleType: v, jobs: [seed.job], schedule: seed.schedule, fixed: 0, frozen: false };
+    if (seed) {
+      const route = new SearchRoute(context, v);
+      route.jobs = [seed.job];
+      route.update();
+      return route;
+    }
   }
   return undefined;
 }
 
-function cheapestInsertion(data: ProblemData, route: OpenRoute, candidates: Iterable<number>): Insertion | undefined {
+/**
+ * The job and position adding least cost (ties: lower job, then earlier position). With several
+ * windows per job the segments are a relaxation, so candidates are confirmed by the timetable,
+ * cheapest first.
+ */
+function cheapestInsertion(route: SearchRoute, candidates: Iterable<number>): Insertion | undefined {
   if (route.frozen) return undefined;
-  const before = routeCost(data, route.vehicleType, route.schedule, false);
+  const exact = route.context.exact;
   let best: Insertion | undefined;
-  for (const job of candidates)
+  const all: Insertion[] = [];
+  for (const job of candidates) {
+    if (!route.fits(job)) continue;
     for (let position = route.fixed; position <= route.jobs.length; position++) {
-      const jobs = [...route.jobs.slice(0, position), job, ...route.jobs.slice(position)];
-      const schedule = scheduleRoute(data, route.vehicleType, jobs);
-      if (
-        !(route.fixed > 0
-          ? isScheduleFeasibleGivenPins(data, route.vehicleType, schedule)
-          : isScheduleFeasible(schedule))
-      )
-        continue;
-      const delta = routeCost(data, route.vehicleType, schedule, false) - before;
-      if (best === undefined || delta < best.delta) best = { job, position, delta, schedule };
+      const delta = route.insertionCost(job, position);
+      if (delta === Number.POSITIVE_INFINITY) continue;
+      if (!exact) all.push({ job, position, delta });
+      else if (best === undefined || delta < best.delta) best = { job, position, delta };
     }
-  return best;
+  }
+  if (exact) return best;
+  all.sort((a, b) => a.delta - b.delta);
+  for (const candidate of all) {
+    route.jobs.splice(candidate.position, 0, candidate.job);
+    route.update();
+    const confirmed = route.confirmed();
+    route.jobs.splice(candidate.position, 1);
+    route.update();
+    if (confirmed) return candidate;
+  }
+  return undefined;
 }

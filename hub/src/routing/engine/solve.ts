@@ -69,7 +69,7 @@ export function solve(problem: ProblemData, options: SolveOptions): SolveResult 
   const context = new SearchContext(problem);
   let start: SearchSolution;
   if (options.initial !== undefined) start = startFrom(context, options.initial).state;
-  else start = SearchSolution.from(context, construct(problem).solution);
+  else start = SearchSolution.from(context, construct(problem, context).solution);
   const fallback = start.toSolution();
   const run = searchFrom(start, options, started);
   if (run.best === undefined) {
