@@ -87,6 +87,17 @@ describe('SolverThread', () => {
     expect(await metrics.getSingleMetricAsString('aisle_hub_routing_solves_total')).toContain('outcome="ok"} 1');
   });
 
+  it('re-plans from the routes given, keeping them when nothing changed', async () => {
+    const { thread: solver } = thread();
+    const input = await problem(12);
+    const options = { timeLimitMs: 300, seed: 1, objective: 'distance' } as const;
+    const first = await solver.solve(input, options);
+    const again = await solver.solve(input, { ...options, seed: 7 }, first.solution);
+    const jobs = (s: typeof first.solution) =>
+      s.routes.filter((r) => r.jobs.length > 0).map((r) => [r.vehicleType, [...r.jobs]]);
+    expect(jobs(again.solution)).toEqual(jobs(first.solution));
+  });
+
   it('answers a problem that throws with its error, and keeps serving', async () => {
     const { thread: solver } = thread();
     const good = await problem(5);

@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { replan } from './engine/replan.js';
 import { solve } from './engine/solve.js';
 import { modelOf } from './problem-input.js';
 import type { SolveRequest, SolverAnswer } from './solver-thread.js';
@@ -17,7 +18,11 @@ port.on('message', (request: SolveRequest) => {
   let answer: SolverAnswer;
   try {
     const problem = modelOf(request.input).data();
-    const result = solve(problem, request.options);
+    // With the active plan's routes, the engine changes as few of them as it can (`engine/replan.ts`).
+    const result =
+      request.previous === undefined
+        ? solve(problem, request.options)
+        : replan(problem, request.previous, request.options);
     answer = {
       id: request.id,
       ok: true,
