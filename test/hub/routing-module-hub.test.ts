@@ -215,6 +215,31 @@ describe('routing on a real hub', async () => {
     });
   });
 
+  it('re-plans a store order approved while a plan is active into a route, and dispatches it', async () => {
+    const order = await orders.propose({
+      site: 'west-b',
+      lines: [{ sku: 'BREAD-1', quantity: 10, explanation: WHY }],
+    });
+    const activated: RoutePlan[] = [];
+    const waiters = new Set<() => void>();
+    const stop = routing.onPlanActivated((plan) => {
+      activated.push(plan);
+      for (const w of [...waiters]) w();
+    });
+    await planner.call('POST', `/api/sites/west-b/orders/${order.id}/approve`);
+    const job = (await planner.call('GET', `/api/sites/west-b/orders/${order.id}`)).body.jobs[0].job.id as string;
+    const plan = await waitFor(
+      activated,
+      waiters,
+      (p) => p.routes.some((r) => r.stops.some((s) => s.job === job)),
+      10_000,
+      'plan with the new order',
+    ).finally(stop);
+    const route = plan.routes.find((r) => r.stops.some((s) => s.job === job));
+    expect(route?.stops.map((s) => siteOf(jobOf, s.job))).toContain('west-b');
+    expect((await planner.call('GET', `/api/sites/west-b/orders/${order.id}`)).body.state).toBe('dispatched');
+  });
+
   it('re-plans without a cancelled parcel, cancels it only once, and refuses to cancel a store order’s job', async () => {
     let parcel = '';
     const holds = (plan: RoutePlan) =>
