@@ -116,6 +116,7 @@ describe('routing tracking: ETAs', () => {
     expect(late.stops[1]?.latenessMs).toBeCloseTo(10 * MIN - L / 2, 0);
     expect(late.stops[2]?.latenessMs).toBeCloseTo(10 * MIN - L / 2, 0);
     expect(late.worst?.latenessMs).toBe(Math.max(...late.stops.map((s) => s.latenessMs)));
+    expect(late.atRisk.map((s) => s.job)).toEqual(['a', 'b', 'c']);
     // At 08:13: 3 min − L/2 = 124.4 s late: late, but under the 5 min risk threshold.
     const slightly = stalled(13);
     expect(slightly.stops[0]?.latenessMs).toBeCloseTo(3 * MIN - L / 2, 0);

@@ -78,6 +78,8 @@ export interface RouteEta {
   readonly nextJob: string | undefined;
   /** Estimated return to the depot. */
   readonly returnAt: number;
+  /** The stops at risk, in the order the van reaches them. */
+  readonly atRisk: readonly StopEta[];
   /** The stop with the largest projected lateness above `lateRiskMs`. */
   readonly worst: StopEta | undefined;
   readonly doneStops: number;
@@ -187,6 +189,8 @@ export function routeEta(
   const returnAt = drive(position, route.depot, leaveAt);
 
   let worst: StopEta | undefined;
+  // `timed` holds the remaining stops in the order they are driven.
+  const atRisk = [...timed.values()].filter((e) => e.lateRisk);
   for (const stop of route.stops) {
     const eta =
       timed.get(stop.job) ??
@@ -208,5 +212,5 @@ export function routeEta(
     servingStop !== undefined && timed.has(servingStop.job)
       ? servingStop.job
       : stops.find((s) => s.status === 'pending')?.job;
-  return { now, stops, nextJob, returnAt, worst, doneStops };
+  return { now, stops, nextJob, returnAt, atRisk, worst, doneStops };
 }

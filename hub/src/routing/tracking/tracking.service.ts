@@ -227,7 +227,10 @@ export class TrackingService implements OnApplicationBootstrap, OnApplicationShu
       if (vehicles.has(vehicle)) continue;
       // No route any more: its alert stops holding.
       if (track.lateRisk !== undefined)
-        this.#alert(vehicle, lateRiskStep(vehicle, track.lateRisk, { worst: undefined }, 0, this.#eta, newId).alert);
+        this.#alert(
+          vehicle,
+          lateRiskStep(vehicle, track.lateRisk, { atRisk: [], worst: undefined }, 0, this.#eta, newId).alert,
+        );
       this.#vans.delete(vehicle);
     }
     this.#metrics.tracked.set(this.#vans.size);
