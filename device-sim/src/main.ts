@@ -24,7 +24,14 @@ Usage:
                           mqtt.unrouted names them)
       --serial-dir DIR    open a pty pair per serial line under DIR (needs socat); the gateway
                           opens DIR/<site>--<device>-host
-      --mqtt-only         put serial devices on MQTT instead (no socat needed)
+      --mqtt-only         put serial devices on MQTT instead (no socat needed); a van's GPS unit
+                          then also takes route commands (cmd/VAN/gps/route) and the van drives them
+      --start ISO|now     simulated start time instead of the scenario's (now: the wall clock, so
+                          simulated time matches the hub's at --speed 1)
+      --van-delay VAN:STOP:MINUTES
+                          hold VAN stationary (speed 0, GPS reporting) for MINUTES before it drives
+                          to stop STOP (1-based) of the route it is sent; repeatable; added to the
+                          scenario's faults.vanDelay
       --out FILE          write every device output as a JSON line (the exact message stream)
       --truth FILE        write ground truth (stock per lane, sales, crossings, van positions)
       --quiet             no progress line
@@ -70,6 +77,8 @@ async function main(argv: string[]): Promise<number> {
       speed: { type: 'string', default: 'max' },
       broker: { type: 'string', multiple: true },
       'mqtt-only': { type: 'boolean', default: false },
+      start: { type: 'string' },
+      'van-delay': { type: 'string', multiple: true },
       'serial-dir': { type: 'string' },
       out: { type: 'string' },
       truth: { type: 'string' },
@@ -101,9 +110,20 @@ async function main(argv: string[]): Promise<number> {
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 4_294_967_295))
     bad.push(`seed=${values.seed}`);
+  const vanDelays = (values['van-delay'] ?? []).flatMap((text) => {
+    const m = /^([a-z0-9-]{1,64}):(\d+):(\d+(?:\.\d+)?)$/.exec(text);
+    if (m === null) {
+      bad.push(`van-delay=${text} (VAN:STOP:MINUTES, e.g. van-1:2:25)`);
+      return [];
+    }
+    return [{ van: m[1] as string, beforeStop: Number(m[2]), minutes: Number(m[3]) }];
+  });
+  const start = values.start === 'now' ? new Date().toISOString() : values.start;
   const world = {
     scenarioPath: values.scenario as string,
     mqttOnly: values['mqtt-only'],
+    ...(start === undefined ? {} : { start }),
+    ...(vanDelays.length === 0 ? {} : { vanDelays }),
     ...(seed === undefined ? {} : { seed }),
     ...(values['serial-dir'] === undefined ? {} : { serialDir: values['serial-dir'] }),
   };

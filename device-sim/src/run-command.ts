@@ -9,7 +9,7 @@ import { loadFootfall } from './replay/footfall.js';
 import { loadGpsTraces } from './replay/gps-traces.js';
 import { rngFor } from './rng.js';
 import { type RunProgress, runWorld } from './runner.js';
-import { loadScenario, type Scenario } from './scenario.js';
+import { loadScenario, parseScenario, type Scenario } from './scenario.js';
 import { footfallArrivalProfile } from './world/arrival-profile.js';
 import { replayedBaskets } from './world/replayed-baskets.js';
 import { discardTruth, type TruthRecorder } from './world/truth.js';
@@ -46,6 +46,10 @@ export interface WorldSource {
   readonly seed?: number;
   /** Every device on MQTT: no serial scales, no GPS over serial (for machines without socat). */
   readonly mqttOnly?: boolean;
+  /** Overrides the scenario's `start` (ISO 8601): e.g. now, so simulated time runs with the hub's. */
+  readonly start?: string;
+  /** Added to the scenario's `faults.vanDelay`. */
+  readonly vanDelays?: readonly Scenario['faults']['vanDelay'][number][];
 }
 
 export interface RunCommandOptions extends WorldSource {
@@ -116,7 +120,19 @@ function onMqttOnly(scenario: Scenario): Scenario {
 /** The scenario (seed overridden, serial moved to MQTT if asked) and the world it describes. */
 export async function loadWorld(source: WorldSource, truth: TruthRecorder = discardTruth) {
   const loaded = loadScenario(source.scenarioPath);
-  const seeded = source.seed === undefined ? loaded : { ...loaded, seed: source.seed };
+  // Overrides are validated like the file itself (a delay for a van that does not exist, a bad date).
+  const overridden =
+    source.start === undefined && (source.vanDelays ?? []).length === 0
+      ? loaded
+      : parseScenario(
+          {
+            ...loaded,
+            ...(source.start === undefined ? {} : { start: source.start }),
+            faults: { ...loaded.faults, vanDelay: [...loaded.faults.vanDelay, ...(source.vanDelays ?? [])] },
+          },
+          `${source.scenarioPath} with --start/--van-delay`,
+        );
+  const seeded = source.seed === undefined ? overridden : { ...overridden, seed: source.seed };
   const scenario = source.mqttOnly === true ? onMqttOnly(seeded) : seeded;
   const world = new World(scenario, await replayOptions(scenario, dirname(source.scenarioPath), truth));
   return { scenario, world };

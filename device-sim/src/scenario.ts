@@ -101,6 +101,19 @@ const Faults = Type.Object(
       },
       { default: {} },
     ),
+    /**
+     * Vans held up (stuck in traffic: stationary, GPS still reporting speed 0) for `minutes` before
+     * driving to stop `beforeStop` (1-based, in the order of the route the hub sent them). Each
+     * entry holds its van once, on the first route that has that stop.
+     */
+    vanDelay: Type.Array(
+      Type.Object({
+        van: Level,
+        beforeStop: Type.Integer({ minimum: 1, maximum: 1000 }),
+        minutes: Type.Number({ exclusiveMinimum: 0, maximum: 1440 }),
+      }),
+      { default: [], maxItems: 1000 },
+    ),
   },
   { default: {} },
 );
@@ -227,6 +240,12 @@ export function parseScenario(value: unknown, source = 'scenario'): Scenario {
     for (const stop of van.route) {
       if (!scenario.stores.some((s) => s.id === stop)) problems.push(`/vans/${i}/route: "${stop}" is not a store`);
     }
+  }
+  for (const [i, delay] of scenario.faults.vanDelay.entries()) {
+    if (!scenario.vans.some((v) => v.id === delay.van))
+      problems.push(`/faults/vanDelay/${i}/van: "${delay.van}" is not a van`);
+    else if (scenario.replay.gps?.vans.includes(delay.van) === true)
+      problems.push(`/faults/vanDelay/${i}/van: "${delay.van}" replays GPS traces and drives no routes`);
   }
   if (Number.isNaN(Date.parse(scenario.start))) problems.push(`/start: not a date-time (got ${scenario.start})`);
   if (problems.length > 0) throw new ScenarioError(source, problems);

@@ -1,4 +1,4 @@
-import type { Command } from '@aisle/protocols';
+import type { Command, RouteCommand } from '@aisle/protocols';
 import type { DeviceOutput } from '../outputs/output.js';
 import type { TraceFix } from '../replay/gps-traces.js';
 import type { Rng } from '../rng.js';
@@ -25,8 +25,11 @@ export type WorldEvent =
   | { k: 'snapshot' }
   | { k: 'drift' }
   | { k: 'van-day'; van: number }
-  | { k: 'van-phase'; van: number; phase: number; edge: 'start' | 'end' }
-  | { k: 'gps'; van: number }
+  /** `plan`: the van's plan generation when scheduled; a phase of a replaced plan is ignored. */
+  | { k: 'van-phase'; van: number; phase: number; edge: 'start' | 'end'; plan: number }
+  /** `chain`: the van's GPS reporting chain when scheduled; a superseded chain stops. */
+  | { k: 'gps'; van: number; chain: number }
+  | { k: 'route'; van: number; command: RouteCommand }
   | { k: 'temp'; van: number }
   | { k: 'shock'; van: number }
   | { k: 'storm' }

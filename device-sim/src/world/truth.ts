@@ -38,8 +38,13 @@ export type TruthEvent =
       state: 'driving' | 'stopped';
       stop?: string;
     }
-  | { t: number; kind: 'van-arrival'; van: string; stop: string }
-  | { t: number; kind: 'van-departure'; van: string; stop: string }
+  /** `job`: the delivery job of a route from the hub (then `stop` is the job too). */
+  | { t: number; kind: 'van-arrival'; van: string; stop: string; job?: string }
+  | { t: number; kind: 'van-departure'; van: string; stop: string; job?: string }
+  /** A route from the hub taken on: the plan, its version and the jobs to drive, in order. */
+  | { t: number; kind: 'van-route'; van: string; plan: string; version: number; jobs: string[] }
+  /** `faults.vanDelay`: the van is held up (speed 0, GPS still reporting) before driving to the job. */
+  | { t: number; kind: 'van-delay'; van: string; beforeStop: number; job: string; durationMs: number }
   | { t: number; kind: 'preferences'; customer: string; favorites: string[] }
   | { t: number; kind: 'bundles'; bundles: string[][] }
   | { t: number; kind: 'clock'; site: string; device: string; skewMs: number; unsynced: boolean }

@@ -5,7 +5,8 @@ import { Polyline } from './geo.js';
 /**
  * A delivery van's day: drive from the DC to each stop along roads approximated by straight
  * segments (an L-shaped dogleg per leg, like a street grid), stop for the service time, and drive
- * back. Speed varies per leg around the van's cruising speed.
+ * back. Speed varies per leg around the van's cruising speed. Or a route from the hub
+ * (`planRoute`), which replaces the day's round while the van drives it.
  */
 
 export type VanPhase =
@@ -23,6 +24,18 @@ export type VanPhase =
       readonly endMs: number;
       readonly at: LatLon;
       readonly stop: string;
+      /** The delivery job served (a route from the hub), and the store it refills, if any. */
+      readonly job?: string;
+      readonly site?: string;
+    }
+  | {
+      /** Held up before driving to stop `beforeStop` (1-based, of the route): stationary, engine on. */
+      readonly kind: 'hold';
+      readonly startMs: number;
+      readonly endMs: number;
+      readonly at: LatLon;
+      readonly beforeStop: number;
+      readonly job: string;
     };
 
 export interface VanPlan {
@@ -30,6 +43,75 @@ export interface VanPlan {
   readonly phases: readonly VanPhase[];
   readonly startMs: number;
   readonly endMs: number;
+  /** Where the van is once the plan is over (the depot it returned to); the DC when absent. */
+  readonly endPosition?: LatLon;
+}
+
+/** One stop of a route from the hub, as the van drives it. */
+export interface RouteLeg {
+  readonly job: string;
+  readonly location: LatLon;
+  readonly serviceMs: number;
+  /** 1-based position in the route as sent (stops already done are not driven, but counted). */
+  readonly index: number;
+  /** Held up this long before driving to this stop (`faults.vanDelay`). */
+  readonly delayMs: number;
+  /** The store at this location, refilled by the delivery. */
+  readonly site?: string;
+}
+
+/**
+ * A route from the hub, driven from where the van is: straight to each stop in order at the van's
+ * cruising speed (no random variation, so arrival times follow from the geometry), service at each
+ * for its planned time, then back to the route's depot. A delay holds the van where it is, speed
+ * 0, before it sets off for the delayed stop. `holdUntil`: a hold already in progress (the van is
+ * stuck in traffic when the new route comes), kept before anything else.
+ */
+export function planRoute(
+  van: string,
+  options: {
+    from: LatLon;
+    startMs: number;
+    speedKmh: number;
+    legs: readonly RouteLeg[];
+    depot: LatLon;
+    holdUntil?: { endMs: number; beforeStop: number; job: string };
+  },
+): VanPlan {
+  const phases: VanPhase[] = [];
+  const speedMps = options.speedKmh / 3.6;
+  let t = options.startMs;
+  let from = options.from;
+  const hold = (endMs: number, beforeStop: number, job: string) => {
+    if (endMs <= t) return;
+    phases.push({ kind: 'hold', startMs: t, endMs, at: from, beforeStop, job });
+    t = endMs;
+  };
+  const drive = (to: LatLon, id: string) => {
+    const path = new Polyline([from, to]);
+    const durationMs = Math.round((path.lengthM / speedMps) * 1000);
+    if (durationMs > 0) phases.push({ kind: 'drive', startMs: t, endMs: t + durationMs, path, speedMps, to: id });
+    t += durationMs;
+    from = to;
+  };
+  if (options.holdUntil !== undefined)
+    hold(options.holdUntil.endMs, options.holdUntil.beforeStop, options.holdUntil.job);
+  for (const leg of options.legs) {
+    hold(t + leg.delayMs, leg.index, leg.job);
+    drive(leg.location, leg.job);
+    phases.push({
+      kind: 'stop',
+      startMs: t,
+      endMs: t + leg.serviceMs,
+      at: leg.location,
+      stop: leg.job,
+      job: leg.job,
+      ...(leg.site === undefined ? {} : { site: leg.site }),
+    });
+    t += leg.serviceMs;
+  }
+  drive(options.depot, 'depot');
+  return { van, phases, startMs: options.startMs, endMs: t, endPosition: options.depot };
 }
 
 export interface VanStop {
@@ -73,9 +155,10 @@ export function vanStateAt(
     if (t < phase.startMs || t >= phase.endMs) continue;
     if (phase.kind === 'stop')
       return { position: phase.at, speedMps: 0, courseDeg: 0, stop: phase.stop, driving: false };
+    if (phase.kind === 'hold') return { position: phase.at, speedMps: 0, courseDeg: 0, driving: false };
     const travelled = ((t - phase.startMs) / 1000) * phase.speedMps;
     const { position, courseDeg } = phase.path.at(travelled);
     return { position, speedMps: phase.speedMps, courseDeg, driving: true };
   }
-  return { position: depot, speedMps: 0, courseDeg: 0, driving: false };
+  return { position: t >= plan.endMs ? (plan.endPosition ?? depot) : depot, speedMps: 0, courseDeg: 0, driving: false };
 }

@@ -1,21 +1,33 @@
-import type { GpsFix, LatLon } from '@aisle/protocols';
+import type { GpsFix, LatLon, RouteCommand } from '@aisle/protocols';
 import { encodeGga, encodeRmc } from '@aisle/protocols';
 import { type GpsTrace, type TraceFix, traceToLatLon } from '../replay/gps-traces.js';
 import type { Rng } from '../rng.js';
 import type { Scenario } from '../scenario.js';
 import { DAY_MS, HOUR_MS, type WorldContext } from './context.js';
-import { offset } from './geo.js';
-import { planVanDay, type VanPlan, vanStateAt } from './van.js';
+import { distanceM, offset } from './geo.js';
+import { planRoute, planVanDay, type RouteLeg, type VanPlan, vanStateAt } from './van.js';
 
 /**
  * The vans of the world: a daily round trip DC → stores → DC (or real GPS traces replayed), with
- * their GPS module, cargo temperature probe and shock sensor.
+ * their GPS module, cargo temperature probe and shock sensor. A van whose GPS unit receives a
+ * route command (`cmd/{van}/gps/route`, from its gateway) drives that route instead of its round.
  */
+
+/** A store within this distance of a route stop is the one the delivery refills. */
+const STORE_AT_STOP_M = 100;
 
 export interface VanState {
   readonly id: string;
   readonly scenario: Scenario['vans'][number];
   plan: VanPlan | undefined;
+  /** Bumped with every new plan: phase events of a replaced plan are ignored. */
+  planNo: number;
+  /** The route from the hub the van drives (or drove last), when it has one. */
+  route: { readonly id: string; readonly plan: string; readonly version: number } | undefined;
+  /** The GPS reporting chain: a new route starts a new one at once (a parked van reports once a minute). */
+  gpsChain: number;
+  /** `faults.vanDelay` entries (indices) already served: each holds the van once. */
+  readonly delaysServed: Set<number>;
   /** Trace replay: where the last replayed fix was, and the on-foot stop in progress. */
   lastPosition?: LatLon;
   traceStop?: string | undefined;
@@ -31,7 +43,15 @@ export class VanSim {
     this.#ctx = ctx;
     this.#rng = rng;
     this.#traces = traces;
-    this.vans = ctx.scenario.vans.map((scenario) => ({ id: scenario.id, scenario, plan: undefined }));
+    this.vans = ctx.scenario.vans.map((scenario) => ({
+      id: scenario.id,
+      scenario,
+      plan: undefined,
+      planNo: 0,
+      route: undefined,
+      gpsChain: 0,
+      delaysServed: new Set(),
+    }));
   }
 
   /** Whether this van replays GPS traces instead of driving planned routes. */
@@ -42,6 +62,11 @@ export class VanSim {
   vanDay(t: number, v: number): void {
     const van = this.vans[v] as VanState;
     const { dc, stores } = this.#ctx.scenario;
+    // A van driving a route from the hub skips its own round today.
+    if (van.route !== undefined && van.plan !== undefined && t < van.plan.endMs) {
+      this.#ctx.schedule(t + DAY_MS, { k: 'van-day', van: v });
+      return;
+    }
     const stops = van.scenario.route.map((id) => {
       const store = stores.find((s) => s.id === id);
       return { id, location: store?.location ?? dc.location };
@@ -53,32 +78,111 @@ export class VanSim {
       speedKmh: van.scenario.speedKmh,
       serviceMinutes: van.scenario.serviceMinutes,
     });
-    van.plan.phases.forEach((phase, i) => {
-      if (phase.kind !== 'stop') return;
-      this.#ctx.schedule(phase.startMs, { k: 'van-phase', van: v, phase: i, edge: 'start' });
-      this.#ctx.schedule(phase.endMs, { k: 'van-phase', van: v, phase: i, edge: 'end' });
-    });
+    van.route = undefined;
+    this.#schedulePhases(v, van);
     this.#ctx.schedule(t + DAY_MS, { k: 'van-day', van: v });
   }
 
-  vanPhase(t: number, v: number, phaseIndex: number, edge: 'start' | 'end'): void {
+  /**
+   * A route command reached the van's GPS unit: drive it from where the van is now. A command
+   * already held (same id, or a version not newer) is ignored: a retained command comes again on
+   * every reconnect. Replaying vans keep replaying.
+   */
+  route(t: number, v: number, command: RouteCommand): void {
     const van = this.vans[v] as VanState;
+    if (this.replays(van.id)) return;
+    if (van.route !== undefined && (van.route.id === command.id || command.version <= van.route.version)) return;
+    const { dc, stores, faults } = this.#ctx.scenario;
+    const now = van.plan === undefined ? undefined : this.#phaseAt(van.plan, t);
+    const from = van.plan === undefined ? dc.location : vanStateAt(van.plan, dc.location, t).position;
+    const legs: RouteLeg[] = [];
+    command.stops.forEach((stop, i) => {
+      if (stop.status === 'done' || stop.status === 'skipped') return;
+      const planned = stop.departure - stop.arrival - (stop.waitMs ?? 0);
+      const delays = faults.vanDelay.flatMap((d, k) =>
+        d.van === van.id && d.beforeStop === i + 1 && !van.delaysServed.has(k) ? [k] : [],
+      );
+      for (const k of delays) van.delaysServed.add(k);
+      const site = stores.find((s) => distanceM(s.location, stop.location) <= STORE_AT_STOP_M)?.id;
+      legs.push({
+        job: stop.job,
+        location: stop.location,
+        serviceMs: planned > 0 ? planned : Math.round(van.scenario.serviceMinutes * 60_000),
+        index: i + 1,
+        delayMs: delays.reduce((sum, k) => sum + (faults.vanDelay[k]?.minutes ?? 0) * 60_000, 0),
+        ...(site === undefined ? {} : { site }),
+      });
+    });
+    van.plan = planRoute(van.id, {
+      from,
+      startMs: t,
+      speedKmh: van.scenario.speedKmh,
+      legs,
+      depot: command.depot,
+      // Stuck in traffic stays stuck when a new route comes.
+      ...(now?.kind === 'hold' ? { holdUntil: { endMs: now.endMs, beforeStop: now.beforeStop, job: now.job } } : {}),
+    });
+    van.route = { id: command.id, plan: command.plan, version: command.version };
+    this.#ctx.truth.record({
+      t,
+      kind: 'van-route',
+      van: van.id,
+      plan: command.plan,
+      version: command.version,
+      jobs: legs.map((l) => l.job),
+    });
+    this.#schedulePhases(v, van);
+    // Report at the driving rate from now on, not at the next once-a-minute parked fix.
+    van.gpsChain++;
+    this.#ctx.schedule(t, { k: 'gps', van: v, chain: van.gpsChain });
+  }
+
+  #phaseAt(plan: VanPlan, t: number) {
+    return plan.phases.find((p) => t >= p.startMs && t < p.endMs);
+  }
+
+  #schedulePhases(v: number, van: VanState): void {
+    van.planNo++;
+    const plan = van.planNo;
+    van.plan?.phases.forEach((phase, i) => {
+      if (phase.kind === 'drive') return;
+      this.#ctx.schedule(phase.startMs, { k: 'van-phase', van: v, phase: i, edge: 'start', plan });
+      if (phase.kind === 'stop')
+        this.#ctx.schedule(phase.endMs, { k: 'van-phase', van: v, phase: i, edge: 'end', plan });
+    });
+  }
+
+  vanPhase(t: number, v: number, phaseIndex: number, edge: 'start' | 'end', plan: number): void {
+    const van = this.vans[v] as VanState;
+    if (plan !== van.planNo) return;
     const phase = van.plan?.phases[phaseIndex];
+    if (phase?.kind === 'hold') {
+      this.#ctx.truth.record({
+        t,
+        kind: 'van-delay',
+        van: van.id,
+        beforeStop: phase.beforeStop,
+        job: phase.job,
+        durationMs: phase.endMs - phase.startMs,
+      });
+      return;
+    }
     if (phase?.kind !== 'stop') return;
     this.#ctx.truth.record({
       t,
       kind: edge === 'start' ? 'van-arrival' : 'van-departure',
       van: van.id,
       stop: phase.stop,
+      ...(phase.job === undefined ? {} : { job: phase.job }),
     });
-    if (edge === 'start') {
-      // The delivery refills the store's lanes (its backroom is restocked), under the built-in policy.
-      this.#ctx.deliver(t, phase.stop, van.id);
-    }
+    // The delivery refills the store's lanes (its backroom is restocked), under the built-in policy.
+    const site = phase.job === undefined ? phase.stop : phase.site;
+    if (edge === 'start' && site !== undefined) this.#ctx.deliver(t, site, van.id);
   }
 
-  gps(t: number, v: number): void {
+  gps(t: number, v: number, chain: number): void {
     const van = this.vans[v] as VanState;
+    if (chain !== van.gpsChain) return;
     const { dc, sensors } = this.#ctx.scenario;
     const onRoute = van.plan !== undefined && t >= van.plan.startMs && t < van.plan.endMs;
     const state =
@@ -87,7 +191,7 @@ export class VanSim {
         : vanStateAt(van.plan, dc.location, t);
     this.#emitFix(t, van, state.position, state.speedMps, state.courseDeg, state.driving, state.stop);
     // 1 Hz on the road (or the configured rate), once a minute when parked.
-    this.#ctx.schedule(t + (onRoute ? sensors.gpsReportS * 1000 : 60_000), { k: 'gps', van: v });
+    this.#ctx.schedule(t + (onRoute ? sensors.gpsReportS * 1000 : 60_000), { k: 'gps', van: v, chain });
   }
 
   #emitFix(

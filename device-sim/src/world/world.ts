@@ -180,9 +180,17 @@ export class World {
    * A command from the gateway to one of this world's devices (`cmd/{site}/{device}/{name}`), as
    * the device would handle it: tare zeroes the lane(s) at their current load, calibrate
    * acknowledges the known mass, config applies what the device understands. Each answers with a
-   * device event (`tare-done`, `calibrate-done`, `config-done`) that refers to the command id.
+   * device event (`tare-done`, `calibrate-done`, `config-done`) that refers to the command id. A
+   * van's GPS unit (`gps`) takes a `route` and the van drives it (no answer: its fixes are).
    */
   command(site: string, device: string, command: Command): boolean {
+    if (command.command === 'route') {
+      // A van's GPS unit (its driver terminal) takes the route; handled in time order too.
+      const v = device === 'gps' ? this.#vans.vans.findIndex((x) => x.id === site) : -1;
+      if (v < 0) return false;
+      this.#queue.schedule(this.#now, { k: 'route', van: v, command });
+      return true;
+    }
     const s = this.#stores.findIndex((x) => x.id === site);
     const scale = this.#stores[s]?.layout.scales.findIndex((x) => x.device === device) ?? -1;
     if (s < 0 || scale < 0) return false;
@@ -271,7 +279,7 @@ export class World {
         this.#queue.schedule(t + 1000, { k: 'trace', van: v, trace: -1, fixes: [], point: 0 });
       } else {
         this.#queue.schedule(this.#nextLocalHour(t, van.scenario.departAtHour), { k: 'van-day', van: v });
-        this.#queue.schedule(t + 1000, { k: 'gps', van: v });
+        this.#queue.schedule(t + 1000, { k: 'gps', van: v, chain: van.gpsChain });
       }
       this.#queue.schedule(t + sensors.tempReportS * 1000, { k: 'temp', van: v });
       this.#queue.schedule(t + this.#rng.vans.exponential(HOUR_MS / 3), { k: 'shock', van: v });
@@ -371,10 +379,13 @@ export class World {
         this.#vans.vanDay(t, e.van);
         return;
       case 'van-phase':
-        this.#vans.vanPhase(t, e.van, e.phase, e.edge);
+        this.#vans.vanPhase(t, e.van, e.phase, e.edge, e.plan);
         return;
       case 'gps':
-        this.#vans.gps(t, e.van);
+        this.#vans.gps(t, e.van, e.chain);
+        return;
+      case 'route':
+        this.#vans.route(t, e.van, e.command);
         return;
       case 'temp':
         this.#vans.temperature(t, e.van);
