@@ -152,6 +152,33 @@ describe('a van driving a route command', () => {
     expect(held.every((f) => f.speedMps === 0 && distanceM(f, stopA) < 1)).toBe(true);
   });
 
+  it('a new route while held up or while serving a stop keeps the hold and the service: no new arrival, same times', () => {
+    const faults = { vanDelay: [{ van: 'van-1', beforeStop: 2, minutes: 25 }] };
+    const reference = new MemoryTruth();
+    const base = new World(scenario({ faults }), { truth: reference });
+    const t0 = base.startMs + MIN;
+    drive(base, t0, t0 + 3 * 3_600_000);
+    const arrivalA = truth(reference, 'van-arrival', 'job-a');
+    const departureA = truth(reference, 'van-departure', 'job-a');
+    const visits = (t: MemoryTruth) =>
+      t.events.filter((e) => e.kind === 'van-arrival' || e.kind === 'van-departure' || e.kind === 'van-delay');
+    const replanned = (at: number, status: 'arrived' | 'done') => {
+      const seen = new MemoryTruth();
+      const world = new World(scenario({ faults }), { truth: seen });
+      drive(world, t0, at);
+      const v1 = routeCommand(t0);
+      const v2 = { ...routeCommand(t0, 2), stops: v1.stops.map((s, i) => (i === 0 ? { ...s, status } : s)) };
+      world.command('van-1', 'gps', v2);
+      world.run(t0 + 3 * 3_600_000, () => {});
+      expect(seen.of('van-route').map((e) => e.version)).toEqual([1, 2]);
+      return visits(seen);
+    };
+    // Half-way through serving stop A, the hub re-plans with A still on the route (arrived).
+    expect(replanned(arrivalA + 5 * MIN, 'arrived')).toEqual(visits(reference));
+    // Ten minutes into the hold before stop B, the hub re-plans with A done.
+    expect(replanned(departureA + 10 * MIN, 'done')).toEqual(visits(reference));
+  });
+
   it('is deterministic for a seed: the same command at the same time gives the same stream', () => {
     const run = () => {
       const world = new World(scenario({ faults: { vanDelay: [{ van: 'van-1', beforeStop: 1, minutes: 5 }] } }));

@@ -27,6 +27,8 @@ export type VanPhase =
       /** The delivery job served (a route from the hub), and the store it refills, if any. */
       readonly job?: string;
       readonly site?: string;
+      /** The van was already serving this stop when the route came: no new arrival. */
+      readonly continued?: boolean;
     }
   | {
       /** Held up before driving to stop `beforeStop` (1-based, of the route): stationary, engine on. */
@@ -36,6 +38,8 @@ export type VanPhase =
       readonly at: LatLon;
       readonly beforeStop: number;
       readonly job: string;
+      /** The `faults.vanDelay` entries this hold serves (none: the rest of a hold already begun). */
+      readonly delays: readonly number[];
     };
 
 export interface VanPlan {
@@ -54,10 +58,13 @@ export interface RouteLeg {
   readonly serviceMs: number;
   /** 1-based position in the route as sent (stops already done are not driven, but counted). */
   readonly index: number;
-  /** Held up this long before driving to this stop (`faults.vanDelay`). */
+  /** Held up this long before driving to this stop (`faults.vanDelay`, entries `delays`). */
   readonly delayMs: number;
+  readonly delays: readonly number[];
   /** The store at this location, refilled by the delivery. */
   readonly site?: string;
+  /** The van is already serving this stop: the rest of its service, no new arrival. */
+  readonly continued?: boolean;
 }
 
 /**
@@ -82,9 +89,9 @@ export function planRoute(
   const speedMps = options.speedKmh / 3.6;
   let t = options.startMs;
   let from = options.from;
-  const hold = (endMs: number, beforeStop: number, job: string) => {
+  const hold = (endMs: number, beforeStop: number, job: string, delays: readonly number[]) => {
     if (endMs <= t) return;
-    phases.push({ kind: 'hold', startMs: t, endMs, at: from, beforeStop, job });
+    phases.push({ kind: 'hold', startMs: t, endMs, at: from, beforeStop, job, delays });
     t = endMs;
   };
   const drive = (to: LatLon, id: string) => {
@@ -95,9 +102,9 @@ export function planRoute(
     from = to;
   };
   if (options.holdUntil !== undefined)
-    hold(options.holdUntil.endMs, options.holdUntil.beforeStop, options.holdUntil.job);
+    hold(options.holdUntil.endMs, options.holdUntil.beforeStop, options.holdUntil.job, []);
   for (const leg of options.legs) {
-    hold(t + leg.delayMs, leg.index, leg.job);
+    hold(t + leg.delayMs, leg.index, leg.job, leg.delays);
     drive(leg.location, leg.job);
     phases.push({
       kind: 'stop',
@@ -107,6 +114,7 @@ export function planRoute(
       stop: leg.job,
       job: leg.job,
       ...(leg.site === undefined ? {} : { site: leg.site }),
+      ...(leg.continued === true ? { continued: true } : {}),
     });
     t += leg.serviceMs;
   }

@@ -96,20 +96,43 @@ export class VanSim {
     const now = van.plan === undefined ? undefined : this.#phaseAt(van.plan, t);
     const from = van.plan === undefined ? dc.location : vanStateAt(van.plan, dc.location, t).position;
     const legs: RouteLeg[] = [];
+    // Serving a stop when the route comes: a route that still has it first lets the van finish
+    // there; otherwise the van leaves it now.
+    const serving = now?.kind === 'stop' ? now : undefined;
+    const first = command.stops.find((s) => s.status !== 'done' && s.status !== 'skipped');
+    const continues = serving?.job !== undefined && first?.job === serving.job;
+    if (serving !== undefined && !continues)
+      this.#ctx.truth.record({
+        t,
+        kind: 'van-departure',
+        van: van.id,
+        stop: serving.stop,
+        ...(serving.job === undefined ? {} : { job: serving.job }),
+      });
     command.stops.forEach((stop, i) => {
       if (stop.status === 'done' || stop.status === 'skipped') return;
       const planned = stop.departure - stop.arrival - (stop.waitMs ?? 0);
-      const delays = faults.vanDelay.flatMap((d, k) =>
-        d.van === van.id && d.beforeStop === i + 1 && !van.delaysServed.has(k) ? [k] : [],
-      );
-      for (const k of delays) van.delaysServed.add(k);
+      const resumed = continues && legs.length === 0 && serving !== undefined;
+      // Served once the hold starts: a route replaced before then still gets it.
+      const delays = resumed
+        ? []
+        : faults.vanDelay.flatMap((d, k) =>
+            d.van === van.id && d.beforeStop === i + 1 && !van.delaysServed.has(k) ? [k] : [],
+          );
       const site = stores.find((s) => distanceM(s.location, stop.location) <= STORE_AT_STOP_M)?.id;
       legs.push({
         job: stop.job,
-        location: stop.location,
-        serviceMs: planned > 0 ? planned : Math.round(van.scenario.serviceMinutes * 60_000),
+        // Where the van is serving it, whatever the new route says.
+        location: resumed ? serving.at : stop.location,
+        serviceMs: resumed
+          ? serving.endMs - t
+          : planned > 0
+            ? planned
+            : Math.round(van.scenario.serviceMinutes * 60_000),
+        ...(resumed ? { continued: true } : {}),
         index: i + 1,
         delayMs: delays.reduce((sum, k) => sum + (faults.vanDelay[k]?.minutes ?? 0) * 60_000, 0),
+        delays,
         ...(site === undefined ? {} : { site }),
       });
     });
@@ -157,6 +180,9 @@ export class VanSim {
     if (plan !== van.planNo) return;
     const phase = van.plan?.phases[phaseIndex];
     if (phase?.kind === 'hold') {
+      // The rest of a hold begun under the route before is no new delay.
+      if (phase.delays.length === 0) return;
+      for (const k of phase.delays) van.delaysServed.add(k);
       this.#ctx.truth.record({
         t,
         kind: 'van-delay',
@@ -167,7 +193,7 @@ export class VanSim {
       });
       return;
     }
-    if (phase?.kind !== 'stop') return;
+    if (phase?.kind !== 'stop' || (edge === 'start' && phase.continued === true)) return;
     this.#ctx.truth.record({
       t,
       kind: edge === 'start' ? 'van-arrival' : 'van-departure',
