@@ -373,6 +373,23 @@ export class Gateway {
           capacity: l.config.capacity,
         })),
         occupancy: context.footfall.occupancy,
+        ...(van === undefined
+          ? {}
+          : {
+              van: {
+                van: van.van,
+                stopped: van.stopped,
+                atStop: van.atStop ?? null,
+                route:
+                  provisioning.saved.route === undefined
+                    ? null
+                    : {
+                        plan: provisioning.saved.route.plan,
+                        version: provisioning.saved.route.version,
+                        stops: van.stops.map((s) => ({ stop: s.id, job: s.job ?? null })),
+                      },
+              },
+            }),
         alerts: context.alerts.list(),
         forecasts: forecasting?.summaries() ?? [],
       }),

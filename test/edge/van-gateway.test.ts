@@ -238,6 +238,21 @@ describe('van gateway: replan → route command → tracked stops → hub', asyn
     const again = await gpsUnit();
     await until(() => again.routes.length === 1, 'the route at the GPS unit after the restart');
     expect(again.routes[0]).toMatchObject({ command: 'route', plan: 'plan-1', version: 1 });
+    // The local API shows the van's route and where it is.
+    const state = (await (await fetch(`http://127.0.0.1:${gateway.api.port}/state`)).json()) as { van: unknown };
+    expect(state.van).toEqual({
+      van: 'van-1',
+      stopped: false,
+      atStop: null,
+      route: {
+        plan: 'plan-1',
+        version: 1,
+        stops: [
+          { stop: 'job-1', job: 'job-1' },
+          { stop: 'stop-2', job: 'ord:42/7' },
+        ],
+      },
+    });
   });
 });
 
