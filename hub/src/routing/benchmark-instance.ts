@@ -7,10 +7,14 @@ import { parseCvrplibBks, parseSolomonBks } from './engine/readers/bks.js';
 import { FormatError } from './engine/readers/format-error.js';
 import { parseSolomon } from './engine/readers/solomon.js';
 import { parseVrplib } from './engine/readers/vrplib.js';
+import { replan } from './engine/replan.js';
 import { SearchRandom } from './engine/search/random.js';
 import type { Route } from './engine/solution.js';
 import { type Objective, type SolveProgress, solve } from './engine/solve.js';
 import { type GeoPoint, HaversineMatrixProvider } from './engine/travel.js';
+
+// The engine entry points `bench/routing` drives directly (the day bench), through this module's package export.
+export { construct, evaluate, isFeasible, replan, solve };
 
 /**
  * A benchmark instance (a Solomon or VRPLIB file) with its best known solution, solved or
