@@ -330,6 +330,13 @@ export const HubConfig = Type.Object({
         {
           /** New or cancelled jobs within this are re-planned together, once. */
           debounceMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 5000 }),
+          /**
+           * Jobs are loaded at the depot (store orders, parcels from the DC): a van that has left
+           * keeps the jobs it carries, in their order, and takes no new one (its capacity is its load
+           * on board). `false` for vans that carry stock to sell or take work on the road: then only
+           * the job under way is pinned and the rest may move between vans.
+           */
+          loadedAtDepot: Type.Boolean({ default: true }),
         },
         { default: {} },
       ),

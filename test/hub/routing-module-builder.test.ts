@@ -146,6 +146,51 @@ describe('buildProblem', () => {
       ['b', 'pending'],
     ]);
   });
+
+  it('keeps a van that has left with what it carries, in order, and gives new work only to vans at the depot', async () => {
+    const onTheRoad = {
+      position: { lat: 52.535, lon: 13.415 },
+      doneJobs: [{ job: 'a', location: { lat: 52.53, lon: 13.41 }, arrival: NOW - HOUR, departure: NOW - HOUR / 2 }],
+      inProgressJob: 'c',
+      onBoard: ['c', 'b'],
+    };
+    const jobs = [
+      job('a', 52.53, 13.41),
+      job('b', 52.54, 13.42),
+      job('c', 52.55, 13.43),
+      // New and right beside van-1, which has no room for it: it was loaded at the depot.
+      job('new', 52.536, 13.416, { kind: 'parcel', demand: [5] }),
+    ];
+    const loaded = await buildProblem({
+      ...base,
+      fleet: [van('van-1'), van('van-2')],
+      jobs,
+      progress: new Map([['van-1', onTheRoad]]),
+      loadedAtDepot: true,
+    });
+    const [road, depot] = loaded.input.vehicleTypes;
+    expect(road?.pinned).toEqual([loaded.jobIndex.get('c'), loaded.jobIndex.get('b')]);
+    expect(road?.capacity).toEqual([20]); // b and c, 10 each: what is on board
+    expect(depot?.pinned).toBeUndefined();
+    expect(depot?.capacity).toEqual([100]);
+    const result = solve(modelOf(loaded.input).data(), { timeLimitMs: 200, seed: 1 });
+    const plan = toRoutePlan(loaded, result.evaluation, meta);
+    expect(plan.routes.find((r) => r.vehicle === 'van-1')?.stops.map((s) => s.job)).toEqual(['a', 'c', 'b']);
+    expect(plan.routes.find((r) => r.vehicle === 'van-2')?.stops.map((s) => s.job)).toEqual(['new']);
+
+    // Vans that take work on the road: only the job under way is pinned, the nearest van takes the new job.
+    const open = await buildProblem({
+      ...base,
+      fleet: [van('van-1'), van('van-2')],
+      jobs,
+      progress: new Map([['van-1', onTheRoad]]),
+      loadedAtDepot: false,
+    });
+    expect(open.input.vehicleTypes[0]?.pinned).toEqual([open.jobIndex.get('c')]);
+    expect(open.input.vehicleTypes[0]?.capacity).toEqual([100]);
+    const free = toRoutePlan(open, solve(modelOf(open.input).data(), { timeLimitMs: 200, seed: 1 }).evaluation, meta);
+    expect(free.routes.find((r) => r.vehicle === 'van-1')?.stops.map((s) => s.job)).toContain('new');
+  });
 });
 
 const meta = { id: 'plan-1', version: 1, createdAt: NOW, objective: 'distance', status: 'proposed' } as const;

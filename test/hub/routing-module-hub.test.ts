@@ -169,14 +169,19 @@ describe('routing on a real hub', async () => {
     await screen.next((c) => c.key === 'plan' && (c.value as { status: string }).status === 'active');
   });
 
-  it('re-plans an urgent parcel into one route only, keeping the pinned stop first', async () => {
+  it('re-plans an urgent parcel into the van still at the depot only; the van on the road keeps its load in order', async () => {
     const active = routing.activePlan();
     const east = active?.routes.find((r) => r.stops.some((s) => siteOf(jobOf, s.job).startsWith('east')));
     const west = active?.routes.find((r) => r !== east);
     if (east === undefined || west === undefined) throw new Error('no east or west route');
-    const pinned = east.stops[1]?.job ?? '';
-    // Tracking says: the east van is on its way to its second stop (the first one would be nearer).
-    routing.setVanProgress(east.vehicle, { position: { lat: 52.51, lon: 13.5 }, doneJobs: [], inProgressJob: pinned });
+    const [first, pinned] = east.stops.map((s) => s.job);
+    if (first === undefined || pinned === undefined) throw new Error('the east route has fewer than two stops');
+    // Tracking says: the east van has served its first stop and is on its way to its second.
+    routing.setVanProgress(east.vehicle, {
+      position: { lat: 52.51, lon: 13.5 },
+      doneJobs: [first],
+      inProgressJob: pinned,
+    });
     const published = await publishedRoutes(metrics);
     const activated = new Promise<RoutePlan>((resolve) => {
       const stop = routing.onPlanActivated((plan) => {
@@ -184,10 +189,11 @@ describe('routing on a real hub', async () => {
         resolve(plan);
       });
     });
-    const gotRoute = vans[east.vehicle === 'van-1' ? 0 : 1]?.next((p) => p.version === 2);
+    const gotRoute = vans[west.vehicle === 'van-1' ? 0 : 1]?.next((p) => p.version === 2);
 
+    // Right beside the east van, but it left the depot loaded (routing.replan.loadedAtDepot): the west van takes it.
     const posted = await planner.call('POST', '/api/routing/jobs', {
-      location: { lat: 52.515, lon: 13.61 },
+      location: { lat: 52.512, lon: 13.51 },
       demand: [5],
       timeWindows: [{ start: Date.now(), end: Date.now() + 3 * 3_600_000 }],
       serviceMs: 120_000,
@@ -199,15 +205,14 @@ describe('routing on a real hub', async () => {
     expect(next).toMatchObject({ version: 2, status: 'active' });
     const sent = await gotRoute;
     const route = sent?.routes[0];
-    expect(route?.vehicle).toBe(east.vehicle);
-    expect(route?.stops[0]?.job).toBe(pinned);
+    expect(route?.vehicle).toBe(west.vehicle);
     expect(route?.stops.map((s) => s.job)).toContain(urgent);
-    // The west route is as it was, and was not sent again.
-    expect(next.routes.find((r) => r.vehicle === west.vehicle)?.stops.map((s) => s.job)).toEqual(
-      west.stops.map((s) => s.job),
-    );
+    // The east route keeps every stop in its order (the first one done, the pinned one next), and was not sent again.
+    const eastNext = next.routes.find((r) => r.vehicle === east.vehicle);
+    expect(eastNext?.stops.map((s) => s.job)).toEqual(east.stops.map((s) => s.job));
+    expect(eastNext?.stops.map((s) => s.status)).toEqual(east.stops.map((_, i) => (i === 0 ? 'done' : 'pending')));
     expect(await publishedRoutes(metrics)).toBe(published + 1);
-    await screen.next((c) => c.key === east.vehicle && (c.value as { version: number }).version === 2);
+    await screen.next((c) => c.key === west.vehicle && (c.value as { version: number }).version === 2);
     expect((await planner.call('GET', `/api/routing/plans/${planId}`)).body.plan.status).toBe('superseded');
     expect(await planner.call('POST', `/api/routing/plans/${planId}/activate`)).toMatchObject({
       status: 409,

@@ -23,9 +23,11 @@ import type { ProblemInput } from './problem-input.js';
  *
  * Each van is its own vehicle type (count 1) with its shift: the one in progress at `nowMs`, or
  * the next one, on its time zone's clock, starting no earlier than now. A van with progress
- * (re-planning) starts where it was last seen, carrying only what its unfinished jobs need, and
- * serves its job under way first (the engine's `pinned`); its finished jobs are not in the
- * problem and stay at the head of its route as `done` stops.
+ * (re-planning) starts where it was last seen and serves its job under way first (the engine's
+ * `pinned`); its finished jobs are not in the problem and stay at the head of its route as `done`
+ * stops. With `loadedAtDepot` (the default: goods are loaded at the depot) a van that has left (a
+ * stop served or under way): every job it carries is pinned in its planned order and its capacity is that load, so no
+ * job moves onto or off a van on the road; only vans still at their depot take new work.
  *
  * Jobs are refused one by one, with a reason code (`ROUTING_JOB_REJECT_REASONS`), the rest are
  * planned: a duplicate id, a demand with the wrong number of dimensions or that no van holds, time
@@ -62,6 +64,11 @@ export interface VanProgress {
   readonly doneJobs: readonly DoneStop[];
   /** The job the van is driving to or serving now: pinned as its next stop. */
   readonly inProgressJob?: string;
+  /**
+   * The jobs it has on board, in planned order (those not done; the job under way first). With
+   * `loadedAtDepot` they are all pinned and they are its capacity: it carries them and nothing else.
+   */
+  readonly onBoard?: readonly string[];
 }
 
 /** A finished stop as it happened. */
@@ -89,6 +96,8 @@ export interface BuildOptions {
   readonly dropPenaltyPerPriority: number;
   /** Per vehicle: where the van is (re-planning). */
   readonly progress?: ReadonlyMap<string, VanProgress>;
+  /** `routing.replan.loadedAtDepot`: a van that has left (a stop done or under way) keeps exactly its `onBoard` jobs. */
+  readonly loadedAtDepot?: boolean;
 }
 
 export interface BuiltProblem {
@@ -192,9 +201,24 @@ export async function buildProblem(options: BuildOptions): Promise<BuiltProblem>
       start = depots.length - 1;
     }
     const under = progress?.inProgressJob === undefined ? undefined : jobIndex.get(progress.inProgressJob);
+    // A van that has left with its load (a stop served or under way) keeps what it carries, in
+    // order, and has room for nothing else; one still at its depot can be loaded again.
+    const left = progress !== undefined && (progress.doneJobs.length > 0 || progress.inProgressJob !== undefined);
+    const loaded =
+      left && options.loadedAtDepot === true
+        ? (progress.onBoard ?? []).flatMap((id) => {
+            const j = jobIndex.get(id);
+            return j === undefined ? [] : [j];
+          })
+        : undefined;
+    const pinned = loaded ?? (under === undefined ? [] : [under]);
+    const capacity =
+      loaded === undefined
+        ? [...van.capacity]
+        : van.capacity.map((_, k) => loaded.reduce((sum, j) => sum + (jobs[j]?.demand[k] ?? 0), 0));
     vehicleTypes.push({
       count: 1,
-      capacity: [...van.capacity],
+      capacity,
       startDepot: start,
       endDepot: home,
       shift: [
@@ -205,7 +229,7 @@ export async function buildProblem(options: BuildOptions): Promise<BuiltProblem>
       unitDistanceCost: Math.round(van.costPerKm),
       unitDurationCost: Math.round(van.costPerHour / 3.6),
       name: van.vehicle,
-      ...(under === undefined ? {} : { pinned: [under] }),
+      ...(pinned.length === 0 ? {} : { pinned }),
     });
   }
   const jobInputs = jobs.map((job, j): JobInput => {

@@ -339,8 +339,12 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
         if (stop !== undefined && stop.status !== 'done') done.push(doneStop(stop));
       }
       if (report === undefined && done.length === 0) continue;
+      const finished = new Set(done.map((d) => d.job));
+      const ahead = route.stops.map((s) => s.job).filter((job) => !finished.has(job));
+      const under = report?.inProgressJob;
       progress.set(route.vehicle, {
         doneJobs: done,
+        onBoard: under !== undefined && ahead.includes(under) ? [under, ...ahead.filter((j) => j !== under)] : ahead,
         ...(report?.position === undefined ? {} : { position: report.position }),
         ...(report?.inProgressJob === undefined ? {} : { inProgressJob: report.inProgressJob }),
       });
@@ -359,6 +363,7 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
       maxJobs: routing.maxJobs,
       dropPenaltyPerPriority: routing.dropPenaltyPerPriority,
       progress,
+      loadedAtDepot: routing.replan.loadedAtDepot,
     });
   }
 
