@@ -52,7 +52,8 @@ interface RouteDelta {
 }
 type Change = { channel: string; key: string; value: unknown };
 
-describe('route tracking on a real hub', async () => {
+/** A hub with one van (van-1, gateway van-1-gw) in its fleet, a planner, its screen and the van's gateway. */
+async function trackedHub(tracking: Record<string, unknown>) {
   const dir = mkdtempSync(join(tmpdir(), 'aisle-hub-tracking-'));
   const hub = await startHub(
     parseHubConfig({
@@ -79,7 +80,7 @@ describe('route tracking on a real hub', async () => {
         detourFactor: DETOUR,
         solve: { timeLimitMs: 200, seed: 1 },
         replan: { debounceMs: 60_000 },
-        tracking: { lateRiskMs: 5 * MIN, windowToleranceMs: 10 * MIN, pushEveryMs: 30_000 },
+        tracking: { lateRiskMs: 5 * MIN, windowToleranceMs: 10 * MIN, pushEveryMs: 30_000, ...tracking },
       },
       gateways: [{ site: 'van-1', gateway: 'van-1-gw', passwordHash: await hashPassword('van-1-secret') }],
     }),
@@ -87,15 +88,26 @@ describe('route tracking on a real hub', async () => {
   );
   const admin = await login(hub, 'root', 'root-secret-1');
   const planner = await user(hub, admin, 'pat', 'planner');
-  const metrics = hub.app.get<Registry>(METRICS);
   const screen = await logisticsScreen(hub.httpUrl, planner.token);
   const gateway = await vanGateway(hub.brokerUrl);
-  afterAll(async () => {
-    screen.socket.disconnect();
-    await gateway.client.endAsync();
-    await hub.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  return {
+    hub,
+    planner,
+    screen,
+    gateway,
+    async close() {
+      screen.socket.disconnect();
+      await gateway.client.endAsync();
+      await hub.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe('route tracking on a real hub', async () => {
+  const { hub, planner, screen, gateway, close } = await trackedHub({});
+  const metrics = hub.app.get<Registry>(METRICS);
+  afterAll(close);
 
   let route: Route | undefined;
   let jobA = '';
@@ -216,20 +228,54 @@ describe('route tracking on a real hub', async () => {
   });
 });
 
+describe('route tracking with replanOnLateRisk', async () => {
+  const { planner, screen, gateway, close } = await trackedHub({ replanOnLateRisk: true });
+  afterAll(close);
+
+  it('a raised late risk asks for a re-plan: a new version, made active, is tracked', async () => {
+    for (const location of [A, B]) {
+      const job = await planner.call('POST', '/api/routing/jobs', { location, demand: [1], serviceMs: 5 * MIN });
+      expect(job.status).toBe(201);
+    }
+    const planned = await planner.call('POST', '/api/routing/plans');
+    const activated = await planner.call('POST', `/api/routing/plans/${planned.body.plan.id}/activate`);
+    expect(activated.body.plan.version).toBe(1);
+    const route = (activated.body.plan.routes as Route[])[0];
+    const start = route?.startAt ?? Date.now();
+    // Stuck 1 km out for 40 min: the first stop (no window: planned arrival + 10 min) is at risk.
+    const fixes = [];
+    for (let t = start + 2 * MIN; t <= start + 40 * MIN; t += MIN) fixes.push(fix(north(1000), t));
+    await gateway.send(fixes);
+    await screen.next((c) => c.channel === 'route-alerts' && (c.value as Alert).state === 'raised');
+    const summary = await screen.next((c) => c.key === 'plan' && (c.value as { version: number }).version === 2);
+    expect((summary.value as { reason: string; status: string }).reason).toMatch(/^late-risk van-1 /);
+    expect((summary.value as { status: string }).status).toBe('active');
+    // Tracking follows the new version from the next reading on.
+    await gateway.send([fix(north(1000), start + 41 * MIN)]);
+    const tracked = await screen.next(
+      (c) =>
+        c.channel === 'routes' &&
+        c.key === 'van-1' &&
+        (c.value as RouteDelta).version === 2 &&
+        (c.value as RouteDelta).updatedAt !== undefined,
+    );
+    expect((tracked.value as RouteDelta).position).toEqual(north(1000));
+  }, 30_000);
+});
+
 function north(metres: number): LatLon {
   return { lat: 52.5 + metres / 111_195, lon: 13.4 };
 }
 
-let seq = 0;
+/** An item as the gateway sends it; `send` numbers it. */
 function item(type: 'gps.fix' | 'van.event', device: string, ts: number, data: unknown) {
-  seq++;
   return {
-    oseq: seq,
+    oseq: 0,
     id: newId(),
     type,
     src: { site: 'van-1', device, gateway: 'van-1-gw' },
     boot: 1,
-    seq,
+    seq: 0,
     ts,
     rx: ts,
     tq: 'ntp',
@@ -256,10 +302,15 @@ async function vanGateway(url: string) {
   });
   await client.subscribeAsync('down/van-1/van-1-gw/ack', { qos: 1 });
   const epoch = newId();
+  let seq = 0;
   return {
     client,
-    async send(items: ReturnType<typeof item>[]): Promise<AckCursor> {
-      const lastSeq = items.at(-1)?.oseq ?? 0;
+    async send(unnumbered: ReturnType<typeof item>[]): Promise<AckCursor> {
+      const items = unnumbered.map((i) => {
+        seq++;
+        return { ...i, oseq: seq, seq };
+      });
+      const lastSeq = seq;
       await client.publishAsync(
         'up/van-1/van-1-gw/batch',
         JSON.stringify({
