@@ -311,6 +311,27 @@ export const HubConfig = Type.Object({
       speedKmh: Type.Number({ exclusiveMinimum: 0, maximum: 300, default: 40 }),
       /** Road distance ÷ straight-line distance. */
       detourFactor: Type.Number({ minimum: 1, maximum: 10, default: 1.3 }),
+      /**
+       * Where travel times come from: `haversine` (straight line × detourFactor at speedKmh), or a
+       * road-network server's table (`osrm`: `GET {url}/table/v1/{profile}/…`; `valhalla`: `POST
+       * {url}/sources_to_targets`), asked in blocks of `maxLocationsPerRequest` points. Pairs the
+       * network cannot join get the straight-line estimate (counted); with `fallback` a failing
+       * server means a plan on the straight line (counted by reason), else the plan fails.
+       */
+      matrix: Type.Object(
+        {
+          kind: Type.Union([Type.Literal('haversine'), Type.Literal('osrm'), Type.Literal('valhalla')], {
+            default: 'haversine',
+          }),
+          url: Type.Optional(Type.String({ pattern: '^https?://' })),
+          /** OSRM profile (default `driving`) or Valhalla costing (default `auto`). */
+          profile: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]{1,32}$' })),
+          timeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
+          maxLocationsPerRequest: Type.Integer({ minimum: 2, maximum: 10_000, default: 100 }),
+          fallback: Type.Boolean({ default: true }),
+        },
+        { default: {} },
+      ),
       /** Cost of leaving out a parcel of priority 1 (scaled by its priority) when it has no `dropPenalty`. */
       dropPenaltyPerPriority: Type.Number({ minimum: 0, default: 100 }),
       solve: Type.Object(
@@ -433,6 +454,8 @@ export function parseHubConfig(value: unknown, source = 'config', env: NodeJS.Pr
       problems.push(`/routing/tracking/speed/timeZone: unknown time zone "${tracking.speed.timeZone}"`);
     if (tracking.leaveRadiusM < tracking.arriveRadiusM)
       problems.push('/routing/tracking/leaveRadiusM: must be at least arriveRadiusM');
+    if (config.routing.matrix.kind !== 'haversine' && config.routing.matrix.url === undefined)
+      problems.push(`/routing/matrix/url: required when kind is ${config.routing.matrix.kind}`);
     for (const van of config.routing.fleet) {
       if (vans.has(van.vehicle)) problems.push(`/routing/fleet: vehicle "${van.vehicle}" is listed twice`);
       vans.add(van.vehicle);

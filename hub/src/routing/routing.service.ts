@@ -27,7 +27,7 @@ import { DeliveryJobs } from '../replenishment/delivery-jobs.service.js';
 import { OrdersService } from '../replenishment/orders.service.js';
 import { AUDIT_REPOSITORY, HUB_BUS, HUB_CONFIG, LOGGER, METRICS } from '../tokens.js';
 import type { Solution } from './engine/solution.js';
-import { HaversineMatrixProvider } from './engine/travel.js';
+import { type GeoPoint, HaversineMatrixProvider, type MatrixProvider } from './engine/travel.js';
 import {
   type BuiltProblem,
   buildProblem,
@@ -36,6 +36,7 @@ import {
   toRoutePlan,
   type VanProgress,
 } from './problem-builder.js';
+import { FallbackMatrixProvider, RoadMatrixProvider } from './road-matrix.js';
 import type { RoutingRepository, StoredPlan } from './routing.repository.js';
 import { ROUTING_REPOSITORY, SOLVER_THREAD } from './routing.tokens.js';
 import { type SolvedProblem, SolverBusyError, type SolverThread } from './solver-thread.js';
@@ -96,7 +97,7 @@ type Trigger = 'plan' | 'replan';
  */
 @Injectable()
 export class RoutingService implements OnApplicationBootstrap, OnApplicationShutdown {
-  readonly #matrices: HaversineMatrixProvider;
+  readonly #matrices: MatrixProvider<GeoPoint>;
   readonly #listeners = new Set<(plan: RoutePlan) => void>();
   readonly #progress = new Map<string, VanProgressReport>();
   #active: StoredPlan | undefined;
@@ -124,9 +125,8 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(METRICS) metrics: Registry,
   ) {
-    const { speedKmh, detourFactor } = config.routing;
-    this.#matrices = new HaversineMatrixProvider({ speedMps: speedKmh / 3.6, detourFactor });
     const registers = [metrics];
+    this.#matrices = matrixProvider(config.routing, logger, registers);
     this.#metrics = {
       plans: new Counter({
         name: 'aisle_hub_routing_plans_total',
@@ -576,4 +576,59 @@ function previousSolution(plan: RoutePlan, built: BuiltProblem): Solution {
 
 function routingError(code: RoutingApiError, message: string): HttpException {
   return apiError(ROUTING_API_ERRORS[code].status, code, message);
+}
+
+/**
+ * `routing.matrix`: Haversine × detour at `speedKmh`, or a road-network server with the straight
+ * line for the pairs it cannot join and (with `fallback`) for when it fails, counted by reason.
+ */
+function matrixProvider(
+  routing: HubConfig['routing'],
+  logger: Logger,
+  registers: Registry[],
+): MatrixProvider<GeoPoint> {
+  const { speedKmh, detourFactor, matrix } = routing;
+  const straight = new HaversineMatrixProvider({ speedMps: speedKmh / 3.6, detourFactor });
+  if (matrix.kind === 'haversine' || matrix.url === undefined) return straight;
+  const road = new RoadMatrixProvider({
+    kind: matrix.kind,
+    url: matrix.url,
+    profile: matrix.profile ?? (matrix.kind === 'osrm' ? 'driving' : 'auto'),
+    timeoutMs: matrix.timeoutMs,
+    maxLocationsPerRequest: matrix.maxLocationsPerRequest,
+    detourFactor,
+    fallbackSpeedMps: speedKmh / 3.6,
+  });
+  new Counter({
+    name: 'aisle_hub_routing_matrix_unrouted_pairs_total',
+    help: 'Location pairs the road network could not join, given the straight-line estimate',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(road.unroutedPairs);
+    },
+  });
+  new Counter({
+    name: 'aisle_hub_routing_matrix_requests_total',
+    help: 'Table requests sent to the road-network server',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(road.requests);
+    },
+  });
+  if (!matrix.fallback) return road;
+  const fallbacks = new Counter({
+    name: 'aisle_hub_routing_matrix_fallbacks_total',
+    help: 'Plans whose travel times fell back to the straight line, by the road server failure code',
+    labelNames: ['code'],
+    registers,
+  });
+  return new FallbackMatrixProvider(road, straight, (error) => {
+    fallbacks.inc({ code: error.code });
+    logger.warn(
+      { code: error.code, err: error.message },
+      'routing: road-network matrix failed; planning on the straight line',
+    );
+  });
 }
