@@ -53,8 +53,8 @@ function sortedRows(newest: ReadonlyMap<string, LatestRow>): LatestRow[] {
 }
 
 /**
- * Told of each live batch once it is stored (its site and items as the gateway sent them), after
- * its ack; a batch a gateway resends is told again. For consumers that follow live state in memory
+ * Told of each live batch once it is stored (its site and items as stored: a timestamp too far in
+ * the future clamped and flagged), after its ack; a batch a gateway resends is told again. For consumers that follow live state in memory
  * (route tracking). A listener that throws or rejects is logged and does not affect ingest.
  */
 export type StoredListener = (site: string, items: readonly Item[]) => void | Promise<void>;
@@ -83,6 +83,8 @@ interface Prepared {
   /** The items behind those rows, for realtime (rather than parsing back what was just stringified). */
   readonly objects: Map<LatestRow, unknown>;
   readonly baskets: Array<PosBasket & { site: string; ts: number; source: 'mqtt' }>;
+  /** The items as stored (impossible timestamps clamped and flagged), for stored-batch listeners. */
+  readonly items: readonly Item[];
 }
 
 /** A decoded batch waiting for its group's commit. */
@@ -468,6 +470,7 @@ export class IngestService {
     const objects = new Map<LatestRow, unknown>();
     const winners = new Map<string, { key: string; ts: number; source: Item; stored: unknown }>();
     const maxTs = receivedAt + this.config.ingest.maxFutureSkewMs;
+    const items: Item[] = [];
     for (const item of batch.items) {
       let ts = item.ts;
       let flags = item.flags;
@@ -477,6 +480,7 @@ export class IngestService {
         flags = [...(flags ?? []), 'ts-clamped'];
         this.#metrics.clamped.inc();
       }
+      items.push(ts === item.ts ? item : ({ ...item, ts, flags } as Item));
       rows.push(toSeriesItem(item, batch.gateway, lane, ts, flags));
       if (item.type === 'pos.basket')
         baskets.push({ ...(item.data as PosBasket), site: item.src.site, ts: item.ts, source: 'mqtt' });
@@ -495,7 +499,7 @@ export class IngestService {
       newest.set(id, row);
       objects.set(row, stored);
     }
-    return { rows, newest, objects, baskets };
+    return { rows, newest, objects, baskets, items };
   }
 
   /**
@@ -560,11 +564,11 @@ export class IngestService {
   #tellStored(group: readonly Queued[], outcomes: ReadonlyArray<BatchOutcome | undefined>): void {
     if (this.#storedListeners.size === 0) return;
     const failed = (err: unknown) => this.logger.error({ err }, 'a stored-batch listener failed; ingest goes on');
-    group.forEach(({ batch, lane }, i) => {
+    group.forEach(({ batch, lane, prepared }, i) => {
       if (lane !== 'live' || outcomes[i] === undefined) return;
       for (const listener of this.#storedListeners) {
         try {
-          void Promise.resolve(listener(batch.site, batch.items)).catch(failed);
+          void Promise.resolve(listener(batch.site, prepared.items)).catch(failed);
         } catch (error) {
           failed(error);
         }
