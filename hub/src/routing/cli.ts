@@ -9,6 +9,7 @@ import {
   solveInstance,
 } from './benchmark-instance.js';
 import type { Objective } from './engine/solve.js';
+import { solveInParallel } from './parallel-runs.js';
 
 export const ROUTE_USAGE = `  aisle-hub route solve FILE [options]
       Solve a Solomon (VRPTW) or VRPLIB (CVRP) benchmark file: prints one line per route (the
@@ -17,7 +18,9 @@ export const ROUTE_USAGE = `  aisle-hub route solve FILE [options]
       printed with its violations and exits 1. A bad file exits 2 with the reader's code and line.
     Options: --format solomon|vrplib (from the extension or content) --time 10 (seconds)
       --seed 1 --objective distance|vehicles-then-distance (distance) --bks FILE (a BKS.csv;
-      default: BKS.csv next to FILE or one folder up) --json --quiet
+      default: BKS.csv next to FILE or one folder up) --threads 1 (N independent searches in
+      worker threads, seeds SEED … SEED+N−1, each for the whole --time; the best is kept) --json
+      --quiet
 `;
 
 const OBJECTIVES: readonly Objective[] = ['distance', 'vehicles-then-distance'];
@@ -34,6 +37,14 @@ function seedOf(text: string | undefined): number {
   if (text === undefined) return 1;
   const n = Number(text);
   if (!(Number.isInteger(n) && n >= 0)) throw new UsageError(`--seed must be a whole number ≥ 0, got "${text}"`);
+  return n;
+}
+
+function threadsOf(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const n = Number(text);
+  if (!(Number.isInteger(n) && n >= 1 && n <= 64))
+    throw new UsageError(`--threads must be a whole number from 1 to 64, got "${text}"`);
   return n;
 }
 
@@ -84,6 +95,41 @@ async function solveCommand(file: string, values: Record<string, string | boolea
     ...(bksPath === undefined ? {} : { bksPath }),
   });
   const decimals = instance.format === 'solomon' ? 2 : 0;
+  const threads = threadsOf(text('threads'));
+  if (threads > 1) {
+    // Each thread reads the file again; the one read above has already refused a bad file (exit 2).
+    const parallel = await solveInParallel(file, {
+      threads,
+      timeLimitMs,
+      seed,
+      objective,
+      format: instance.format,
+      ...(bksPath === undefined ? {} : { bksPath }),
+    });
+    const result = parallel.best;
+    const runs = parallel.runs.map((r) => ({
+      seed: r.seed,
+      feasible: r.result.feasible,
+      distance: r.result.distance,
+      vehicles: r.result.vehicles,
+      iterations: r.result.iterations,
+    }));
+    if (values.json === true)
+      process.stdout.write(
+        `${JSON.stringify({ instance: instance.name, format: instance.format, customers: instance.customers, objective, seed: parallel.bestSeed, timeLimitMs, threads, runs, ...result })}\n`,
+      );
+    else {
+      const lines = runs.map(
+        (r) =>
+          `  seed ${r.seed}: ${r.distance.toFixed(decimals)}, ${r.vehicles} vehicles${r.feasible ? '' : ', infeasible'}`,
+      );
+      process.stdout.write(`${threads} threads, best of:\n${lines.join('\n')}\n`);
+      process.stdout.write(
+        textReport(instance.name, instance.customers, objective, parallel.bestSeed, result, decimals),
+      );
+    }
+    return result.feasible ? 0 : 1;
+  }
   const bar =
     values.quiet === true
       ? undefined
@@ -130,6 +176,7 @@ export async function routeCli(argv: readonly string[]): Promise<number> {
         seed: { type: 'string' },
         objective: { type: 'string' },
         bks: { type: 'string' },
+        threads: { type: 'string' },
         json: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },

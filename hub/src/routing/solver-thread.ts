@@ -67,11 +67,11 @@ export interface WorkerLaunch {
   readonly execArgv?: string[];
 }
 
-/** The worker's entry and node flags (file comment). */
-export function defaultWorkerLaunch(here: string = import.meta.url): WorkerLaunch {
-  if (!here.endsWith('.ts')) return { entry: new URL('./solver-worker.js', here) };
+/** A worker entry beside this module (default the solver thread's) and its node flags (file comment). */
+export function defaultWorkerLaunch(here: string = import.meta.url, name = 'solver-worker'): WorkerLaunch {
+  if (!here.endsWith('.ts')) return { entry: new URL(`./${name}.js`, here) };
   const hooks = fileURLToPath(new URL('../../../test/helpers/ts-register.mjs', here));
-  return { entry: new URL('./solver-worker.ts', here), execArgv: ['--conditions=aisle-source', '--import', hooks] };
+  return { entry: new URL(`./${name}.ts`, here), execArgv: ['--conditions=aisle-source', '--import', hooks] };
 }
 
 export interface SolverThreadOptions {
