@@ -60,6 +60,8 @@ export class TrackingService implements OnApplicationBootstrap, OnApplicationShu
   readonly #vans = new Map<string, VanTrack>();
   /** Windows of the active plan's jobs, by job id (the wire route stop does not carry them). */
   #windows = new Map<string, readonly TimeWindow[]>();
+  /** Version of the plan tracked: an older one whose jobs were read late does not replace it. */
+  #planVersion = -1;
   readonly #profile: SpeedProfile;
   readonly #eta: EtaOptions;
   #unsubscribe: Array<() => void> = [];
@@ -138,7 +140,7 @@ export class TrackingService implements OnApplicationBootstrap, OnApplicationShu
     this.#unsubscribe.push(this.routing.onPlanActivated((plan) => void this.#adopt(plan)));
     // From the store, not RoutingService.activePlan(): its own start may not have loaded it yet.
     const stored = await this.repository.activePlan();
-    if (stored !== undefined && this.#vans.size === 0) this.#adoptWith(stored.plan, stored.jobs);
+    if (stored !== undefined) this.#adoptWith(stored.plan, stored.jobs);
     const ingest = this.modules.get(IngestService, { strict: false });
     this.#unsubscribe.push(ingest.onStored((site, items) => this.onReadings(site, items)));
   }
@@ -205,6 +207,8 @@ export class TrackingService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   #adoptWith(plan: RoutePlan, jobs: ReadonlyArray<{ id: string; timeWindows: readonly TimeWindow[] }>): void {
+    if (plan.version < this.#planVersion) return;
+    this.#planVersion = plan.version;
     this.#windows = new Map(jobs.filter((j) => j.timeWindows.length > 0).map((j) => [j.id, j.timeWindows]));
     const { arriveRadiusM, leaveRadiusM } = this.config.routing.tracking;
     const vehicles = new Set<string>();
