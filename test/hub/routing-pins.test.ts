@@ -105,7 +105,13 @@ describe('routing pinned stops', () => {
           const data = buildRandomProblem(p, pins);
           const before = evaluate(data, construct(data).solution);
           for (const objective of ['distance', 'vehicles-then-distance'] as const) {
-            const result = solve(data, { timeLimitMs: 60_000, seed, maxIterations: 40, objective });
+            const result = solve(data, {
+              timeLimitMs: 60_000,
+              seed,
+              maxIterations: 40,
+              objective,
+              stringMoves: seed % 2 === 0,
+            });
             const after = evaluate(data, result.routes);
             expect(after).toEqual(result.evaluation);
             expect(after.violations.filter((v) => v.code === 'PINNED_MOVED')).toEqual([]);

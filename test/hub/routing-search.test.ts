@@ -5,6 +5,8 @@ import { construct } from '../../hub/src/routing/engine/construct.js';
 import { evaluate, isFeasible } from '../../hub/src/routing/engine/evaluate.js';
 import { readSolomonFile } from '../../hub/src/routing/engine/readers/files.js';
 import { SearchContext } from '../../hub/src/routing/engine/search/context.js';
+import { applyCrossExchange, crossExchangeDelta } from '../../hub/src/routing/engine/search/cross-exchange.js';
+import { applyOrOpt, orOptDelta } from '../../hub/src/routing/engine/search/or-opt.js';
 import { SearchRandom } from '../../hub/src/routing/engine/search/random.js';
 import { applyRelocate, relocateDelta } from '../../hub/src/routing/engine/search/relocate.js';
 import { SearchSolution } from '../../hub/src/routing/engine/search/search-solution.js';
@@ -45,7 +47,8 @@ describe('routing search', () => {
         const data = build(p);
         const start = construct(data);
         const before = evaluate(data, start.solution);
-        const result = solve(data, { timeLimitMs: 60_000, seed, maxIterations: 40 });
+        // Every other seed with or-opt and cross-exchange on, which must keep the same guarantees.
+        const result = solve(data, { timeLimitMs: 60_000, seed, maxIterations: 40, stringMoves: seed % 2 === 0 });
         const after = evaluate(data, result.routes);
         expect(after).toEqual(result.evaluation);
         if (isFeasible(before)) {
@@ -141,5 +144,50 @@ describe('routing search', () => {
       expect(isFeasible(evaluate(data, moved.toSolution()))).toBe(true);
     }
     expect(finite).toBeGreaterThan(30);
+  });
+
+  it('or-opt and cross-exchange: a finite O(1) cost change equals the change after applying the move, which breaks no limit', () => {
+    const { data } = readSolomonFile(join(SOLOMON, 'RC101.txt'));
+    const state = SearchSolution.from(new SearchContext(data), construct(data).solution);
+    const random = new SearchRandom(5);
+    let finite = { orOpt: 0, inside: 0, cross: 0 };
+    for (let trial = 0; trial < 20_000; trial++) {
+      const moved = state.clone();
+      const used = moved.routes.filter((r) => r.jobs.length > 0);
+      const a = used[random.int(used.length)];
+      const b = trial % 3 === 1 ? a : used[random.int(used.length)];
+      if (a === undefined || b === undefined) continue;
+      const p = 1 + random.int(a.jobs.length);
+      const q = random.int(b.jobs.length + 1);
+      const length = 1 + random.int(3);
+      const before = moved.cost;
+      if (trial % 3 === 2) {
+        const lengthB = 1 + random.int(3);
+        const change = crossExchangeDelta(a, p, length, b, Math.max(1, q), lengthB);
+        if (!Number.isFinite(change)) continue;
+        finite = { ...finite, cross: finite.cross + 1 };
+        applyCrossExchange(a, p, length, b, Math.max(1, q), lengthB);
+        expect(moved.cost - before).toBe(change);
+      } else {
+        const reversed = random.float() < 0.5;
+        const change = orOptDelta(a, p, length, b, q, reversed);
+        if (!Number.isFinite(change)) continue;
+        if (a === b) finite = { ...finite, inside: finite.inside + 1 };
+        else finite = { ...finite, orOpt: finite.orOpt + 1 };
+        applyOrOpt(a, p, length, b, q, reversed);
+        expect(moved.cost - before).toBe(change);
+        expect(change).toBeLessThan(0);
+      }
+      expect(isFeasible(evaluate(data, moved.toSolution()))).toBe(true);
+      expect(
+        moved
+          .toSolution()
+          .routes.flatMap((r) => r.jobs)
+          .sort((x, y) => x - y),
+      ).toEqual(data.jobs.map((_, j) => j));
+    }
+    expect(finite.orOpt).toBeGreaterThan(5);
+    expect(finite.inside).toBeGreaterThan(5);
+    expect(finite.cross).toBeGreaterThan(5);
   });
 });

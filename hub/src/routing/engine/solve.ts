@@ -36,6 +36,12 @@ export interface SolveOptions {
    * inserted first, and stops that break a limit are taken out and put back elsewhere.
    */
   readonly initial?: Solution;
+  /**
+   * Also try or-opt (strings of 2–3, reversed too, within and between routes) and cross-exchange
+   * (strings of up to 3) in the local search. Off by default: on Solomon R1/RC1 at 3 s of CPU they
+   * cost more iterations than they gain (measured in the commit that added them).
+   */
+  readonly stringMoves?: boolean;
 }
 
 export interface SolveProgress {
@@ -179,7 +185,7 @@ export function searchFrom(current: SearchSolution, options: SolveOptions, start
     ruinStrings(candidate, random);
     const touched = [...candidate.unassigned];
     recreateGreedy(candidate, random, routeLimit);
-    improveAround(candidate, touched, random);
+    improveAround(candidate, touched, random, options.stringMoves ?? false);
     iterations++;
     if (fleetPhase) {
       // SISR's fleet minimisation: fewer jobs left out, or ones left out less often so far.
