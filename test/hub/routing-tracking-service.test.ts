@@ -53,8 +53,8 @@ interface RouteDelta {
 type Change = { channel: string; key: string; value: unknown };
 
 /** A hub with one van (van-1, gateway van-1-gw) in its fleet, a planner, its screen and the van's gateway. */
-async function trackedHub(tracking: Record<string, unknown>) {
-  const dir = mkdtempSync(join(tmpdir(), 'aisle-hub-tracking-'));
+async function trackedHub(tracking: Record<string, unknown>, restartIn?: string) {
+  const dir = restartIn ?? mkdtempSync(join(tmpdir(), 'aisle-hub-tracking-'));
   const hub = await startHub(
     parseHubConfig({
       dataDir: dir,
@@ -87,18 +87,24 @@ async function trackedHub(tracking: Record<string, unknown>) {
     pino({ level: 'silent' }),
   );
   const admin = await login(hub, 'root', 'root-secret-1');
-  const planner = await user(hub, admin, 'pat', 'planner');
+  const planner =
+    restartIn === undefined ? await user(hub, admin, 'pat', 'planner') : await login(hub, 'pat', 'pat-secret-1');
   const screen = await logisticsScreen(hub.httpUrl, planner.token);
   const gateway = await vanGateway(hub.brokerUrl);
+  const stop = async () => {
+    screen.socket.disconnect();
+    await gateway.client.endAsync();
+    await hub.close();
+  };
   return {
     hub,
     planner,
     screen,
     gateway,
+    dir,
+    stop,
     async close() {
-      screen.socket.disconnect();
-      await gateway.client.endAsync();
-      await hub.close();
+      await stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -238,9 +244,12 @@ describe('route tracking on a real hub', async () => {
   });
 });
 
-describe('route tracking with replanOnLateRisk', async () => {
-  const { planner, screen, gateway, close } = await trackedHub({ replanOnLateRisk: true });
-  afterAll(close);
+describe('route tracking with replanOnLateRisk, and after a restart', async () => {
+  const first = await trackedHub({ replanOnLateRisk: true });
+  const { planner, screen, gateway } = first;
+  let running = first;
+  afterAll(() => running.close());
+  let start = 0;
 
   it('a raised late risk asks for a re-plan: a new version, made active, is tracked', async () => {
     for (const location of [A, B]) {
@@ -251,7 +260,7 @@ describe('route tracking with replanOnLateRisk', async () => {
     const activated = await planner.call('POST', `/api/routing/plans/${planned.body.plan.id}/activate`);
     expect(activated.body.plan.version).toBe(1);
     const route = (activated.body.plan.routes as Route[])[0];
-    const start = route?.startAt ?? Date.now();
+    start = route?.startAt ?? Date.now();
     // Stuck 1 km out for 40 min: the first stop (no window: planned arrival + 10 min) is at risk.
     const fixes = [];
     for (let t = start + 2 * MIN; t <= start + 40 * MIN; t += MIN) fixes.push(fix(north(1000), t));
@@ -271,6 +280,18 @@ describe('route tracking with replanOnLateRisk', async () => {
         (c.value as RouteDelta).updatedAt !== undefined,
     );
     expect((tracked.value as RouteDelta).position).toEqual(north(1000));
+  }, 30_000);
+
+  it('a restarted hub tracks the active plan again from the next reading', async () => {
+    await first.stop();
+    running = await trackedHub({ replanOnLateRisk: true }, first.dir);
+    await running.gateway.send([fix(north(1200), start + 50 * MIN)]);
+    const tracked = await running.screen.next(
+      (c) => c.channel === 'routes' && c.key === 'van-1' && (c.value as RouteDelta).updatedAt === start + 50 * MIN,
+    );
+    // Version 2 (or 3: the van is still at risk, and this hub too re-plans on it).
+    expect((tracked.value as RouteDelta).version).toBeGreaterThanOrEqual(2);
+    expect((tracked.value as RouteDelta).position).toEqual(north(1200));
   }, 30_000);
 });
 
