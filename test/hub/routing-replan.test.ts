@@ -79,6 +79,20 @@ describe('routing replan', () => {
     expect(result.changedRoutes).toContain(1);
   });
 
+  it('searches when insertion alone cannot place a job: C fits neither half-full van, so the vans are rearranged (36)', () => {
+    const previous: Solution = {
+      routes: [
+        { vehicleType: 0, jobs: [0, 3] },
+        { vehicleType: 0, jobs: [1] },
+      ],
+    };
+    const result = replan(fourStops(), previous, capped);
+    expect(result.searched).toBe(true);
+    expect(result.evaluation).toMatchObject({ violations: [], cost: 36 });
+    expect(result.unassigned).toEqual([]);
+    expect(result.changedRoutes.length).toBeGreaterThan(0);
+  });
+
   it('refuses a malformed previous plan', () => {
     expect(() => replan(fourStops(), { routes: [{ vehicleType: 0, jobs: [0, 0] }] }, capped)).toThrow(
       InitialSolutionError,

@@ -21,6 +21,9 @@ import { type SolveOptions, type SolveResult, searchFrom } from './solve.js';
  *     the search (`searchFrom`) runs from there for the budget in `options`, and may change more.
  * Pinned stops never move, in either stage.
  *
+ * `previous` is read against `problem`: the same job and vehicle type indices (new jobs added at
+ * the end); a malformed one is refused with `InitialSolutionError`.
+ *
  * `routes.routes[i]` is the vehicle of `previous.routes[i]` (empty when it has nothing left to
  * do); routes beyond `previous.routes.length` are vehicles the new plan adds. `changedRoutes`
  * lists the indices whose job sequence differs from the previous plan's.
