@@ -18,6 +18,33 @@ const Port = Type.Integer({ minimum: 0, maximum: 65_535 });
 /** A local time of day, `HH:MM` (`24:00`: the end of the day). */
 const ShiftTime = Type.String({ pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$' });
 
+/** A depot of routing's fleet registry (`routing.depots`, `PUT /api/routing/fleet/depots/{id}`). */
+export const RoutingDepot = Type.Object({
+  lat: LatLon.properties.lat,
+  lon: LatLon.properties.lon,
+  name: Type.Optional(Type.String()),
+});
+
+/** A van of routing's fleet registry (`routing.fleet[]`, `PUT /api/routing/fleet/vans/{vehicle}`). */
+export const RoutingVan = Type.Object({
+  /** The van's site id (a registry site of kind `van`): its routes' `vehicle` and its topics' site. */
+  vehicle: Level,
+  /** The van's edge gateway, which receives its route retained on `down/{vehicle}/{gateway}/replan`. */
+  gateway: Level,
+  /** Id in `routing.depots`: where the van loads and returns. */
+  depot: Level,
+  /** Per capacity dimension, in the order of `DeliveryJob.demand` (store orders: `[units]`). */
+  capacity: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 8 }),
+  /** Local working hours (`HH:MM`; an end at or before the start is on the next day; `24:00` is midnight). */
+  shift: Type.Object({ start: ShiftTime, end: ShiftTime }),
+  /** IANA time zone of the shift. */
+  timeZone: Type.String({ minLength: 1, default: 'UTC' }),
+  /** Cost of using the van at all, per plan (the currency of `costPerKm`). */
+  fixedCost: Type.Number({ minimum: 0, default: 0 }),
+  costPerKm: Type.Number({ minimum: 0, default: 1 }),
+  costPerHour: Type.Number({ minimum: 0, default: 0 }),
+});
+
 const BootstrapGateway = Type.Object({
   site: Level,
   gateway: Level,
@@ -280,33 +307,9 @@ export const HubConfig = Type.Object({
   routing: Type.Object(
     {
       /** Where vans load and return, by id (`[a-z0-9-]`). */
-      depots: Type.Record(
-        Level,
-        Type.Object({ lat: LatLon.properties.lat, lon: LatLon.properties.lon, name: Type.Optional(Type.String()) }),
-        { default: {} },
-      ),
+      depots: Type.Record(Level, RoutingDepot, { default: {} }),
       /** The vans planned; none: plans have no routes and every job is left unassigned. */
-      fleet: Type.Array(
-        Type.Object({
-          /** The van's site id (a registry site of kind `van`): its routes' `vehicle` and its topics' site. */
-          vehicle: Level,
-          /** The van's edge gateway, which receives its route retained on `down/{vehicle}/{gateway}/replan`. */
-          gateway: Level,
-          /** Id in `routing.depots`: where the van loads and returns. */
-          depot: Level,
-          /** Per capacity dimension, in the order of `DeliveryJob.demand` (store orders: `[units]`). */
-          capacity: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 8 }),
-          /** Local working hours (`HH:MM`; an end at or before the start is on the next day; `24:00` is midnight). */
-          shift: Type.Object({ start: ShiftTime, end: ShiftTime }),
-          /** IANA time zone of the shift. */
-          timeZone: Type.String({ minLength: 1, default: 'UTC' }),
-          /** Cost of using the van at all, per plan (the currency of `costPerKm`). */
-          fixedCost: Type.Number({ minimum: 0, default: 0 }),
-          costPerKm: Type.Number({ minimum: 0, default: 1 }),
-          costPerHour: Type.Number({ minimum: 0, default: 0 }),
-        }),
-        { default: [], maxItems: 1000 },
-      ),
+      fleet: Type.Array(RoutingVan, { default: [], maxItems: 1000 }),
       /** Average road speed of the straight-line travel model. */
       speedKmh: Type.Number({ exclusiveMinimum: 0, maximum: 300, default: 40 }),
       /** Road distance ÷ straight-line distance. */
@@ -470,7 +473,7 @@ export function parseHubConfig(value: unknown, source = 'config', env: NodeJS.Pr
   return config;
 }
 
-function isTimeZone(timeZone: string): boolean {
+export function isTimeZone(timeZone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
     return true;

@@ -1,7 +1,7 @@
 /**
  * The routing repository contract on the embedded SQLite store and on a real PostgreSQL: versioned
  * plans with at most one active, activation superseding the previous one, parcel jobs and their
- * cancellation, all surviving a reconnect.
+ * cancellation, the fleet registry (depots and vans), all surviving a reconnect.
  */
 import { expect, it } from 'vitest';
 import type { StoredPlan } from '../../hub/src/routing/routing.repository.js';
@@ -123,6 +123,42 @@ function routingRepositoryContract(make: MakeStoreFixture<RoutingRepository>): v
     expect(await again.job('p-1')).toEqual({ job: job('p-1', AT + 1), status: 'cancelled' });
     expect(await again.cancelled(['p-1', 'p-2', 'nope'])).toEqual(new Set(['p-1']));
     expect(await again.cancelled([])).toEqual(new Set());
+  });
+
+  it('keeps the fleet registry: a seed adds only what is absent, puts replace, a van can be removed', async () => {
+    const { repository, reopen } = await make();
+    const van = (vehicle: string, capacity: number[]) => ({
+      vehicle,
+      gateway: `${vehicle}-gw`,
+      depot: 'dc',
+      capacity,
+      shift: { start: '06:00', end: '18:00' },
+      timeZone: 'Europe/Berlin',
+      fixedCost: 50,
+      costPerKm: 0.4,
+      costPerHour: 25,
+    });
+    expect(await repository.fleet()).toEqual({ depots: {}, vans: [] });
+    await repository.seedFleet(
+      { depots: { dc: { lat: 52.5, lon: 13.4, name: 'DC' } }, vans: [van('van-2', [10])] },
+      AT,
+    );
+    await repository.putVan(van('van-1', [12]), AT + 1);
+    await repository.putDepot('north', { lat: 52.6, lon: 13.3 }, AT + 1);
+    // The same seed again (a restart with the config): what the API changed is kept.
+    await repository.putVan(van('van-2', [20]), AT + 2);
+    await repository.seedFleet(
+      { depots: { dc: { lat: 0, lon: 0 } }, vans: [van('van-2', [10]), van('van-3', [10])] },
+      AT + 3,
+    );
+    const again = await reopen();
+    expect(await again.fleet()).toEqual({
+      depots: { dc: { lat: 52.5, lon: 13.4, name: 'DC' }, north: { lat: 52.6, lon: 13.3 } },
+      vans: [van('van-1', [12]), van('van-2', [20]), van('van-3', [10])],
+    });
+    expect(await again.deleteVan('van-3')).toBe(true);
+    expect(await again.deleteVan('van-3')).toBe(false);
+    expect((await again.fleet()).vans.map((v) => v.vehicle)).toEqual(['van-1', 'van-2']);
   });
 }
 

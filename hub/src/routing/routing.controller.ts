@@ -1,9 +1,11 @@
 import { JOB_KINDS, LatLon, TimeWindow } from '@aisle/protocols';
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Type } from '@sinclair/typebox';
+import { apiError } from '../auth/api-error.js';
 import { type AuthedRequest, Roles } from '../auth/auth.guard.js';
 import { ApiBodyOf, bodyParser } from '../auth/body.js';
+import { RoutingDepot, RoutingVan } from '../config.js';
 import { RoutingService } from './routing.service.js';
 
 /** A parcel (or pickup) for routing; the hub gives it its id and creation time. */
@@ -34,10 +36,21 @@ const ReplanBody = bodyParser(
   }),
 );
 
+/** A van of the fleet registry; its `vehicle` is the path's. */
+const VanBody = bodyParser(Type.Omit(RoutingVan, ['vehicle']));
+const DepotBody = bodyParser(RoutingDepot);
+
+/** A fleet id in a path: a topic level (`[a-z0-9-]`), as the van's site id is. */
+function fleetId(value: string, name: string): string {
+  if (!/^[a-z0-9-]{1,64}$/.test(value)) throw apiError(400, 'VALIDATION_FAILED', `/${name}: not [a-z0-9-]{1,64}`);
+  return value;
+}
+
 /**
  * Route plans for planners and admins: plan now (proposed), look at a plan, activate one (its
  * store orders dispatched, each van's route sent to its gateway), add or cancel a parcel job
- * (the active plan is re-planned, debounced), re-plan now. Refusals carry the routing codes
+ * (the active plan is re-planned, debounced), re-plan now; and the fleet registry (depots and
+ * vans, seeded from `routing.*`): later plans use what is there. Refusals carry the routing codes
  * (`ROUTING_API_ERRORS`: NO_ACTIVE_PLAN, PLAN_SUPERSEDED, JOB_NOT_CANCELLABLE, SOLVER_BUSY,
  * SOLVER_FAILED).
  */
@@ -94,5 +107,29 @@ export class RoutingController {
   @ApiBodyOf(ReplanBody)
   replan(@Body() body: unknown, @Req() request: AuthedRequest) {
     return this.routing.replan(ReplanBody(body).reason, request.principal.username);
+  }
+
+  @Get('fleet')
+  fleet() {
+    return this.routing.fleet();
+  }
+
+  /** Adds or replaces a van (409 FLEET_UNKNOWN_DEPOT, FLEET_DIMENSION_MISMATCH). */
+  @Put('fleet/vans/:vehicle')
+  @ApiBodyOf(VanBody)
+  putVan(@Param('vehicle') vehicle: string, @Body() body: unknown, @Req() request: AuthedRequest) {
+    return this.routing.putVan(request.principal.username, { ...VanBody(body), vehicle: fleetId(vehicle, 'vehicle') });
+  }
+
+  @Delete('fleet/vans/:vehicle')
+  @HttpCode(204)
+  async deleteVan(@Param('vehicle') vehicle: string, @Req() request: AuthedRequest): Promise<void> {
+    await this.routing.deleteVan(request.principal.username, fleetId(vehicle, 'vehicle'));
+  }
+
+  @Put('fleet/depots/:id')
+  @ApiBodyOf(DepotBody)
+  putDepot(@Param('id') id: string, @Body() body: unknown, @Req() request: AuthedRequest) {
+    return this.routing.putDepot(request.principal.username, fleetId(id, 'id'), DepotBody(body));
   }
 }

@@ -1,7 +1,7 @@
 import type { DeliveryJob, RoutePlan } from '@aisle/protocols';
 import type { HubDatabase } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
-import type { JobRefusal } from './problem-builder.js';
+import type { DepotPoint, FleetVan, JobRefusal } from './problem-builder.js';
 
 /** A plan as stored: the wire plan, the jobs it planned (a re-plan starts from them), its refusals, why it was made. */
 export interface StoredPlan {
@@ -40,6 +40,19 @@ export interface RoutingRepository {
   pendingJobs(limit: number): Promise<DeliveryJob[]>;
   /** Of these ids, the parcel jobs that are cancelled. */
   cancelled(ids: readonly string[]): Promise<Set<string>>;
+  /** The fleet registry: every depot and van, vans in vehicle order. */
+  fleet(): Promise<Fleet>;
+  /** Adds the depots and vans that are absent (the config's seed); ones already stored are kept as they are. */
+  seedFleet(fleet: Fleet, at: number): Promise<void>;
+  putDepot(id: string, depot: DepotPoint, at: number): Promise<void>;
+  putVan(van: FleetVan, at: number): Promise<void>;
+  /** Removes the van from the registry; false when it was not there. */
+  deleteVan(vehicle: string): Promise<boolean>;
+}
+
+export interface Fleet {
+  readonly depots: Readonly<Record<string, DepotPoint>>;
+  readonly vans: readonly FleetVan[];
 }
 
 type PlanRow = Database['routing_plans'];
@@ -175,6 +188,57 @@ export class KyselyRoutingRepository implements RoutingRepository {
       .where('id', 'in', [...ids])
       .execute();
     return new Set(rows.map((r) => r.id));
+  }
+
+  async fleet(): Promise<Fleet> {
+    const [depots, vans] = await Promise.all([
+      this.#db.selectFrom('routing_depots').select(['id', 'depot']).orderBy('id').execute(),
+      this.#db.selectFrom('routing_vans').select(['van']).orderBy('vehicle').execute(),
+    ]);
+    return {
+      depots: Object.fromEntries(depots.map((d) => [d.id, JSON.parse(d.depot) as DepotPoint])),
+      vans: vans.map((v) => JSON.parse(v.van) as FleetVan),
+    };
+  }
+
+  async seedFleet(fleet: Fleet, at: number): Promise<void> {
+    await this.#db.transaction().execute(async (tx) => {
+      for (const [id, depot] of Object.entries(fleet.depots))
+        await tx
+          .insertInto('routing_depots')
+          .values({ id, depot: JSON.stringify(depot), updated_at: at })
+          .onConflict((c) => c.doNothing())
+          .execute();
+      for (const van of fleet.vans)
+        await tx
+          .insertInto('routing_vans')
+          .values({ vehicle: van.vehicle, van: JSON.stringify(van), updated_at: at })
+          .onConflict((c) => c.doNothing())
+          .execute();
+    });
+  }
+
+  async putDepot(id: string, depot: DepotPoint, at: number): Promise<void> {
+    const value = JSON.stringify(depot);
+    await this.#db
+      .insertInto('routing_depots')
+      .values({ id, depot: value, updated_at: at })
+      .onConflict((c) => c.column('id').doUpdateSet({ depot: value, updated_at: at }))
+      .execute();
+  }
+
+  async putVan(van: FleetVan, at: number): Promise<void> {
+    const value = JSON.stringify(van);
+    await this.#db
+      .insertInto('routing_vans')
+      .values({ vehicle: van.vehicle, van: value, updated_at: at })
+      .onConflict((c) => c.column('vehicle').doUpdateSet({ van: value, updated_at: at }))
+      .execute();
+  }
+
+  async deleteVan(vehicle: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom('routing_vans').where('vehicle', '=', vehicle).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 }
 

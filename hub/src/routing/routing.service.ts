@@ -21,7 +21,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import { apiError } from '../auth/api-error.js';
 import type { HubBus } from '../broker/hub-bus.js';
-import type { HubConfig } from '../config.js';
+import { type HubConfig, isTimeZone } from '../config.js';
 import { RealtimeService } from '../realtime/realtime.service.js';
 import { DeliveryJobs } from '../replenishment/delivery-jobs.service.js';
 import { OrdersService } from '../replenishment/orders.service.js';
@@ -32,12 +32,14 @@ import {
   type BuiltProblem,
   buildProblem,
   currentShift,
+  type DepotPoint,
   type DoneStop,
+  type FleetVan,
   toRoutePlan,
   type VanProgress,
 } from './problem-builder.js';
 import { FallbackMatrixProvider, RoadMatrixProvider } from './road-matrix.js';
-import type { RoutingRepository, StoredPlan } from './routing.repository.js';
+import type { Fleet, RoutingRepository, StoredPlan } from './routing.repository.js';
 import { ROUTING_REPOSITORY, SOLVER_THREAD } from './routing.tokens.js';
 import { type SolvedProblem, SolverBusyError, type SolverThread } from './solver-thread.js';
 
@@ -164,6 +166,9 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // The config seeds the fleet registry; what the fleet API changed since is kept.
+    const { depots, fleet } = this.config.routing;
+    await this.repository.seedFleet({ depots, vans: fleet }, Date.now());
     this.#active = await this.repository.activePlan();
     // An embedded broker keeps retained messages in memory only: after a restart, vans get their routes again.
     if (this.#active !== undefined) await this.#sendToGateways(this.#active.plan, this.#active.plan.routes);
@@ -175,6 +180,46 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
     if (this.#debounce !== undefined) clearTimeout(this.#debounce.timer);
     this.#debounce = undefined;
     await this.solver.close();
+  }
+
+  /** The fleet registry: depots and vans (seeded from `routing.*`, kept by the fleet API). */
+  fleet(): Promise<Fleet> {
+    return this.repository.fleet();
+  }
+
+  /**
+   * Adds or replaces a van; the next plan or re-plan uses it (a route it drives now is not
+   * touched). Refused: an unknown depot (`FLEET_UNKNOWN_DEPOT`), a time zone the runtime does not
+   * know, a capacity with other dimensions than the fleet's (`FLEET_DIMENSION_MISMATCH`).
+   */
+  async putVan(actor: string, van: FleetVan, now = Date.now()): Promise<FleetVan> {
+    const fleet = await this.repository.fleet();
+    if (fleet.depots[van.depot] === undefined)
+      throw routingError('FLEET_UNKNOWN_DEPOT', `depot "${van.depot}" is not in the fleet registry`);
+    if (!isTimeZone(van.timeZone))
+      throw apiError(400, 'VALIDATION_FAILED', `/timeZone: unknown time zone "${van.timeZone}"`);
+    const other = fleet.vans.find((v) => v.vehicle !== van.vehicle);
+    if (other !== undefined && other.capacity.length !== van.capacity.length)
+      throw routingError(
+        'FLEET_DIMENSION_MISMATCH',
+        `capacity has ${van.capacity.length} dimensions, the fleet's (${other.vehicle}) ${other.capacity.length}`,
+      );
+    await this.repository.putVan(van, now);
+    await this.audit.append({ at: now, actor, action: 'routing.fleet.van', target: van.vehicle, detail: { ...van } });
+    return van;
+  }
+
+  /** Takes a van out of the registry: later plans leave it out; 404 when it is not there. */
+  async deleteVan(actor: string, vehicle: string, now = Date.now()): Promise<void> {
+    if (!(await this.repository.deleteVan(vehicle))) throw apiError(404, 'NOT_FOUND', `no van "${vehicle}"`);
+    await this.audit.append({ at: now, actor, action: 'routing.fleet.van-removed', target: vehicle, detail: {} });
+  }
+
+  /** Adds or moves a depot; vans based there plan from the new place from the next plan on. */
+  async putDepot(actor: string, id: string, depot: DepotPoint, now = Date.now()): Promise<DepotPoint> {
+    await this.repository.putDepot(id, depot, now);
+    await this.audit.append({ at: now, actor, action: 'routing.fleet.depot', target: id, detail: { ...depot } });
+    return depot;
   }
 
   activePlan(): RoutePlan | undefined {
@@ -241,7 +286,7 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
 
   /** Stores a parcel job (the id is the hub's) and re-plans after `routing.replan.debounceMs`. */
   async addJob(actor: string, input: Omit<DeliveryJob, 'id' | 'createdAt'>, now = Date.now()): Promise<DeliveryJob> {
-    const dimensions = this.config.routing.fleet[0]?.capacity.length;
+    const dimensions = (await this.repository.fleet()).vans[0]?.capacity.length;
     if (dimensions !== undefined && input.demand.length !== dimensions)
       throw apiError(
         400,
@@ -314,7 +359,7 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
 
   /** Pending store-order and parcel jobs not in `except`, oldest first, within the fleet's shifts. */
   async #pendingJobs(now: number, except: ReadonlySet<string>): Promise<DeliveryJob[]> {
-    const ends = this.config.routing.fleet.map((van) => currentShift(van, now)[1]);
+    const ends = (await this.repository.fleet()).vans.map((van) => currentShift(van, now)[1]);
     const horizon = Math.max(now + 1, ...ends);
     const limit = this.config.routing.maxJobs;
     const [orders, parcels] = await Promise.all([
@@ -352,12 +397,13 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
     return progress;
   }
 
-  #build(jobs: readonly DeliveryJob[], now: number, progress: ReadonlyMap<string, VanProgress>) {
+  async #build(jobs: readonly DeliveryJob[], now: number, progress: ReadonlyMap<string, VanProgress>) {
     const { routing } = this.config;
-    return buildProblem({
+    const fleet = await this.repository.fleet();
+    return await buildProblem({
       jobs,
-      fleet: routing.fleet,
-      depots: routing.depots,
+      fleet: fleet.vans,
+      depots: fleet.depots,
       nowMs: now,
       matrices: this.#matrices,
       maxJobs: routing.maxJobs,

@@ -338,6 +338,26 @@ MIGRATIONS['0007-routing'] = {
   },
 };
 
+MIGRATIONS['0008-routing-fleet'] = {
+  async up(db: Kysely<unknown>) {
+    /** Routing's fleet registry: depots and vans, seeded from `routing.*` and kept by the fleet API. */
+    await db.schema
+      .createTable('routing_depots')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      /** `{lat, lon, name?}` (JSON). */
+      .addColumn('depot', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('routing_vans')
+      .addColumn('vehicle', 'text', (c) => c.primaryKey())
+      /** The van as `routing.fleet[]` describes it (JSON). */
+      .addColumn('van', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Brings the schema up to date; throws with the failing migration's name and error. */

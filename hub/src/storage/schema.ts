@@ -194,4 +194,16 @@ export interface Database {
     job: string;
     created_at: number;
   };
+  /** Routing's depots (fleet registry), the depot as JSON. */
+  routing_depots: {
+    id: string;
+    depot: string;
+    updated_at: number;
+  };
+  /** Routing's vans (fleet registry), the van as JSON. */
+  routing_vans: {
+    vehicle: string;
+    van: string;
+    updated_at: number;
+  };
 }

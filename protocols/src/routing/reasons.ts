@@ -40,5 +40,13 @@ export const ROUTING_API_ERRORS = {
     text: 'The solver thread has `routing.solve.maxQueued` solves waiting already; try again later.',
   },
   SOLVER_FAILED: { status: 500, text: 'The solver failed on this problem (logged); the previous plan stays in force.' },
+  FLEET_UNKNOWN_DEPOT: {
+    status: 409,
+    text: "The van's depot is not in the fleet registry; add the depot first (`PUT /api/routing/fleet/depots/{id}`).",
+  },
+  FLEET_DIMENSION_MISMATCH: {
+    status: 409,
+    text: "The van's capacity has a different number of dimensions than the other vans' (every job's demand has one).",
+  },
 } as const;
 export type RoutingApiError = keyof typeof ROUTING_API_ERRORS;
