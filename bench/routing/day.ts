@@ -82,7 +82,7 @@ report({
   anchor: { name: 'construction alone, same day, vans', value: constructed.vehiclesUsed, unit: 'vans' },
   ratio: round(solved.evaluation.vehiclesUsed / constructed.vehiclesUsed, 3),
   iterations: solved.iterations,
-  distanceKm: km(solved.evaluation.distance * data.scale.distance),
+  distanceKm: km(solved.evaluation.distance),
   ...protocol,
 });
 
