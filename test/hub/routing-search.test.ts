@@ -113,6 +113,28 @@ describe('routing search', () => {
     const result = solve(data, { timeLimitMs: 50, seed: 1, now: () => (clock += 1) });
     expect(result.iterations).toBeLessThan(50);
     expect(isFeasible(result.evaluation)).toBe(true);
+    expect(result.stoppedBy).toBe('time');
+  });
+
+  it('stops after so many iterations without a new best, or at the iteration cap, and says which', () => {
+    const { data } = readSolomonFile(join(SOLOMON, 'C101.txt'));
+    let lastBest = -1;
+    const settled = solve(data, {
+      timeLimitMs: 1_000_000,
+      seed: 3,
+      maxIterationsWithoutImprovement: 40,
+      maxIterations: 100_000,
+      now: () => 0,
+      onImprove: (p) => {
+        lastBest = p.iterations;
+      },
+    });
+    expect(settled.stoppedBy).toBe('no-improvement');
+    expect(settled.iterations - lastBest).toBe(40);
+    expect(settled.iterations).toBeLessThan(100_000);
+    expect(isFeasible(settled.evaluation)).toBe(true);
+    const capped = solve(data, { timeLimitMs: 1_000_000, seed: 3, maxIterations: 25, now: () => 0 });
+    expect(capped).toMatchObject({ stoppedBy: 'iterations', iterations: 25 });
   });
 
   it('operators: the O(1) cost change of every relocate, swap and 2-opt* equals the change after applying it, and a finite one breaks no limit', () => {

@@ -5,7 +5,7 @@ import { startFrom } from './search/initial.js';
 import type { SearchRoute } from './search/search-route.js';
 import type { SearchSolution } from './search/search-solution.js';
 import type { Route, Solution } from './solution.js';
-import { type SolveOptions, type SolveResult, searchFrom } from './solve.js';
+import { type SolveOptions, type SolveResult, type StopReason, searchFrom } from './solve.js';
 
 /**
  * Minimal-change re-planning (issue #8): a plan is under way, something changed (a new job, a
@@ -46,11 +46,13 @@ export function replan(problem: ProblemData, previous: Solution, options: SolveO
   let final = state;
   let iterations = 0;
   let searched = false;
+  let stoppedBy: StopReason = 'inserted';
   const inserted = evaluate(problem, state.toSolution());
   if (!(state.missing === 0 && state.complete && isFeasibleGivenPins(problem, inserted))) {
     searched = true;
     const run = searchFrom(state.clone(), options, started);
     iterations = run.iterations;
+    stoppedBy = run.stoppedBy;
     if (run.best !== undefined) final = run.best.state;
   }
 
@@ -69,6 +71,7 @@ export function replan(problem: ProblemData, previous: Solution, options: SolveO
     unassigned: problem.jobs.flatMap((_, j) => (problem.isRequired(j) && !placed.has(j) ? [j] : [])),
     changedRoutes,
     searched,
+    stoppedBy,
   };
 }
 

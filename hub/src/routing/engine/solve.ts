@@ -26,6 +26,11 @@ export interface SolveOptions {
   /** Default 'distance' (cost as in `ProblemData`: fixed + distance + duration costs, drop penalties). */
   readonly objective?: Objective;
   readonly maxIterations?: number;
+  /**
+   * Stop once this many iterations in a row found no new best (the search has settled); the time
+   * budget and `maxIterations` still bound it. Absent: search for the whole budget.
+   */
+  readonly maxIterationsWithoutImprovement?: number;
   /** Clock in milliseconds; default `performance.now`. */
   readonly now?: () => number;
   /** Anytime hook: called with each new best feasible solution. */
@@ -61,7 +66,11 @@ export interface SolveResult {
   readonly elapsedMs: number;
   /** Required jobs the best solution leaves out (empty when it is feasible). */
   readonly unassigned: readonly number[];
+  /** Which stopping criterion ended the search (`inserted`: a re-plan placed every job without one). */
+  readonly stoppedBy: StopReason;
 }
+
+export type StopReason = 'time' | 'iterations' | 'no-improvement' | 'inserted';
 
 /** Annealing temperatures as multiples of a typical edge's cost (SISR's 100 → 1 on Solomon). */
 const START_TEMPERATURE = 10;
@@ -82,7 +91,14 @@ export function solve(problem: ProblemData, options: SolveOptions): SolveResult 
     const evaluation = evaluate(problem, fallback);
     const placed = new Set(fallback.routes.flatMap((r) => r.jobs));
     const unassigned = problem.jobs.flatMap((_, j) => (problem.isRequired(j) && !placed.has(j) ? [j] : []));
-    return { routes: fallback, evaluation, iterations: run.iterations, elapsedMs: run.elapsedMs, unassigned };
+    return {
+      routes: fallback,
+      evaluation,
+      iterations: run.iterations,
+      elapsedMs: run.elapsedMs,
+      unassigned,
+      stoppedBy: run.stoppedBy,
+    };
   }
   return {
     routes: run.best.state.toSolution(),
@@ -90,6 +106,7 @@ export function solve(problem: ProblemData, options: SolveOptions): SolveResult 
     iterations: run.iterations,
     elapsedMs: run.elapsedMs,
     unassigned: [],
+    stoppedBy: run.stoppedBy,
   };
 }
 
@@ -98,6 +115,7 @@ export interface SearchRun {
   readonly best: { readonly state: SearchSolution; readonly evaluation: Evaluation } | undefined;
   readonly iterations: number;
   readonly elapsedMs: number;
+  readonly stoppedBy: StopReason;
 }
 
 /**
@@ -129,6 +147,7 @@ export function searchFrom(current: SearchSolution, options: SolveOptions, start
 
   let best: { state: SearchSolution; evaluation: Evaluation } | undefined;
   let iterations = 0;
+  let improvedAt = 0;
   const offer = (candidate: SearchSolution): void => {
     if (!candidate.complete || (best !== undefined && !better(candidate, best.state))) return;
     const solution = candidate.toSolution();
@@ -140,6 +159,7 @@ export function searchFrom(current: SearchSolution, options: SolveOptions, start
     )
       return;
     best = { state: candidate.clone(), evaluation };
+    improvedAt = iterations;
     options.onImprove?.({
       elapsedMs: now() - started,
       iterations,
@@ -162,10 +182,22 @@ export function searchFrom(current: SearchSolution, options: SolveOptions, start
   let fleetPhase = objective === 'vehicles-then-distance';
   const t0 = START_TEMPERATURE * context.typicalEdgeCost;
   const t1 = FINAL_TEMPERATURE * context.typicalEdgeCost;
+  const settled = options.maxIterationsWithoutImprovement;
+  let stoppedBy: StopReason;
   for (;;) {
-    if (options.maxIterations !== undefined && iterations >= options.maxIterations) break;
+    if (options.maxIterations !== undefined && iterations >= options.maxIterations) {
+      stoppedBy = 'iterations';
+      break;
+    }
+    if (settled !== undefined && iterations - improvedAt >= settled) {
+      stoppedBy = 'no-improvement';
+      break;
+    }
     const elapsed = now() - started;
-    if (elapsed >= options.timeLimitMs) break;
+    if (elapsed >= options.timeLimitMs) {
+      stoppedBy = 'time';
+      break;
+    }
     // With an iteration cap the schedule follows iterations, so a seed reproduces a run exactly.
     const progress =
       options.maxIterations !== undefined ? iterations / options.maxIterations : elapsed / options.timeLimitMs;
@@ -195,7 +227,7 @@ export function searchFrom(current: SearchSolution, options: SolveOptions, start
     offer(candidate);
   }
 
-  return { best, iterations, elapsedMs: now() - started };
+  return { best, iterations, elapsedMs: now() - started, stoppedBy };
 }
 
 /**
