@@ -3,12 +3,16 @@
  * routes are parsed back and must visit every customer of the file exactly once within the fleet,
  * the distance and the gap line must agree with the BKS table beside the file, and `--json` must
  * parse. Bad files and bad invocations exit 2 with the reader's code and line, or the usage.
+ * `--threads N` runs N searches in worker threads (the TypeScript sources, with the hooks the hub's
+ * solver thread uses under vitest), seeds SEED…SEED+N−1, and keeps the best by the objective.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import type { SolvedInstance } from '../../hub/src/routing/benchmark-instance.js';
 import { routeCli } from '../../hub/src/routing/cli.js';
+import { betterRun } from '../../hub/src/routing/parallel-runs.js';
 
 const SOLOMON = join(import.meta.dirname, '../../../shared/data/vrp/solomon');
 const CVRPLIB = join(import.meta.dirname, '../../../shared/data/vrp/cvrplib');
@@ -192,5 +196,63 @@ describe('aisle-hub route solve', () => {
     const noFile = await run(['solve']);
     expect(noFile.code).toBe(2);
     expect(noFile.stderr).toContain('route solve needs FILE');
+  });
+});
+
+describe('aisle-hub route solve --threads', () => {
+  it('runs one search per thread with consecutive seeds and keeps the best', async () => {
+    const { code, stdout } = await run([
+      'solve',
+      join(SOLOMON, 'R101.txt'),
+      '--time',
+      '1',
+      '--seed',
+      '7',
+      '--threads',
+      '2',
+      '--objective',
+      'vehicles-then-distance',
+      '--json',
+      '--quiet',
+    ]);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as {
+      seed: number;
+      threads: number;
+      runs: { seed: number; feasible: boolean; distance: number; vehicles: number; iterations: number }[];
+      feasible: boolean;
+      distance: number;
+      vehicles: number;
+      routes: { customers: string[] }[];
+    };
+    expect(result.threads).toBe(2);
+    expect(result.runs.map((r) => r.seed)).toEqual([7, 8]);
+    for (const r of result.runs) {
+      expect(r.feasible).toBe(true);
+      expect(r.iterations).toBeGreaterThan(0);
+    }
+    const best = [...result.runs].sort((a, b) => a.vehicles - b.vehicles || a.distance - b.distance)[0];
+    expect(result.seed).toBe(best?.seed);
+    expect({ distance: result.distance, vehicles: result.vehicles }).toEqual({
+      distance: best?.distance,
+      vehicles: best?.vehicles,
+    });
+    const customers = result.routes.flatMap((r) => r.customers.map(Number)).toSorted((a, b) => a - b);
+    expect(customers).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+  });
+
+  it('ranks runs feasible first, then by the objective', () => {
+    const run = (feasible: boolean, vehicles: number, distance: number) =>
+      ({ feasible, vehicles, distance }) as SolvedInstance;
+    expect(betterRun(run(true, 12, 1300), run(false, 10, 1000), 'distance')).toBe(true);
+    expect(betterRun(run(true, 12, 1200), run(true, 11, 1300), 'distance')).toBe(true);
+    expect(betterRun(run(true, 12, 1200), run(true, 11, 1300), 'vehicles-then-distance')).toBe(false);
+    expect(betterRun(run(true, 11, 1250), run(true, 11, 1300), 'vehicles-then-distance')).toBe(true);
+  });
+
+  it('refuses a thread count out of range with exit 2', async () => {
+    const bad = await run(['solve', join(SOLOMON, 'C101.txt'), '--threads', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--threads must be a whole number from 1 to 64');
   });
 });

@@ -11,11 +11,10 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/src/config.js';
 import { type RunningHub, startHub } from '../../hub/src/server.js';
+import { midMorningZone } from '../helpers/time-zones.js';
 import { type Client, login, user } from './replenishment-harness.js';
 
-/** An `Etc/GMT±N` zone where it is about 11:00 now, so a 06:00–22:00 shift has hours left. */
-const offset = 11 - new Date().getUTCHours();
-const timeZone = offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+const timeZone = midMorningZone();
 const DC = { lat: 52.5, lon: 13.4, name: 'Berlin DC' };
 const NORTH = { lat: 52.65, lon: 13.35 };
 

@@ -15,7 +15,6 @@ import { type RoutePlan, routePlanCodec } from '@aisle/protocols';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import type { Registry } from 'prom-client';
-import { io, type Socket } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/src/config.js';
 import { OrdersService } from '../../hub/src/replenishment/orders.service.js';
@@ -23,17 +22,13 @@ import { haversineMeters } from '../../hub/src/routing/engine/travel.js';
 import { RoutingService } from '../../hub/src/routing/routing.service.js';
 import { startHub } from '../../hub/src/server.js';
 import { METRICS } from '../../hub/src/tokens.js';
+import { openScreen } from '../helpers/planner-screen.js';
+import { midMorningZone } from '../helpers/time-zones.js';
 import { login, user } from './replenishment-harness.js';
 
 const SPEED_KMH = 40;
 const DETOUR = 1.3;
 const WHY = { rule: 'order-up-to', text: 'below the reorder point', values: { onHand: 2 } };
-
-/** An `Etc/GMT±N` zone where it is about 11:00 now, so a 06:00–22:00 shift has hours left. */
-function midMorningZone(): string {
-  const offset = 11 - new Date().getUTCHours(); // −12 … +11
-  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-}
 
 // Two clusters: west stores for one van, east stores for the other.
 const STORES = {
@@ -86,7 +81,7 @@ describe('routing on a real hub', async () => {
   const orders = hub.app.get(OrdersService);
   const metrics = hub.app.get<Registry>(METRICS);
   const vans = await Promise.all(['van-1', 'van-2'].map((v) => gatewayClient(hub.brokerUrl, v)));
-  const screen = await routesScreen(hub.httpUrl, planner.token);
+  const screen = await openScreen(hub.httpUrl, planner.token, { site: 'logistics', channels: ['routes'] });
   afterAll(async () => {
     screen.socket.disconnect();
     await Promise.all(vans.map((v) => v.client.endAsync()));
@@ -316,30 +311,6 @@ async function gatewayClient(url: string, vehicle: string) {
     next(match: (plan: RoutePlan) => boolean, timeoutMs = 10_000): Promise<RoutePlan> {
       return waitFor(plans, waiters, match, timeoutMs, `route plan for ${vehicle}`);
     },
-  };
-}
-
-type Change = { key: string; value: unknown };
-
-/** A planner's socket.io client on the `logistics` site's `routes` channel. */
-async function routesScreen(url: string, token: string) {
-  const socket: Socket = io(url, { transports: ['websocket'], reconnection: false, auth: { token } });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  const answer = await socket.emitWithAck('subscribe', { site: 'logistics', channels: ['routes'] });
-  if (answer?.ok !== true) throw new Error(`subscribe: ${JSON.stringify(answer)}`);
-  const changes: Change[] = [];
-  const waiters = new Set<() => void>();
-  socket.on('delta', (delta: { changes: Change[] }) => {
-    changes.push(...delta.changes);
-    for (const w of [...waiters]) w();
-  });
-  return {
-    socket,
-    next: (match: (change: Change) => boolean, timeoutMs = 10_000) =>
-      waitFor(changes, waiters, match, timeoutMs, 'routes change'),
   };
 }
 

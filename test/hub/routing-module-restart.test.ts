@@ -14,10 +14,9 @@ import { parseHubConfig } from '../../hub/src/config.js';
 import { OrdersService } from '../../hub/src/replenishment/orders.service.js';
 import { RoutingService } from '../../hub/src/routing/routing.service.js';
 import { type RunningHub, startHub } from '../../hub/src/server.js';
+import { midMorningZone } from '../helpers/time-zones.js';
 
-/** An `Etc/GMT±N` zone where it is about 11:00 now: the van's day shift has hours left. */
-const offset = 11 - new Date().getUTCHours();
-const timeZone = offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+const timeZone = midMorningZone();
 
 const dir = mkdtempSync(join(tmpdir(), 'aisle-hub-routing-restart-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -15,7 +15,6 @@ import { type AckCursor, type Alert, type LatLon, newId, type Route } from '@ais
 import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import type { Registry } from 'prom-client';
-import { io, type Socket } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../hub/src/config.js';
 import { IngestService } from '../../hub/src/ingest/ingest.service.js';
@@ -23,6 +22,8 @@ import { haversineMeters } from '../../hub/src/routing/engine/travel.js';
 import { TrackingService } from '../../hub/src/routing/tracking/tracking.service.js';
 import { startHub } from '../../hub/src/server.js';
 import { METRICS } from '../../hub/src/tokens.js';
+import { openScreen } from '../helpers/planner-screen.js';
+import { midMorningZone } from '../helpers/time-zones.js';
 import { login, user } from './replenishment-harness.js';
 
 const MIN = 60_000;
@@ -32,12 +33,6 @@ const DEPOT = { lat: 52.5, lon: 13.4 };
 // Due north of the depot: A 2 km, B 4 km (0.01° of latitude = 1,111.95 m).
 const A = { lat: 52.5 + 2000 / 111_195, lon: 13.4 };
 const B = { lat: 52.5 + 4000 / 111_195, lon: 13.4 };
-
-/** An `Etc/GMT±N` zone where it is about 11:00 now, so a 06:00–22:00 shift has hours left. */
-function midMorningZone(): string {
-  const offset = 11 - new Date().getUTCHours();
-  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-}
 
 interface RouteDelta {
   plan: string;
@@ -50,7 +45,6 @@ interface RouteDelta {
   lateRisk?: { job: string; minutes: number };
   speedMps: number;
 }
-type Change = { channel: string; key: string; value: unknown };
 
 /** A hub with one van (van-1, gateway van-1-gw) in its fleet, a planner, its screen and the van's gateway. */
 async function trackedHub(tracking: Record<string, unknown>, restartIn?: string) {
@@ -89,7 +83,10 @@ async function trackedHub(tracking: Record<string, unknown>, restartIn?: string)
   const admin = await login(hub, 'root', 'root-secret-1');
   const planner =
     restartIn === undefined ? await user(hub, admin, 'pat', 'planner') : await login(hub, 'pat', 'pat-secret-1');
-  const screen = await logisticsScreen(hub.httpUrl, planner.token);
+  const screen = await openScreen(hub.httpUrl, planner.token, {
+    site: 'logistics',
+    channels: ['routes', 'route-alerts'],
+  });
   const gateway = await vanGateway(hub.brokerUrl);
   const stop = async () => {
     screen.socket.disconnect();
@@ -366,43 +363,6 @@ async function vanGateway(url: string) {
         if (Date.now() > deadline) throw new Error(`no ack for seq ${lastSeq}`);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
-    },
-  };
-}
-
-/** A planner's socket.io client on `logistics`: routes and route alerts. */
-async function logisticsScreen(url: string, token: string) {
-  const socket: Socket = io(url, { transports: ['websocket'], reconnection: false, auth: { token } });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  const answer = await socket.emitWithAck('subscribe', { site: 'logistics', channels: ['routes', 'route-alerts'] });
-  if (answer?.ok !== true) throw new Error(`subscribe: ${JSON.stringify(answer)}`);
-  const changes: Change[] = [];
-  const waiters = new Set<() => void>();
-  socket.on('delta', (delta: { changes: Change[] }) => {
-    changes.push(...delta.changes);
-    for (const w of [...waiters]) w();
-  });
-  return {
-    socket,
-    next(match: (change: Change) => boolean, timeoutMs = 10_000): Promise<Change> {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = changes.find(match);
-          if (found === undefined) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`no matching change in ${timeoutMs} ms; seen ${changes.length}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
     },
   };
 }

@@ -17,10 +17,12 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { hashPassword } from '@aisle/edge/credentials';
 import type { Alert, LatLon, Route } from '@aisle/protocols';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/external-server.js';
+import { openScreen, type ScreenChange } from '../helpers/planner-screen.js';
 import { SHARED_DATA } from '../helpers/shared-data.js';
+import { midMorningZone } from '../helpers/time-zones.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const REGISTER = fileURLToPath(new URL('../helpers/ts-register.mjs', import.meta.url));
@@ -40,12 +42,6 @@ const DEPOT = { lat: 52.5, lon: 13.4 };
 const north = (km: number): LatLon => ({ lat: DEPOT.lat + (km * 1000) / 111_195, lon: DEPOT.lon });
 const STOPS = [north(2), north(4), north(6)];
 
-/** An `Etc/GMT±N` zone where it is about 11:00 now, so a 06:00–22:00 shift has hours left. */
-function midMorningZone(): string {
-  const offset = 11 - new Date().getUTCHours();
-  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-}
-
 interface Running {
   readonly name: string;
   readonly child: ChildProcess;
@@ -60,7 +56,7 @@ interface RouteDelta {
   nextJob?: string;
   lateRisk?: { job: string; minutes: number };
 }
-type Change = { channel: string; key: string; value: unknown };
+type Change = ScreenChange;
 
 describe('route tracking: hub, van gateway and simulator as processes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'aisle-route-tracking-'));
@@ -230,37 +226,13 @@ describe('route tracking: hub, van gateway and simulator as processes', async ()
     .token as string;
 
   // The planner's screen: every route and route alert, as it arrives.
-  const socket: Socket = io(hubUrl, { transports: ['websocket'], reconnection: false, auth: { token: planner } });
-  sockets.push(socket);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  expect(
-    await socket.emitWithAck('subscribe', { site: 'logistics', channels: ['routes', 'route-alerts'] }),
-  ).toMatchObject({ ok: true });
-  const changes: Change[] = [];
-  const waiters = new Set<() => void>();
-  socket.on('delta', (delta: { changes: Change[] }) => {
-    changes.push(...delta.changes);
-    for (const w of [...waiters]) w();
-  });
+  const screen = await openScreen(hubUrl, planner, { site: 'logistics', channels: ['routes', 'route-alerts'] });
+  sockets.push(screen.socket);
   const next = (what: string, match: (c: Change) => boolean, timeoutMs = 90_000) =>
-    new Promise<Change>((resolve, reject) => {
-      const check = () => {
-        const found = changes.find(match);
-        if (found === undefined) return;
-        waiters.delete(check);
-        clearTimeout(timer);
-        resolve(found);
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        const tail = running.map((p) => `--- ${p.name}\n${p.output.slice(-3000)}`).join('\n');
-        reject(new Error(`no ${what} in ${timeoutMs} ms (${changes.length} changes seen)\n${tail}`));
-      }, timeoutMs);
-      waiters.add(check);
-      check();
+    screen.next(match, {
+      what,
+      timeoutMs,
+      detail: () => running.map((p) => `--- ${p.name}\n${p.output.slice(-3000)}`).join('\n'),
     });
   const tracked = (c: Change): RouteDelta | undefined =>
     c.channel === 'routes' && c.key === 'van-1' && (c.value as RouteDelta).updatedAt !== undefined
@@ -347,7 +319,7 @@ describe('route tracking: hub, van gateway and simulator as processes', async ()
     expect(stop2?.arrival).toBeGreaterThan(plannedAt + WINDOW_MS + 5 * MIN);
     expect(stop2?.latenessMs).toBeGreaterThan(5 * MIN);
     // Before the hold the stop was on time: its ETA moved with the fixes, not only at the end.
-    const onTime = changes
+    const onTime = screen.changes
       .map(tracked)
       .find((v) => v?.route.stops[1]?.status === 'pending' && (v.route.stops[1]?.latenessMs ?? 1) === 0);
     expect(onTime).toBeDefined();
@@ -362,7 +334,7 @@ describe('route tracking: hub, van gateway and simulator as processes', async ()
     expect(reached?.route.stops[1]?.arrival).toBeGreaterThan(plannedAt + WINDOW_MS + 5 * MIN);
     // Stop 3 is within its window: nothing ahead is at risk any more.
     expect(reached?.route.stops[2]?.latenessMs).toBe(0);
-    const held = changes.find((c) => c.channel === 'route-alerts' && (c.value as Alert).state !== 'cleared');
+    const held = screen.changes.find((c) => c.channel === 'route-alerts' && (c.value as Alert).state !== 'cleared');
     const cleared = await next(
       'the alert cleared',
       (c) => c.channel === 'route-alerts' && (c.value as Alert).state === 'cleared',

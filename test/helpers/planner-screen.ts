@@ -1,0 +1,69 @@
+import { io, type Socket } from 'socket.io-client';
+
+/** One realtime change as the hub pushes it (`RealtimeService`'s `Delta`). */
+export interface ScreenChange {
+  readonly channel: string;
+  readonly key: string;
+  readonly value: unknown;
+}
+
+export interface PlannerScreen {
+  readonly socket: Socket;
+  /** Every change received so far, in order. */
+  readonly changes: readonly ScreenChange[];
+  /**
+   * The first change (already received or still to come) that matches; rejects after `timeoutMs`
+   * naming `what`, with `detail()` appended (e.g. the output of the processes under test).
+   */
+  next(
+    match: (change: ScreenChange) => boolean,
+    options?: { timeoutMs?: number; what?: string; detail?: () => string },
+  ): Promise<ScreenChange>;
+}
+
+/**
+ * A planner's screen on the hub's socket.io: connects with the JWT, subscribes to `channels` of
+ * `site` (routing's vans and alerts are on `logistics`), and keeps every pushed change.
+ */
+export async function openScreen(
+  url: string,
+  token: string,
+  subscription: { site: string; channels: readonly string[] },
+): Promise<PlannerScreen> {
+  const socket: Socket = io(url, { transports: ['websocket'], reconnection: false, auth: { token } });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  const answer = await socket.emitWithAck('subscribe', { site: subscription.site, channels: subscription.channels });
+  if (answer?.ok !== true) throw new Error(`subscribe: ${JSON.stringify(answer)}`);
+  const changes: ScreenChange[] = [];
+  const waiters = new Set<() => void>();
+  socket.on('delta', (delta: { changes: ScreenChange[] }) => {
+    changes.push(...delta.changes);
+    for (const w of [...waiters]) w();
+  });
+  return {
+    socket,
+    changes,
+    next(match, options = {}) {
+      const { timeoutMs = 10_000, what = 'change', detail } = options;
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = changes.find(match);
+          if (found === undefined) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          const more = detail === undefined ? '' : `\n${detail()}`;
+          reject(new Error(`no matching ${what} in ${timeoutMs} ms (${changes.length} changes seen)${more}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
