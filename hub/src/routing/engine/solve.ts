@@ -77,6 +77,12 @@ const START_TEMPERATURE = 10;
 const FINAL_TEMPERATURE = 0.1;
 /** Share of the budget spent lowering the fleet under 'vehicles-then-distance'; the rest shortens routes. */
 const FLEET_PHASE = 0.5;
+/**
+ * …but it ends sooner once this share of the budget has passed without a route less, and the
+ * routes get the time: on Solomon R1, RC1, R2, RC2 at 10 s (seed 1) the fleet stayed 295 → 296
+ * while the mean gap went from +2.48 % to +1.08 % (RC206 +18.2 → +0.6 %).
+ */
+const FLEET_STALL = 0.2;
 
 export function solve(problem: ProblemData, options: SolveOptions): SolveResult {
   const now = options.now ?? (() => performance.now());
@@ -180,6 +186,8 @@ export function searchFrom(current: SearchSolution, options: SolveOptions, start
     s.unassigned.reduce((sum, j) => sum + (problem.isRequired(j) ? (absences[j] ?? 0) : 0), 0);
   let routeLimit = fleet;
   let fleetPhase = objective === 'vehicles-then-distance';
+  let fewestRoutes = Number.POSITIVE_INFINITY;
+  let fewestAt = 0;
   const t0 = START_TEMPERATURE * context.typicalEdgeCost;
   const t1 = FINAL_TEMPERATURE * context.typicalEdgeCost;
   const settled = options.maxIterationsWithoutImprovement;
@@ -201,7 +209,11 @@ export function searchFrom(current: SearchSolution, options: SolveOptions, start
     // With an iteration cap the schedule follows iterations, so a seed reproduces a run exactly.
     const progress =
       options.maxIterations !== undefined ? iterations / options.maxIterations : elapsed / options.timeLimitMs;
-    if (fleetPhase && progress >= FLEET_PHASE) {
+    if (fleetPhase && current.missing === 0 && current.usedRoutes < fewestRoutes) {
+      fewestRoutes = current.usedRoutes;
+      fewestAt = progress;
+    }
+    if (fleetPhase && (progress >= FLEET_PHASE || progress - fewestAt >= FLEET_STALL)) {
       fleetPhase = false;
       if (best !== undefined) {
         current = best.state.clone();
