@@ -23,7 +23,7 @@ const DAY = 86_400_000;
 /** Scores every item by its training popularity (column sum), the same for every user. */
 class CountPopularity implements Recommender {
   readonly name = 'count';
-  #pop = new Float64Array(0);
+  #pop: Float64Array = new Float64Array(0);
   fit(m: CsrMatrix): void {
     this.#pop = columnSums(m);
   }
