@@ -30,6 +30,8 @@ Usage:
   aisle-hub route solve FILE [--time 10] [--seed 1] [--objective distance|vehicles-then-distance]
       Solve a Solomon or VRPLIB benchmark file: routes, distance, vehicles, the gap to the best
       known (BKS.csv beside the file or --bks); aisle-hub route --help lists the options.
+  aisle-hub recommend eval --data FILE [--format user,item,ts] [--protocol loo|temporal] [--k 10]
+      Offline evaluation of the recommendation models; aisle-hub recommend --help lists the options.
   aisle-hub --help | --version
 `;
 
@@ -85,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
     const { replenishCli } = await import('./replenishment/cli.js');
     return replenishCli(argv.slice(1));
   }
+  if (argv[0] === 'recommend') return (await import('./recommendation/cli.js')).recommendCli(argv.slice(1));
   if (argv[0] === 'route') {
     const { routeCli } = await import('./routing/cli.js');
     return routeCli(argv.slice(1));

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateModel } from '../../hub/src/recommendation/engine/evaluate.js';
 import { buildInteractions, type RawInteraction } from '../../hub/src/recommendation/engine/interactions.js';
 import { type CsrMatrix, columnSums } from '../../hub/src/recommendation/engine/matrix.js';
-import { listMetrics, topK } from '../../hub/src/recommendation/engine/metrics.js';
+import { hitAt, listMetrics, ndcgAt, standingOf, topK } from '../../hub/src/recommendation/engine/metrics.js';
 import type { Recommender } from '../../hub/src/recommendation/engine/model.js';
 import {
   leaveOneOut,
@@ -73,18 +73,21 @@ describe('leave-one-out on a tiny file, by hand', () => {
     expect(split.train.user.length).toBe(20 - 5);
   });
 
-  it('exclude already bought: HR@10 = 0.6, NDCG@10 = 0.4774', () => {
-    // Ties count against the held-out item. Rank = 1 + items, not bought in training, scoring ≥ it:
-    //   u1 c=0, a b removed: f×10, d, g tie or beat it → rank 13 → miss.
-    //   u2 b=2, a removed: nothing ≥ 2 → rank 1 → NDCG 1/log2(2) = 1.
-    //   u3 d=0, a removed: b, c, g, f×10 → rank 14 → miss.
-    //   u4 g=0, f×10 removed: a, b, c, d → rank 5 → NDCG 1/log2(6) = 0.386853.
+  it('exclude already bought: HR@10 = 0.6, NDCG@10 = 0.4878', () => {
+    // A = items (not bought in training) scoring above the held-out one, T = items tying it; the
+    // held-out item is at each of positions A+1 … A+T+1 with probability 1/(T+1).
+    //   u1 c=0, a b removed: A = 10 (f×10), T = 2 (d, g) → positions 11–13 → miss.
+    //   u2 b=2, a removed: A = 0, T = 0 → rank 1 → NDCG 1.
+    //   u3 d=0, a removed: A = 11 (b, f×10) → miss.
+    //   u4 g=0, f×10 removed: A = 2 (a, b), T = 2 (c, d) → positions 3, 4, 5, all ≤ 10 → HR 1,
+    //      NDCG (1/log2(4) + 1/log2(5) + 1/log2(6))/3 = (0.5 + 0.430677 + 0.386853)/3 = 0.439177.
     //   u5 a=3, b removed → rank 1 → 1.
-    // HR@10 = 3/5 = 0.6; NDCG@10 = (1 + 0.386853 + 1)/5 = 0.477371.
+    // HR@10 = 3/5 = 0.6; NDCG@10 = (1 + 0.439177 + 1)/5 = 0.487835.
     const { score } = run('exclude-bought');
     expect(score.users).toBe(5);
     expect(score.hr).toBeCloseTo(0.6, 10);
-    expect(score.ndcg).toBeCloseTo((2 + 1 / Math.log2(6)) / 5, 10);
+    expect(score.ndcg).toBeCloseTo((2 + (1 / Math.log2(4) + 1 / Math.log2(5) + 1 / Math.log2(6)) / 3) / 5, 10);
+    expect(score.ndcg).toBeCloseTo(0.487835, 6);
     // Every user has fewer than 99 never-bought items, so all of them are the negatives and the
     // sampled ranking is the full one.
     expect(score.hrSampled).toBeCloseTo(score.hr, 10);
@@ -93,8 +96,8 @@ describe('leave-one-out on a tiny file, by hand', () => {
 
   it('buy again allowed: HR@10 = 0.4, NDCG@10 = 0.3262', () => {
     // Nothing removed:
-    //   u1 c=0: 14 items tie or beat it → rank 15 → miss;  u3 d=0, u4 g=0: likewise → miss.
-    //   u2 b=2: a=3 ahead → rank 2 → 1/log2(3) = 0.630930.   u5 a=3 → rank 1 → 1.
+    //   u1 c=0: A = 12 (a, b, f×10) → miss;  u3 d=0, u4 g=0: likewise A = 12 → miss.
+    //   u2 b=2: A = 1 (a=3), T = 0 → rank 2 → 1/log2(3) = 0.630930.   u5 a=3 → rank 1 → 1.
     // HR@10 = 2/5 = 0.4; NDCG@10 = (0.630930 + 1)/5 = 0.326186.
     const { score } = run('buy-again');
     expect(score.hr).toBeCloseTo(0.4, 10);
@@ -139,6 +142,17 @@ describe('temporal split', () => {
     expect(m.hit).toBe(1);
     expect(m.recall).toBe(0.5);
     expect(m.ndcg).toBeCloseTo(1 / Math.log2(3) / (1 + 1 / Math.log2(3)), 12);
+  });
+});
+
+describe('ties', () => {
+  it('share their positions: the expectation over a random order of the tied group', () => {
+    // 2 ahead, 3 tied: positions 3–6, two of them ≤ 4 → HR@4 = 2/4.
+    expect(hitAt({ ahead: 2, tied: 3 }, 4)).toBe(0.5);
+    expect(ndcgAt({ ahead: 2, tied: 3 }, 4)).toBeCloseTo((1 / Math.log2(4) + 1 / Math.log2(5)) / 4, 12);
+    // A constant model over 100 candidates: HR@10 = 10/100, like random.
+    const flat = new Float32Array(100);
+    expect(hitAt(standingOf(flat, 7, new Set()), 10)).toBeCloseTo(0.1, 12);
   });
 });
 
@@ -190,6 +204,8 @@ describe('properties', () => {
         fc.property(histories, fc.integer({ min: 0, max: 1000 }), (hs, seed) => {
           const ix = buildInteractions(events(hs));
           const split = leaveOneOut(ix, mode);
+          // Under exclude, a history like [20, 20] is one distinct item: nobody is tested.
+          fc.pre(split.testUsers.length > 0);
           const negatives = { ids: sampleNegatives(ix, split, 99, seed), perUser: 99 };
           const best = evaluateModel(ix, split, new Oracle(split, 1), { k: 10, mode, negatives });
           const worst = evaluateModel(ix, split, new Oracle(split, -1), { k: 10, mode, negatives });

@@ -1,6 +1,6 @@
 import type { Interactions } from './interactions.js';
 import { feedbackMatrix } from './matrix.js';
-import { hitAt, listMetrics, ndcgAt, rankOf, topK } from './metrics.js';
+import { hitAt, listMetrics, ndcgAt, standingOf, topK } from './metrics.js';
 import type { Recommender } from './model.js';
 import type { RankingMode, Split } from './protocols.js';
 
@@ -86,13 +86,13 @@ export function evaluateModel(
     for (const item of list) recommended[item] = 1;
     if (single) {
       const target = split.relevant[k] as number;
-      const rank = rankOf(scores, target, excluded);
+      const rank = standingOf(scores, target, excluded);
       hr += hitAt(rank, options.k);
       ndcg += ndcgAt(rank, options.k);
       recall += hitAt(rank, options.k);
       if (options.negatives !== undefined) {
         const { ids, perUser } = options.negatives;
-        const sampledRank = rankOf(scores, target, excluded, ids.subarray(k * perUser, (k + 1) * perUser));
+        const sampledRank = standingOf(scores, target, excluded, ids.subarray(k * perUser, (k + 1) * perUser));
         hrSampled += hitAt(sampledRank, options.k);
         ndcgSampled += ndcgAt(sampledRank, options.k);
       }

@@ -1,34 +1,57 @@
 /**
- * Ranking metrics with binary relevance. Ties are broken against the relevant items, then by item
- * id: an item that merely ties the held-out one ranks ahead of it, so a model that scores
- * everything alike earns nothing. With one held-out item at 1-based rank r:
- * HR@K = [r ≤ K], NDCG@K = 1/log2(r+1) when r ≤ K (the ideal DCG is 1). With several relevant
- * items, NDCG@K = Σ over hits at position p of 1/log2(p+1), divided by the same sum over the first
- * min(K, |relevant|) positions; Recall@K = hits / |relevant|.
+ * Ranking metrics with binary relevance. With one held-out item at 1-based rank r:
+ * HR@K = [r ≤ K], NDCG@K = 1/log2(r+1) when r ≤ K (the ideal DCG is 1).
+ *
+ * Ties: when the held-out item ties with T other items and A items score strictly higher, the
+ * metric is its expectation over a uniformly random order of the tied group, i.e. the item is at
+ * each of positions A+1 … A+T+1 with probability 1/(T+1). It is deterministic (no seed) and fair
+ * to sparse models that leave most items at 0: counting every tie as ahead would score them
+ * below random, counting none as ahead would reward a constant model with HR = 1. A constant
+ * model scores K/N, like random.
+ *
+ * Top-K lists (temporal protocol, coverage) break ties against the relevant items, then by item
+ * id. With several relevant items, NDCG@K = Σ over hits at position p of 1/log2(p+1), divided by
+ * the same sum over the first min(K, |relevant|) positions; Recall@K = hits / |relevant|.
  */
 
-/** 1-based rank of `target` among `candidates` (or among all items when omitted), ignoring `excluded`. */
-export function rankOf(
+/** Where `target` stands among `candidates` (all items when omitted), ignoring `excluded`. */
+export interface Standing {
+  /** Items scoring strictly higher. */
+  readonly ahead: number;
+  /** Other items scoring the same. */
+  readonly tied: number;
+}
+
+export function standingOf(
   scores: Float32Array,
   target: number,
   excluded: ReadonlySet<number>,
   candidates?: Int32Array,
-): number {
+): Standing {
   const s = scores[target] as number;
   let ahead = 0;
-  if (candidates === undefined) {
-    for (let j = 0; j < scores.length; j++) if (j !== target && (scores[j] as number) >= s && !excluded.has(j)) ahead++;
-  } else
-    for (const j of candidates) if (j >= 0 && j !== target && (scores[j] as number) >= s && !excluded.has(j)) ahead++;
-  return ahead + 1;
+  let tied = 0;
+  const visit = (j: number) => {
+    if (j === target || excluded.has(j)) return;
+    const sj = scores[j] as number;
+    if (sj > s) ahead++;
+    else if (sj === s) tied++;
+  };
+  if (candidates === undefined) for (let j = 0; j < scores.length; j++) visit(j);
+  else for (const j of candidates) if (j >= 0) visit(j);
+  return { ahead, tied };
 }
 
-export function hitAt(rank: number, k: number): number {
-  return rank <= k ? 1 : 0;
+/** Expected HR@K: the share of the tied group's positions A+1 … A+T+1 that are ≤ K. */
+export function hitAt(st: Standing, k: number): number {
+  return Math.max(0, Math.min(k - st.ahead, st.tied + 1)) / (st.tied + 1);
 }
 
-export function ndcgAt(rank: number, k: number): number {
-  return rank <= k ? 1 / Math.log2(rank + 1) : 0;
+/** Expected NDCG@K over the tied group's positions. */
+export function ndcgAt(st: Standing, k: number): number {
+  let sum = 0;
+  for (let p = st.ahead + 1; p <= Math.min(k, st.ahead + st.tied + 1); p++) sum += 1 / Math.log2(p + 1);
+  return sum / (st.tied + 1);
 }
 
 /**

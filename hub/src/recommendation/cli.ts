@@ -1,0 +1,283 @@
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { CsvHeaderError } from '@aisle/protocols/csv';
+import cliProgress from 'cli-progress';
+import { isUsageError, UsageError, writeReport } from '../cli-usage.js';
+import { CooccurrenceModel } from './engine/cooccurrence.js';
+import { EaseModel } from './engine/ease.js';
+import { evaluateModel, type ModelScore } from './engine/evaluate.js';
+import { ItemKnnModel } from './engine/item-knn.js';
+import type { Recommender } from './engine/model.js';
+import { PopularityModel } from './engine/popularity.js';
+import { leaveOneOut, type RankingMode, type Split, sampleNegatives, temporalSplit } from './engine/protocols.js';
+import { RandomModel } from './engine/random-model.js';
+import { type InteractionsColumns, type InteractionsFile, readInteractionsCsv } from './engine/readers.js';
+
+export const RECOMMEND_USAGE = `  aisle-hub recommend eval --data FILE [options]
+      Offline evaluation of the recommendation models on any interactions CSV (one event per
+      line: user, item, timestamp as epoch ms, epoch s or ISO 8601). Every model and the random
+      and popularity baselines in one table. Leave-one-out holds out each user's latest item and
+      ranks it against all items and against --negatives items sampled (seeded) from those the
+      user never bought: HR@K, NDCG@K for both. Temporal cuts at a time quantile and ranks each
+      user's later items: HR@K, NDCG@K, Recall@K. Also catalogue coverage@K, training time and
+      scoring time per user.
+    Options: --format user,item,ts (the three column names) --protocol loo|temporal (loo) --k 10
+      --models popularity,itemknn,ease (also popularity-decayed, cooccurrence; random and
+      popularity are always in the table) --exclude-bought (default: the user's training items
+      are removed from the ranking) | --buy-again (they stay) --seed 1 --negatives 99
+      --quantile 0.8 (temporal cut) --max-items 2000 (EASE's item cap; the rest rank below by
+      popularity) --lambda 200 (EASE) --neighbours 100 --shrink 10 (item-kNN) --half-life 30
+      (days, popularity-decayed) --min-support 2 (cooccurrence) --json --report DIR --quiet
+`;
+
+const MODEL_NAMES = ['popularity', 'popularity-decayed', 'itemknn', 'ease', 'cooccurrence'] as const;
+type ModelName = (typeof MODEL_NAMES)[number];
+
+interface EvalSetup {
+  readonly data: string;
+  readonly columns: InteractionsColumns;
+  readonly protocol: 'loo' | 'temporal';
+  readonly k: number;
+  readonly models: readonly ModelName[];
+  readonly mode: RankingMode;
+  readonly seed: number;
+  readonly negatives: number;
+  readonly quantile: number;
+  readonly maxItems: number;
+  readonly lambda: number;
+  readonly neighbours: number;
+  readonly shrink: number;
+  readonly halfLifeDays: number;
+  readonly minSupport: number;
+}
+
+function numberOf(text: string | undefined, name: string, fallback: number, ok: (n: number) => boolean, what: string) {
+  if (text === undefined) return fallback;
+  const n = text.trim() === '' ? Number.NaN : Number(text);
+  if (!ok(n)) throw new UsageError(`--${name} must be ${what}, got "${text}"`);
+  return n;
+}
+const wholeAtLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
+const positive = (n: number) => Number.isFinite(n) && n > 0;
+
+function columnsOf(text: string | undefined): InteractionsColumns {
+  if (text === undefined) return { user: 'user', item: 'item', ts: 'ts' };
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.length !== 3 || parts.some((p) => p === '') || new Set(parts).size !== 3)
+    throw new UsageError(`--format must name three different columns user,item,ts, got "${text}"`);
+  const [user, item, ts] = parts as [string, string, string];
+  return { user, item, ts };
+}
+
+function modelsOf(text: string | undefined): ModelName[] {
+  const names = (text ?? 'popularity,itemknn,ease').split(',').map((m) => m.trim());
+  for (const m of names)
+    if (!(MODEL_NAMES as readonly string[]).includes(m))
+      throw new UsageError(`--models takes ${MODEL_NAMES.join(', ')}; got "${m}"`);
+  return [...new Set(names as ModelName[])];
+}
+
+function setupOf(values: Record<string, string | boolean | undefined>): EvalSetup {
+  const text = (name: string) => values[name] as string | undefined;
+  const data = text('data');
+  if (data === undefined) throw new UsageError('recommend eval needs --data FILE');
+  const protocol = text('protocol') ?? 'loo';
+  if (protocol !== 'loo' && protocol !== 'temporal')
+    throw new UsageError(`--protocol must be loo or temporal, got "${protocol}"`);
+  if (values['exclude-bought'] === true && values['buy-again'] === true)
+    throw new UsageError('--exclude-bought and --buy-again exclude each other');
+  return {
+    data,
+    columns: columnsOf(text('format')),
+    protocol,
+    k: numberOf(text('k'), 'k', 10, wholeAtLeast(1), 'a whole number ≥ 1'),
+    models: modelsOf(text('models')),
+    mode: values['buy-again'] === true ? 'buy-again' : 'exclude-bought',
+    seed: numberOf(text('seed'), 'seed', 1, wholeAtLeast(0), 'a whole number ≥ 0'),
+    negatives: numberOf(text('negatives'), 'negatives', 99, wholeAtLeast(1), 'a whole number ≥ 1'),
+    quantile: numberOf(text('quantile'), 'quantile', 0.8, (n) => n > 0 && n < 1, 'between 0 and 1'),
+    maxItems: numberOf(text('max-items'), 'max-items', 2000, wholeAtLeast(1), 'a whole number ≥ 1'),
+    lambda: numberOf(text('lambda'), 'lambda', 200, positive, 'a number > 0'),
+    neighbours: numberOf(text('neighbours'), 'neighbours', 100, wholeAtLeast(1), 'a whole number ≥ 1'),
+    shrink: numberOf(text('shrink'), 'shrink', 10, (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0'),
+    halfLifeDays: numberOf(text('half-life'), 'half-life', 30, positive, 'days > 0'),
+    minSupport: numberOf(text('min-support'), 'min-support', 2, wholeAtLeast(1), 'a whole number ≥ 1'),
+  };
+}
+
+function modelFor(name: ModelName | 'random', s: EvalSetup): Recommender {
+  switch (name) {
+    case 'random':
+      return new RandomModel(s.seed);
+    case 'popularity':
+      return new PopularityModel();
+    case 'popularity-decayed':
+      return new PopularityModel({ halfLifeDays: s.halfLifeDays });
+    case 'itemknn':
+      return new ItemKnnModel({ neighbours: s.neighbours, shrink: s.shrink });
+    case 'ease':
+      return new EaseModel({ lambda: s.lambda, maxItems: s.maxItems });
+    case 'cooccurrence':
+      return new CooccurrenceModel({ minSupport: s.minSupport });
+  }
+}
+
+interface EvalReport {
+  readonly data: string;
+  readonly protocol: 'loo' | 'temporal';
+  readonly mode: RankingMode;
+  readonly k: number;
+  readonly seed: number;
+  readonly negatives?: number;
+  readonly cutMs?: number;
+  readonly lines: { readonly accepted: number; readonly rejects: InteractionsFile['rejects'] };
+  readonly refused: InteractionsFile['refused'];
+  readonly users: number;
+  readonly items: number;
+  readonly testUsers: number;
+  readonly skippedUsers: number;
+  readonly easeMaxItems?: number;
+  readonly results: readonly ModelScore[];
+}
+
+const f4 = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(4));
+
+function markdownOf(r: EvalReport): string {
+  const k = r.k;
+  const loo = r.protocol === 'loo';
+  const head = loo
+    ? ['model', `HR@${k}`, `NDCG@${k}`, `HR@${k} (${r.negatives} neg)`, `NDCG@${k} (${r.negatives} neg)`]
+    : ['model', `HR@${k}`, `NDCG@${k}`, `Recall@${k}`];
+  head.push(`coverage@${k}`, 'train s', 'query ms/user');
+  const rows = r.results.map((m) => {
+    const cells = loo
+      ? [m.model, f4(m.hr), f4(m.ndcg), f4(m.hrSampled), f4(m.ndcgSampled)]
+      : [m.model, f4(m.hr), f4(m.ndcg), f4(m.recall)];
+    cells.push(f4(m.coverage), (m.trainMs / 1000).toFixed(2), m.queryMs.toFixed(3));
+    return `| ${cells.join(' | ')} |`;
+  });
+  const rejects = Object.entries(r.lines.rejects)
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ');
+  return [
+    `# Recommendation evaluation: ${r.data}`,
+    '',
+    `${r.lines.accepted} interactions read${rejects === '' ? '' : `, refused: ${rejects}`}; ${r.users} users, ${r.items} items.`,
+    `Protocol ${r.protocol === 'loo' ? 'leave-one-out' : `temporal (cut ${new Date(r.cutMs ?? 0).toISOString()})`}, ` +
+      `${r.mode === 'exclude-bought' ? 'exclude already bought' : 'buy again allowed'}, K = ${k}, seed ${r.seed}; ` +
+      `${r.testUsers} test users, ${r.skippedUsers} skipped.` +
+      (r.easeMaxItems === undefined ? '' : ` EASE models the ${r.easeMaxItems} most bought items.`),
+    '',
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+async function evalCommand(setup: EvalSetup, values: Record<string, string | boolean | undefined>): Promise<number> {
+  const file = await readInteractionsCsv(setup.data, setup.columns);
+  const ix = file.interactions;
+  const split: Split =
+    setup.protocol === 'loo' ? leaveOneOut(ix, setup.mode) : temporalSplit(ix, setup.mode, setup.quantile);
+  const negatives =
+    setup.protocol === 'loo'
+      ? { ids: sampleNegatives(ix, split, setup.negatives, setup.seed), perUser: setup.negatives }
+      : undefined;
+  const names: (ModelName | 'random')[] = ['random', 'popularity', ...setup.models.filter((m) => m !== 'popularity')];
+  const quiet = values.quiet === true;
+  const bars = quiet
+    ? undefined
+    : new cliProgress.MultiBar(
+        { format: '{model} [{bar}] {value}/{total} users', hideCursor: true, stream: process.stderr },
+        cliProgress.Presets.shades_classic,
+      );
+  const results: ModelScore[] = [];
+  for (const name of names) {
+    const bar = bars?.create(split.testUsers.length, 0, { model: name.padEnd(18) });
+    results.push(
+      evaluateModel(ix, split, modelFor(name, setup), {
+        k: setup.k,
+        mode: setup.mode,
+        ...(negatives === undefined ? {} : { negatives }),
+        clock: () => performance.now(),
+        onProgress: (done) => {
+          if (done % 64 === 0 || done === split.testUsers.length) bar?.update(done);
+        },
+      }),
+    );
+  }
+  bars?.stop();
+  const report: EvalReport = {
+    data: setup.data,
+    protocol: setup.protocol,
+    mode: setup.mode,
+    k: setup.k,
+    seed: setup.seed,
+    ...(negatives === undefined ? {} : { negatives: setup.negatives }),
+    ...(split.cutMs === undefined ? {} : { cutMs: split.cutMs }),
+    lines: { accepted: file.accepted, rejects: file.rejects },
+    refused: file.refused,
+    users: ix.users.length,
+    items: ix.items.length,
+    testUsers: split.testUsers.length,
+    skippedUsers: split.skippedUsers,
+    ...(setup.models.includes('ease') ? { easeMaxItems: setup.maxItems } : {}),
+    results,
+  };
+  const markdown = markdownOf(report);
+  const out = values.report as string | undefined;
+  if (out !== undefined) writeReport(out, markdown, report);
+  process.stdout.write(values.json === true ? `${JSON.stringify(report)}\n` : markdown);
+  return 0;
+}
+
+export async function recommendCli(argv: readonly string[]): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        data: { type: 'string' },
+        format: { type: 'string' },
+        protocol: { type: 'string' },
+        k: { type: 'string' },
+        models: { type: 'string' },
+        'exclude-bought': { type: 'boolean', default: false },
+        'buy-again': { type: 'boolean', default: false },
+        seed: { type: 'string' },
+        negatives: { type: 'string' },
+        quantile: { type: 'string' },
+        'max-items': { type: 'string' },
+        lambda: { type: 'string' },
+        neighbours: { type: 'string' },
+        shrink: { type: 'string' },
+        'half-life': { type: 'string' },
+        'min-support': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        report: { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(RECOMMEND_USAGE);
+      return 0;
+    }
+    const [command, ...extra] = positionals;
+    if (command !== 'eval') throw new UsageError('recommend needs eval');
+    if (extra.length > 0) throw new UsageError(`unexpected ${extra.join(' ')}`);
+    return await evalCommand(setupOf(values), values);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (isUsageError(error)) {
+      process.stderr.write(`aisle-hub recommend: ${(error as Error).message}\n${RECOMMEND_USAGE}`);
+      return 2;
+    }
+    if (error instanceof CsvHeaderError || code === 'ENOENT' || code === 'EISDIR') {
+      process.stderr.write(`aisle-hub recommend: ${(error as Error).message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
