@@ -9,33 +9,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { SolvedInstance } from '../../hub/src/routing/benchmark-instance.js';
 import { routeCli } from '../../hub/src/routing/cli.js';
 import { betterRun } from '../../hub/src/routing/parallel-runs.js';
+import { captureCli } from '../helpers/cli-capture.js';
 
 const SOLOMON = join(import.meta.dirname, '../../../shared/data/vrp/solomon');
 const CVRPLIB = join(import.meta.dirname, '../../../shared/data/vrp/cvrplib');
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out.push(String(chunk));
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await routeCli(argv);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
+const run = (argv: string[]) => captureCli(routeCli, argv);
 
 /** The `vehicle N: id id …` lines of the text report. */
 function printedRoutes(stdout: string): string[][] {
