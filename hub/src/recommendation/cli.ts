@@ -6,6 +6,8 @@ import { isUsageError, UsageError, writeReport } from '../cli-usage.js';
 import { CooccurrenceModel } from './engine/cooccurrence.js';
 import { EaseModel } from './engine/ease.js';
 import { evaluateModel, type ModelScore } from './engine/evaluate.js';
+import { HybridModel } from './engine/hybrid.js';
+import type { EventList } from './engine/interactions.js';
 import { ItemKnnModel } from './engine/item-knn.js';
 import type { Recommender } from './engine/model.js';
 import { PopularityModel } from './engine/popularity.js';
@@ -28,9 +30,12 @@ export const RECOMMEND_USAGE = `  aisle-hub recommend eval --data FILE [options]
       --quantile 0.8 (temporal cut) --max-items 2000 (EASE's item cap; the rest rank below by
       popularity) --lambda 200 (EASE) --neighbours 100 --shrink 10 (item-kNN) --half-life 30
       (days, popularity-decayed) --min-support 2 (cooccurrence) --json --report DIR --quiet
+      hybrid: --hybrid-base ease|itemknn (ease) --w-collab 0.5 --w-pop 1 --w-repeat (1 with
+      --buy-again, else 0) --repeat-half-life 30 (days; the user's own purchases, frequency and
+      recency, from the training part only)
 `;
 
-const MODEL_NAMES = ['popularity', 'popularity-decayed', 'itemknn', 'ease', 'cooccurrence'] as const;
+const MODEL_NAMES = ['popularity', 'popularity-decayed', 'itemknn', 'ease', 'cooccurrence', 'hybrid'] as const;
 type ModelName = (typeof MODEL_NAMES)[number];
 
 interface EvalSetup {
@@ -49,6 +54,11 @@ interface EvalSetup {
   readonly shrink: number;
   readonly halfLifeDays: number;
   readonly minSupport: number;
+  readonly hybridBase: 'ease' | 'itemknn';
+  readonly wCollab: number;
+  readonly wPop: number;
+  readonly wRepeat: number;
+  readonly repeatHalfLifeDays: number;
 }
 
 function numberOf(text: string | undefined, name: string, fallback: number, ok: (n: number) => boolean, what: string) {
@@ -59,6 +69,14 @@ function numberOf(text: string | undefined, name: string, fallback: number, ok: 
 }
 const wholeAtLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 const positive = (n: number) => Number.isFinite(n) && n > 0;
+const atLeastZero = (n: number) => Number.isFinite(n) && n >= 0;
+
+function hybridBaseOf(text: string | undefined): 'ease' | 'itemknn' {
+  if (text === undefined) return 'ease';
+  if (text !== 'ease' && text !== 'itemknn')
+    throw new UsageError(`--hybrid-base must be ease or itemknn, got "${text}"`);
+  return text;
+}
 
 function columnsOf(text: string | undefined): InteractionsColumns {
   if (text === undefined) return { user: 'user', item: 'item', ts: 'ts' };
@@ -102,10 +120,16 @@ function setupOf(values: Record<string, string | boolean | undefined>): EvalSetu
     shrink: numberOf(text('shrink'), 'shrink', 10, (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0'),
     halfLifeDays: numberOf(text('half-life'), 'half-life', 30, positive, 'days > 0'),
     minSupport: numberOf(text('min-support'), 'min-support', 2, wholeAtLeast(1), 'a whole number ≥ 1'),
+    hybridBase: hybridBaseOf(text('hybrid-base')),
+    wCollab: numberOf(text('w-collab'), 'w-collab', 0.5, atLeastZero, 'a number ≥ 0'),
+    wPop: numberOf(text('w-pop'), 'w-pop', 1, atLeastZero, 'a number ≥ 0'),
+    wRepeat: numberOf(text('w-repeat'), 'w-repeat', values['buy-again'] === true ? 1 : 0, atLeastZero, 'a number ≥ 0'),
+    repeatHalfLifeDays: numberOf(text('repeat-half-life'), 'repeat-half-life', 30, positive, 'days > 0'),
   };
 }
 
-function modelFor(name: ModelName | 'random', s: EvalSetup): Recommender {
+/** `train` is the split's training part: the hybrid's repeat component reads its events. */
+function modelFor(name: ModelName | 'random', s: EvalSetup, train: EventList): Recommender {
   switch (name) {
     case 'random':
       return new RandomModel(s.seed);
@@ -119,6 +143,13 @@ function modelFor(name: ModelName | 'random', s: EvalSetup): Recommender {
       return new EaseModel({ lambda: s.lambda, maxItems: s.maxItems });
     case 'cooccurrence':
       return new CooccurrenceModel({ minSupport: s.minSupport });
+    case 'hybrid':
+      return new HybridModel({
+        collaborative: modelFor(s.hybridBase, s, train),
+        weights: { collaborative: s.wCollab, popularity: s.wPop, repeat: s.wRepeat },
+        events: train,
+        repeatHalfLifeDays: s.repeatHalfLifeDays,
+      });
   }
 }
 
@@ -196,7 +227,7 @@ async function evalCommand(setup: EvalSetup, values: Record<string, string | boo
   for (const name of names) {
     const bar = bars?.create(split.testUsers.length, 0, { model: name.padEnd(18) });
     results.push(
-      evaluateModel(ix, split, modelFor(name, setup), {
+      evaluateModel(ix, split, modelFor(name, setup, split.train), {
         k: setup.k,
         mode: setup.mode,
         ...(negatives === undefined ? {} : { negatives }),
@@ -222,7 +253,9 @@ async function evalCommand(setup: EvalSetup, values: Record<string, string | boo
     items: ix.items.length,
     testUsers: split.testUsers.length,
     skippedUsers: split.skippedUsers,
-    ...(setup.models.includes('ease') ? { easeMaxItems: setup.maxItems } : {}),
+    ...(setup.models.includes('ease') || (setup.models.includes('hybrid') && setup.hybridBase === 'ease')
+      ? { easeMaxItems: setup.maxItems }
+      : {}),
     results,
   };
   const markdown = markdownOf(report);
@@ -254,6 +287,11 @@ export async function recommendCli(argv: readonly string[]): Promise<number> {
         shrink: { type: 'string' },
         'half-life': { type: 'string' },
         'min-support': { type: 'string' },
+        'hybrid-base': { type: 'string' },
+        'w-collab': { type: 'string' },
+        'w-pop': { type: 'string' },
+        'w-repeat': { type: 'string' },
+        'repeat-half-life': { type: 'string' },
         json: { type: 'boolean', default: false },
         report: { type: 'string' },
         quiet: { type: 'boolean', default: false },

@@ -1,0 +1,138 @@
+import type { EventList } from './interactions.js';
+import { type CsrMatrix, columnSums } from './matrix.js';
+import type { Recommender } from './model.js';
+
+/**
+ * A weighted blend of three normalised signals, because on grocery data no single one wins:
+ * popularity beats the collaborative models on the sampled-negative metrics (most baskets are
+ * staples), the collaborative model knows which staples go together, and, when re-purchases
+ * count, the user's own history is the strongest signal of all (the same milk every week).
+ *
+ *   score(u, i) = w_c · c̃(u, i) + w_p · p̃(i) + w_r · r̃(u, i)
+ *
+ * Each component is scaled to [0, 1] per user so the weights mean the same on any file:
+ *  - c̃: the collaborative model's scores clipped below at 0 and divided by the user's maximum.
+ *    Clipping matters: EASE scores items outside its cap far below zero (−2·10⁶ + count), and a
+ *    min-max scale would squash every real score to 1; clipped, they tie at 0 and the
+ *    popularity component orders them.
+ *  - p̃: popularity (users who bought the item) over the most popular item's count.
+ *  - r̃: the repeat component, Σ over the user's purchases of the item of 2^(−age/half-life),
+ *    age counted back from the latest training event — frequency and recency in one number —
+ *    over the user's maximum. It needs every training event (the feedback matrix keeps one cell
+ *    per user and item), so the caller passes the *training* events; it is 0 when none are given
+ *    or w_r = 0. Under "exclude already bought" it can only reorder excluded items: leave w_r 0.
+ */
+export interface HybridWeights {
+  readonly collaborative: number;
+  readonly popularity: number;
+  readonly repeat: number;
+}
+
+export interface HybridOptions {
+  readonly collaborative: Recommender;
+  readonly weights: HybridWeights;
+  /** The training events, for the repeat component. */
+  readonly events?: EventList;
+  readonly repeatHalfLifeDays?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+export class HybridModel implements Recommender {
+  readonly name: string;
+  readonly weights: HybridWeights;
+  readonly #collaborative: Recommender;
+  readonly #events: EventList | undefined;
+  readonly #halfLifeMs: number;
+  #popularity = new Float32Array(0);
+  /** The repeat scores, one CSR row per user (already scaled to the user's max). */
+  #repeatStart = new Int32Array(1);
+  #repeatItem = new Int32Array(0);
+  #repeatScore = new Float32Array(0);
+  #buffer = new Float32Array(0);
+
+  constructor(options: HybridOptions) {
+    for (const [k, w] of Object.entries(options.weights))
+      if (!(Number.isFinite(w) && w >= 0)) throw new RangeError(`hybrid weight ${k} must be ≥ 0, got ${w}`);
+    this.#collaborative = options.collaborative;
+    this.weights = options.weights;
+    this.#events = options.events;
+    this.#halfLifeMs = (options.repeatHalfLifeDays ?? 30) * DAY_MS;
+    const w = options.weights;
+    this.name = `hybrid(${options.collaborative.name} ${w.collaborative}, pop ${w.popularity}, repeat ${w.repeat})`;
+  }
+
+  fit(matrix: CsrMatrix): void {
+    if (this.#collaborative.halfLifeDays !== undefined)
+      throw new RangeError('the hybrid feeds its collaborative model the 0/1 matrix; give it one without a half-life');
+    if (this.weights.collaborative > 0) this.#collaborative.fit(matrix);
+    const pop = columnSums(matrix);
+    let max = 0;
+    for (const p of pop) max = Math.max(max, p);
+    this.#popularity = Float32Array.from(pop, (p) => (max > 0 ? p / max : 0));
+    this.#buffer = new Float32Array(matrix.cols);
+    this.#fitRepeat(matrix.rows, matrix.cols);
+  }
+
+  #fitRepeat(rows: number, cols: number): void {
+    const ev = this.#events;
+    if (ev === undefined || this.weights.repeat === 0) {
+      this.#repeatStart = new Int32Array(rows + 1);
+      return;
+    }
+    let now = Number.NEGATIVE_INFINITY;
+    for (const t of ev.tsMs) now = Math.max(now, t);
+    const cells = new Map<number, number>();
+    for (let e = 0; e < ev.user.length; e++) {
+      const u = ev.user[e] as number;
+      if (u >= rows) continue;
+      const key = u * cols + (ev.item[e] as number);
+      const w = 2 ** (-Math.max(0, now - (ev.tsMs[e] as number)) / this.#halfLifeMs);
+      cells.set(key, (cells.get(key) ?? 0) + w);
+    }
+    const keys = [...cells.keys()].sort((a, b) => a - b);
+    const start = new Int32Array(rows + 1);
+    const item = new Int32Array(keys.length);
+    const score = new Float32Array(keys.length);
+    keys.forEach((key, k) => {
+      const u = Math.floor(key / cols);
+      item[k] = key - u * cols;
+      score[k] = cells.get(key) as number;
+      start[u + 1] = (start[u + 1] as number) + 1;
+    });
+    for (let u = 0; u < rows; u++) start[u + 1] = (start[u + 1] as number) + (start[u] as number);
+    for (let u = 0; u < rows; u++) {
+      let max = 0;
+      for (let k = start[u] as number; k < (start[u + 1] as number); k++) max = Math.max(max, score[k] as number);
+      if (max > 0)
+        for (let k = start[u] as number; k < (start[u + 1] as number); k++) score[k] = (score[k] as number) / max;
+    }
+    this.#repeatStart = start;
+    this.#repeatItem = item;
+    this.#repeatScore = score;
+  }
+
+  scoreInto(user: number, into: Float32Array): void {
+    const w = this.weights;
+    const n = into.length;
+    for (let j = 0; j < n; j++) into[j] = w.popularity * (this.#popularity[j] ?? 0);
+    if (w.collaborative > 0) {
+      const c = this.#buffer.length === n ? this.#buffer : new Float32Array(n);
+      this.#collaborative.scoreInto(user, c);
+      let max = 0;
+      for (let j = 0; j < n; j++) max = Math.max(max, c[j] as number);
+      if (max > 0) {
+        const scale = w.collaborative / max;
+        for (let j = 0; j < n; j++) {
+          const x = c[j] as number;
+          if (x > 0) into[j] = (into[j] as number) + scale * x;
+        }
+      }
+    }
+    if (w.repeat > 0 && user + 1 < this.#repeatStart.length)
+      for (let k = this.#repeatStart[user] as number; k < (this.#repeatStart[user + 1] as number); k++) {
+        const j = this.#repeatItem[k] as number;
+        into[j] = (into[j] as number) + w.repeat * (this.#repeatScore[k] as number);
+      }
+  }
+}
