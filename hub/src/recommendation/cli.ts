@@ -7,6 +7,7 @@ import { CooccurrenceModel } from './engine/cooccurrence.js';
 import { EaseModel } from './engine/ease.js';
 import { evaluateModel, type ModelScore } from './engine/evaluate.js';
 import { HybridModel } from './engine/hybrid.js';
+import { IalsModel } from './engine/ials.js';
 import type { EventList } from './engine/interactions.js';
 import { ItemKnnModel } from './engine/item-knn.js';
 import type { Recommender } from './engine/model.js';
@@ -30,12 +31,13 @@ export const RECOMMEND_USAGE = `  aisle-hub recommend eval --data FILE [options]
       --quantile 0.8 (temporal cut) --max-items 2000 (EASE's item cap; the rest rank below by
       popularity) --lambda 200 (EASE) --neighbours 100 --shrink 10 (item-kNN) --half-life 30
       (days, popularity-decayed) --min-support 2 (cooccurrence) --json --report DIR --quiet
-      hybrid: --hybrid-base ease|itemknn (ease) --w-collab 0.5 --w-pop 1 --w-repeat (1 with
+      hybrid: --hybrid-base ease|itemknn|ials (ease) --w-collab 0.5 --w-pop 1 --w-repeat (1 with
       --buy-again, else 0) --repeat-half-life 30 (days; the user's own purchases, frequency and
       recency, from the training part only)
+      ials: --factors 64 --alpha 10 --ials-lambda 1 --iterations 10
 `;
 
-const MODEL_NAMES = ['popularity', 'popularity-decayed', 'itemknn', 'ease', 'cooccurrence', 'hybrid'] as const;
+const MODEL_NAMES = ['popularity', 'popularity-decayed', 'itemknn', 'ease', 'cooccurrence', 'ials', 'hybrid'] as const;
 type ModelName = (typeof MODEL_NAMES)[number];
 
 interface EvalSetup {
@@ -54,7 +56,11 @@ interface EvalSetup {
   readonly shrink: number;
   readonly halfLifeDays: number;
   readonly minSupport: number;
-  readonly hybridBase: 'ease' | 'itemknn';
+  readonly hybridBase: HybridBase;
+  readonly factors: number;
+  readonly alpha: number;
+  readonly ialsLambda: number;
+  readonly iterations: number;
   readonly wCollab: number;
   readonly wPop: number;
   readonly wRepeat: number;
@@ -71,10 +77,12 @@ const wholeAtLeast = (min: number) => (n: number) => Number.isInteger(n) && n >=
 const positive = (n: number) => Number.isFinite(n) && n > 0;
 const atLeastZero = (n: number) => Number.isFinite(n) && n >= 0;
 
-function hybridBaseOf(text: string | undefined): 'ease' | 'itemknn' {
+type HybridBase = 'ease' | 'itemknn' | 'ials';
+
+function hybridBaseOf(text: string | undefined): HybridBase {
   if (text === undefined) return 'ease';
-  if (text !== 'ease' && text !== 'itemknn')
-    throw new UsageError(`--hybrid-base must be ease or itemknn, got "${text}"`);
+  if (text !== 'ease' && text !== 'itemknn' && text !== 'ials')
+    throw new UsageError(`--hybrid-base must be ease, itemknn or ials, got "${text}"`);
   return text;
 }
 
@@ -121,6 +129,10 @@ function setupOf(values: Record<string, string | boolean | undefined>): EvalSetu
     halfLifeDays: numberOf(text('half-life'), 'half-life', 30, positive, 'days > 0'),
     minSupport: numberOf(text('min-support'), 'min-support', 2, wholeAtLeast(1), 'a whole number ≥ 1'),
     hybridBase: hybridBaseOf(text('hybrid-base')),
+    factors: numberOf(text('factors'), 'factors', 64, wholeAtLeast(1), 'a whole number ≥ 1'),
+    alpha: numberOf(text('alpha'), 'alpha', 10, atLeastZero, 'a number ≥ 0'),
+    ialsLambda: numberOf(text('ials-lambda'), 'ials-lambda', 1, positive, 'a number > 0'),
+    iterations: numberOf(text('iterations'), 'iterations', 10, wholeAtLeast(1), 'a whole number ≥ 1'),
     wCollab: numberOf(text('w-collab'), 'w-collab', 0.5, atLeastZero, 'a number ≥ 0'),
     wPop: numberOf(text('w-pop'), 'w-pop', 1, atLeastZero, 'a number ≥ 0'),
     wRepeat: numberOf(text('w-repeat'), 'w-repeat', values['buy-again'] === true ? 1 : 0, atLeastZero, 'a number ≥ 0'),
@@ -143,6 +155,14 @@ function modelFor(name: ModelName | 'random', s: EvalSetup, train: EventList): R
       return new EaseModel({ lambda: s.lambda, maxItems: s.maxItems });
     case 'cooccurrence':
       return new CooccurrenceModel({ minSupport: s.minSupport });
+    case 'ials':
+      return new IalsModel({
+        factors: s.factors,
+        alpha: s.alpha,
+        lambda: s.ialsLambda,
+        iterations: s.iterations,
+        seed: s.seed,
+      });
     case 'hybrid':
       return new HybridModel({
         collaborative: modelFor(s.hybridBase, s, train),
@@ -288,6 +308,10 @@ export async function recommendCli(argv: readonly string[]): Promise<number> {
         'half-life': { type: 'string' },
         'min-support': { type: 'string' },
         'hybrid-base': { type: 'string' },
+        factors: { type: 'string' },
+        alpha: { type: 'string' },
+        'ials-lambda': { type: 'string' },
+        iterations: { type: 'string' },
         'w-collab': { type: 'string' },
         'w-pop': { type: 'string' },
         'w-repeat': { type: 'string' },
