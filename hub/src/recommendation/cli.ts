@@ -15,6 +15,7 @@ import { PopularityModel } from './engine/popularity.js';
 import { leaveOneOut, type RankingMode, type Split, sampleNegatives, temporalSplit } from './engine/protocols.js';
 import { RandomModel } from './engine/random-model.js';
 import { type InteractionsColumns, type InteractionsFile, readInteractionsCsv } from './engine/readers.js';
+import { type TuneResult, tune } from './engine/tune.js';
 
 export const RECOMMEND_USAGE = `  aisle-hub recommend eval --data FILE [options]
       Offline evaluation of the recommendation models on any interactions CSV (one event per
@@ -35,6 +36,9 @@ export const RECOMMEND_USAGE = `  aisle-hub recommend eval --data FILE [options]
       --buy-again, else 0) --repeat-half-life 30 (days; the user's own purchases, frequency and
       recency, from the training part only)
       ials: --factors 64 --alpha 10 --ials-lambda 1 --iterations 10
+      --tune (loo only): choose EASE λ, iALS factors/α/λ and the hybrid's weights on a validation
+      hold-out (each user's second-to-last interaction, from the training part; never the test
+      items) by NDCG@K against the sampled negatives, then refit and report the test once
 `;
 
 const MODEL_NAMES = ['popularity', 'popularity-decayed', 'itemknn', 'ease', 'cooccurrence', 'ials', 'hybrid'] as const;
@@ -56,6 +60,9 @@ interface EvalSetup {
   readonly shrink: number;
   readonly halfLifeDays: number;
   readonly minSupport: number;
+  readonly tune: boolean;
+  /** The hybrid's own EASE λ when tuning chose one apart from the EASE model's. */
+  readonly hybridEaseLambda?: number;
   readonly hybridBase: HybridBase;
   readonly factors: number;
   readonly alpha: number;
@@ -110,6 +117,7 @@ function setupOf(values: Record<string, string | boolean | undefined>): EvalSetu
   const protocol = text('protocol') ?? 'loo';
   if (protocol !== 'loo' && protocol !== 'temporal')
     throw new UsageError(`--protocol must be loo or temporal, got "${protocol}"`);
+  if (values.tune === true && protocol !== 'loo') throw new UsageError('--tune needs --protocol loo');
   if (values['exclude-bought'] === true && values['buy-again'] === true)
     throw new UsageError('--exclude-bought and --buy-again exclude each other');
   return {
@@ -128,6 +136,7 @@ function setupOf(values: Record<string, string | boolean | undefined>): EvalSetu
     shrink: numberOf(text('shrink'), 'shrink', 10, (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0'),
     halfLifeDays: numberOf(text('half-life'), 'half-life', 30, positive, 'days > 0'),
     minSupport: numberOf(text('min-support'), 'min-support', 2, wholeAtLeast(1), 'a whole number ≥ 1'),
+    tune: values.tune === true,
     hybridBase: hybridBaseOf(text('hybrid-base')),
     factors: numberOf(text('factors'), 'factors', 64, wholeAtLeast(1), 'a whole number ≥ 1'),
     alpha: numberOf(text('alpha'), 'alpha', 10, atLeastZero, 'a number ≥ 0'),
@@ -165,7 +174,11 @@ function modelFor(name: ModelName | 'random', s: EvalSetup, train: EventList): R
       });
     case 'hybrid':
       return new HybridModel({
-        collaborative: modelFor(s.hybridBase, s, train),
+        collaborative: modelFor(
+          s.hybridBase,
+          s.hybridEaseLambda === undefined ? s : { ...s, lambda: s.hybridEaseLambda },
+          train,
+        ),
         weights: { collaborative: s.wCollab, popularity: s.wPop, repeat: s.wRepeat },
         events: train,
         repeatHalfLifeDays: s.repeatHalfLifeDays,
@@ -188,6 +201,7 @@ interface EvalReport {
   readonly testUsers: number;
   readonly skippedUsers: number;
   readonly easeMaxItems?: number;
+  readonly tuned?: Omit<TuneResult, 'trials'> & { readonly trials: number };
   readonly results: readonly ModelScore[];
 }
 
@@ -218,6 +232,7 @@ function markdownOf(r: EvalReport): string {
       `${r.mode === 'exclude-bought' ? 'exclude already bought' : 'buy again allowed'}, K = ${k}, seed ${r.seed}; ` +
       `${r.testUsers} test users, ${r.skippedUsers} skipped.` +
       (r.easeMaxItems === undefined ? '' : ` EASE models the ${r.easeMaxItems} most bought items.`),
+    ...(r.tuned === undefined ? [] : ['', tunedLine(r.tuned)]),
     '',
     `| ${head.join(' | ')} |`,
     `|${head.map(() => '---').join('|')}|`,
@@ -226,7 +241,81 @@ function markdownOf(r: EvalReport): string {
   ].join('\n');
 }
 
-async function evalCommand(setup: EvalSetup, values: Record<string, string | boolean | undefined>): Promise<number> {
+function tunedLine(t: NonNullable<EvalReport['tuned']>): string {
+  const parts: string[] = [];
+  if (t.easeLambda !== undefined) parts.push(`EASE λ ${t.easeLambda}`);
+  if (t.ials !== undefined) parts.push(`iALS factors ${t.ials.factors}, α ${t.ials.alpha}, λ ${t.ials.lambda}`);
+  if (t.hybrid !== undefined) {
+    const w = t.hybrid.weights;
+    parts.push(
+      `hybrid weights collaborative ${w.collaborative}, popularity ${w.popularity}, repeat ${w.repeat}` +
+        (t.hybrid.easeLambda === undefined ? '' : ` (EASE λ ${t.hybrid.easeLambda})`),
+    );
+  }
+  return (
+    `Tuned on a validation hold-out (each user's second-to-last interaction, ${t.validationUsers} users, ` +
+    `${t.trials} candidates, by NDCG@K against sampled negatives; test items unseen): ${parts.join('; ')}.`
+  );
+}
+
+/** Tunes on validation, then returns the setup with the chosen values (refit on all training by the caller). */
+function tuned(
+  ix: Parameters<typeof tune>[0],
+  split: Split,
+  setup: EvalSetup,
+  quiet: boolean,
+): { setup: EvalSetup; result: TuneResult } {
+  const bar = quiet
+    ? undefined
+    : new cliProgress.SingleBar(
+        { format: 'tuning {bar} {value}/{total} {label}', hideCursor: true, stream: process.stderr },
+        cliProgress.Presets.shades_classic,
+      );
+  bar?.start(1, 0, { label: '' });
+  const result = tune(ix, split, setup.negatives, {
+    k: setup.k,
+    mode: setup.mode,
+    seed: setup.seed,
+    ease: setup.models.includes('ease'),
+    ials: setup.models.includes('ials') || (setup.models.includes('hybrid') && setup.hybridBase === 'ials'),
+    ...(setup.models.includes('hybrid') ? { hybrid: setup.hybridBase } : {}),
+    makeBase: (base, ials) =>
+      modelFor(
+        base,
+        ials === undefined ? setup : { ...setup, factors: ials.factors, alpha: ials.alpha, ialsLambda: ials.lambda },
+        split.train,
+      ),
+    maxItems: setup.maxItems,
+    repeatHalfLifeDays: setup.repeatHalfLifeDays,
+    iterations: setup.iterations,
+    onStep: (done, total, label) => {
+      bar?.setTotal(total);
+      bar?.update(done, { label });
+    },
+  });
+  bar?.stop();
+  const h = result.hybrid;
+  const next: EvalSetup = {
+    ...setup,
+    ...(result.easeLambda === undefined ? {} : { lambda: result.easeLambda }),
+    ...(result.ials === undefined
+      ? {}
+      : { factors: result.ials.factors, alpha: result.ials.alpha, ialsLambda: result.ials.lambda }),
+    ...(h === undefined
+      ? {}
+      : {
+          wCollab: h.weights.collaborative,
+          wPop: h.weights.popularity,
+          wRepeat: h.weights.repeat,
+          ...(h.easeLambda === undefined ? {} : { hybridEaseLambda: h.easeLambda }),
+        }),
+  };
+  if (!quiet) process.stderr.write(`${tunedLine({ ...result, trials: result.trials.length })}\n`);
+  return { setup: next, result };
+}
+
+async function evalCommand(given: EvalSetup, values: Record<string, string | boolean | undefined>): Promise<number> {
+  let setup = given;
   const file = await readInteractionsCsv(setup.data, setup.columns);
   const ix = file.interactions;
   const split: Split =
@@ -235,6 +324,8 @@ async function evalCommand(setup: EvalSetup, values: Record<string, string | boo
     setup.protocol === 'loo'
       ? { ids: sampleNegatives(ix, split, setup.negatives, setup.seed), perUser: setup.negatives }
       : undefined;
+  const tuning = setup.tune ? tuned(ix, split, setup, values.quiet === true) : undefined;
+  if (tuning !== undefined) setup = tuning.setup;
   const names: (ModelName | 'random')[] = ['random', 'popularity', ...setup.models.filter((m) => m !== 'popularity')];
   const quiet = values.quiet === true;
   const bars = quiet
@@ -273,6 +364,7 @@ async function evalCommand(setup: EvalSetup, values: Record<string, string | boo
     items: ix.items.length,
     testUsers: split.testUsers.length,
     skippedUsers: split.skippedUsers,
+    ...(tuning === undefined ? {} : { tuned: { ...tuning.result, trials: tuning.result.trials.length } }),
     ...(setup.models.includes('ease') || (setup.models.includes('hybrid') && setup.hybridBase === 'ease')
       ? { easeMaxItems: setup.maxItems }
       : {}),
@@ -316,6 +408,7 @@ export async function recommendCli(argv: readonly string[]): Promise<number> {
         'w-pop': { type: 'string' },
         'w-repeat': { type: 'string' },
         'repeat-half-life': { type: 'string' },
+        tune: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         report: { type: 'string' },
         quiet: { type: 'boolean', default: false },

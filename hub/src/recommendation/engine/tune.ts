@@ -1,0 +1,190 @@
+import { EaseModel } from './ease.js';
+import { evaluateModel, type ModelScore } from './evaluate.js';
+import { HybridModel, type HybridWeights } from './hybrid.js';
+import { IalsModel } from './ials.js';
+import type { Interactions } from './interactions.js';
+import { type CsrMatrix, feedbackMatrix } from './matrix.js';
+import type { Recommender } from './model.js';
+import { leaveOneOut, type RankingMode, type Split, sampleNegatives } from './protocols.js';
+
+/**
+ * Hyper-parameters chosen without looking at the test items. From a leave-one-out split's
+ * training part, each user's latest training interaction (the second-to-last of their history,
+ * the last being the test item) is held out as validation, by the same leave-one-out rule and
+ * mode; candidates train on what is left and are ranked by validation NDCG@K against sampled
+ * negatives drawn (seeded) from items outside the user's *training* history, so no test item
+ * is ever read. The caller then refits the chosen values on the whole training part and
+ * reports the test once.
+ *
+ * The grids are small and fixed so a run stays bounded: EASE λ, iALS factors × α × λ, and the
+ * hybrid's weights (popularity weight fixed at 1: only the ratios order the blend). Each EASE λ
+ * is fitted once and reused by every blend of weights (the blend does not refit a prefitted base).
+ */
+
+export interface Validation {
+  readonly ix: Interactions;
+  readonly split: Split;
+  readonly negatives: { readonly ids: Int32Array; readonly perUser: number };
+}
+
+/** The training part of `split` as interactions (same dense ids), and its own leave-one-out. */
+export function validationOf(
+  ix: Interactions,
+  split: Split,
+  mode: RankingMode,
+  negatives: number,
+  seed: number,
+): Validation {
+  const train = split.train;
+  const n = train.user.length;
+  // Group by user, stably by time (the split keeps each user's events in time order already).
+  const order = Array.from({ length: n }, (_, e) => e).sort(
+    (a, b) =>
+      (train.user[a] as number) - (train.user[b] as number) || (train.tsMs[a] as number) - (train.tsMs[b] as number),
+  );
+  const userStart = new Int32Array(ix.users.length + 1);
+  for (const u of train.user) (userStart[u + 1] as number)++;
+  for (let u = 0; u < ix.users.length; u++) userStart[u + 1] = (userStart[u + 1] as number) + (userStart[u] as number);
+  const trainIx: Interactions = {
+    users: ix.users,
+    userIndex: ix.userIndex,
+    items: ix.items,
+    itemIndex: ix.itemIndex,
+    userStart,
+    item: Int32Array.from(order, (e) => train.item[e] as number),
+    tsMs: Float64Array.from(order, (e) => train.tsMs[e] as number),
+  };
+  const valSplit = leaveOneOut(trainIx, mode);
+  return {
+    ix: trainIx,
+    split: valSplit,
+    negatives: { ids: sampleNegatives(trainIx, valSplit, negatives, seed), perUser: negatives },
+  };
+}
+
+/** A model already fitted on the validation matrix: `fit` is a no-op, so one fit serves many blends. */
+class Prefitted implements Recommender {
+  readonly name: string;
+  constructor(readonly inner: Recommender) {
+    this.name = inner.name;
+  }
+  fit(_matrix: CsrMatrix): void {}
+  scoreInto(user: number, into: Float32Array): void {
+    this.inner.scoreInto(user, into);
+  }
+}
+
+const EASE_LAMBDAS = [50, 200, 800] as const;
+const IALS_GRID = { factors: [32, 64], alpha: [2, 10], lambda: [5, 50] } as const;
+const COLLAB_WEIGHTS = [0, 0.25, 0.5, 1, 2] as const;
+const REPEAT_WEIGHTS = [0, 0.5, 1, 2] as const;
+
+export interface TuneRequest {
+  readonly k: number;
+  readonly mode: RankingMode;
+  readonly seed: number;
+  readonly ease: boolean;
+  readonly ials: boolean;
+  /** Tune the hybrid's weights over this base; with 'ease' λ is tuned jointly. */
+  readonly hybrid?: 'ease' | 'itemknn' | 'ials';
+  /** Builds the hybrid's base when it is not EASE (item-kNN with its flags, or iALS with the tuned values). */
+  readonly makeBase: (base: 'itemknn' | 'ials', ials?: IalsChoice) => Recommender;
+  readonly maxItems: number;
+  readonly repeatHalfLifeDays: number;
+  readonly iterations: number;
+  readonly onStep?: (done: number, total: number, label: string) => void;
+}
+
+export interface IalsChoice {
+  readonly factors: number;
+  readonly alpha: number;
+  readonly lambda: number;
+}
+
+export interface TuneResult {
+  readonly validationUsers: number;
+  readonly easeLambda?: number;
+  readonly ials?: IalsChoice;
+  readonly hybrid?: { readonly weights: HybridWeights; readonly easeLambda?: number };
+  /** Every candidate's validation score, in the order tried. */
+  readonly trials: readonly { readonly label: string; readonly ndcg: number; readonly hr: number }[];
+}
+
+export function tune(ix: Interactions, split: Split, negatives: number, req: TuneRequest): TuneResult {
+  const v = validationOf(ix, split, req.mode, negatives, req.seed);
+  const matrix = feedbackMatrix(v.split.train, ix.users.length, ix.items.length);
+  const trials: { label: string; ndcg: number; hr: number }[] = [];
+  const repeatWeights = req.mode === 'buy-again' ? REPEAT_WEIGHTS : ([0] as const);
+  const blends = COLLAB_WEIGHTS.length * repeatWeights.length;
+  const easeFits = req.ease || req.hybrid === 'ease' ? EASE_LAMBDAS.length : 0;
+  const ialsFits = req.ials ? IALS_GRID.factors.length * IALS_GRID.alpha.length * IALS_GRID.lambda.length : 0;
+  const total =
+    easeFits + ialsFits + (req.hybrid === undefined ? 0 : req.hybrid === 'ease' ? easeFits * blends : blends);
+  let done = 0;
+  const score = (label: string, model: Recommender): ModelScore => {
+    const s = evaluateModel(v.ix, v.split, model, { k: req.k, mode: req.mode, negatives: v.negatives });
+    trials.push({ label, ndcg: s.ndcgSampled ?? 0, hr: s.hrSampled ?? 0 });
+    req.onStep?.(++done, total, label);
+    return s;
+  };
+  let best = { ease: -1, ials: -1, hybrid: -1 };
+  let easeLambda: number | undefined;
+  let ials: IalsChoice | undefined;
+  let hybrid: TuneResult['hybrid'];
+
+  const blendAll = (base: Recommender, easeL?: number) => {
+    for (const c of COLLAB_WEIGHTS)
+      for (const r of repeatWeights) {
+        const weights = { collaborative: c, popularity: 1, repeat: r };
+        const model = new HybridModel({
+          collaborative: new Prefitted(base),
+          weights,
+          events: v.split.train,
+          repeatHalfLifeDays: req.repeatHalfLifeDays,
+        });
+        const s = score(`${model.name}${easeL === undefined ? '' : ` λ ${easeL}`}`, model);
+        if ((s.ndcgSampled ?? 0) > best.hybrid) {
+          best = { ...best, hybrid: s.ndcgSampled ?? 0 };
+          hybrid = { weights, ...(easeL === undefined ? {} : { easeLambda: easeL }) };
+        }
+      }
+  };
+
+  if (easeFits > 0)
+    for (const lambda of EASE_LAMBDAS) {
+      const ease = new EaseModel({ lambda, maxItems: req.maxItems });
+      ease.fit(matrix);
+      const pre = new Prefitted(ease);
+      if (req.ease) {
+        const s = score(`ease λ ${lambda}`, pre);
+        if ((s.ndcgSampled ?? 0) > best.ease) {
+          best = { ...best, ease: s.ndcgSampled ?? 0 };
+          easeLambda = lambda;
+        }
+      } else req.onStep?.(++done, total, `ease λ ${lambda}`);
+      if (req.hybrid === 'ease') blendAll(ease, lambda);
+    }
+  if (req.ials)
+    for (const factors of IALS_GRID.factors)
+      for (const alpha of IALS_GRID.alpha)
+        for (const lambda of IALS_GRID.lambda) {
+          const m = new IalsModel({ factors, alpha, lambda, iterations: req.iterations, seed: req.seed });
+          const s = score(m.name, m);
+          if ((s.ndcgSampled ?? 0) > best.ials) {
+            best = { ...best, ials: s.ndcgSampled ?? 0 };
+            ials = { factors, alpha, lambda };
+          }
+        }
+  if (req.hybrid !== undefined && req.hybrid !== 'ease') {
+    const base = req.makeBase(req.hybrid, ials);
+    base.fit(matrix);
+    blendAll(base);
+  }
+  return {
+    validationUsers: v.split.testUsers.length,
+    ...(easeLambda === undefined ? {} : { easeLambda }),
+    ...(ials === undefined ? {} : { ials }),
+    ...(hybrid === undefined ? {} : { hybrid }),
+    trials,
+  };
+}
