@@ -11,7 +11,7 @@ import { replan } from './engine/replan.js';
 import { SearchRandom } from './engine/search/random.js';
 import type { Route } from './engine/solution.js';
 import { type Objective, type SolveProgress, solve } from './engine/solve.js';
-import { type GeoPoint, HaversineMatrixProvider } from './engine/travel.js';
+import { EARTH_RADIUS_M, type GeoPoint, HaversineMatrixProvider } from './engine/travel.js';
 
 // The engine entry points `bench/routing` drives directly (the day bench), through this module's package export.
 export { construct, evaluate, isFeasible, replan, solve };
@@ -260,7 +260,7 @@ export function dayScenario(
 /** The point `distanceM` from `from` on bearing `bearing` (radians), on the sphere `haversineMeters` uses. */
 export function pointNear(from: GeoPoint, distanceM: number, bearing: number): GeoPoint {
   const rad = Math.PI / 180;
-  const d = distanceM / 6_371_008.8;
+  const d = distanceM / EARTH_RADIUS_M;
   const lat1 = from.lat * rad;
   const lat2 = Math.asin(Math.sin(lat1) * Math.cos(d) + Math.cos(lat1) * Math.sin(d) * Math.cos(bearing));
   const lon2 =

@@ -1,5 +1,5 @@
 import type { EventList } from './interactions.js';
-import { type CsrMatrix, columnSums } from './matrix.js';
+import { type CsrMatrix, columnSums, csrFromCells } from './matrix.js';
 import type { Recommender } from './model.js';
 
 /**
@@ -46,9 +46,7 @@ export class HybridModel implements Recommender {
   readonly #halfLifeMs: number;
   #popularity = new Float32Array(0);
   /** The repeat scores, one CSR row per user (already scaled to the user's max). */
-  #repeatStart = new Int32Array(1);
-  #repeatItem = new Int32Array(0);
-  #repeatScore = new Float32Array(0);
+  #repeat: CsrMatrix = csrFromCells(0, 0, new Map());
   #buffer = new Float32Array(0);
 
   constructor(options: HybridOptions) {
@@ -77,7 +75,7 @@ export class HybridModel implements Recommender {
   #fitRepeat(rows: number, cols: number): void {
     const ev = this.#events;
     if (ev === undefined || this.weights.repeat === 0) {
-      this.#repeatStart = new Int32Array(rows + 1);
+      this.#repeat = csrFromCells(rows, cols, new Map());
       return;
     }
     let now = Number.NEGATIVE_INFINITY;
@@ -90,26 +88,15 @@ export class HybridModel implements Recommender {
       const w = 2 ** (-Math.max(0, now - (ev.tsMs[e] as number)) / this.#halfLifeMs);
       cells.set(key, (cells.get(key) ?? 0) + w);
     }
-    const keys = [...cells.keys()].sort((a, b) => a - b);
-    const start = new Int32Array(rows + 1);
-    const item = new Int32Array(keys.length);
-    const score = new Float32Array(keys.length);
-    keys.forEach((key, k) => {
-      const u = Math.floor(key / cols);
-      item[k] = key - u * cols;
-      score[k] = cells.get(key) as number;
-      start[u + 1] = (start[u + 1] as number) + 1;
-    });
-    for (let u = 0; u < rows; u++) start[u + 1] = (start[u + 1] as number) + (start[u] as number);
+    const repeat = csrFromCells(rows, cols, cells);
+    const { indptr: start, data: score } = repeat;
     for (let u = 0; u < rows; u++) {
       let max = 0;
       for (let k = start[u] as number; k < (start[u + 1] as number); k++) max = Math.max(max, score[k] as number);
       if (max > 0)
         for (let k = start[u] as number; k < (start[u + 1] as number); k++) score[k] = (score[k] as number) / max;
     }
-    this.#repeatStart = start;
-    this.#repeatItem = item;
-    this.#repeatScore = score;
+    this.#repeat = repeat;
   }
 
   scoreInto(user: number, into: Float32Array): void {
@@ -129,10 +116,11 @@ export class HybridModel implements Recommender {
         }
       }
     }
-    if (w.repeat > 0 && user + 1 < this.#repeatStart.length)
-      for (let k = this.#repeatStart[user] as number; k < (this.#repeatStart[user + 1] as number); k++) {
-        const j = this.#repeatItem[k] as number;
-        into[j] = (into[j] as number) + w.repeat * (this.#repeatScore[k] as number);
+    const repeat = this.#repeat;
+    if (w.repeat > 0 && user < repeat.rows)
+      for (let k = repeat.indptr[user] as number; k < (repeat.indptr[user + 1] as number); k++) {
+        const j = repeat.indices[k] as number;
+        into[j] = (into[j] as number) + w.repeat * (repeat.data[k] as number);
       }
   }
 }

@@ -1,5 +1,5 @@
 import { itemPairs } from './item-pairs.js';
-import type { CsrMatrix } from './matrix.js';
+import { type CsrMatrix, scoreThroughItems } from './matrix.js';
 import type { Recommender } from './model.js';
 
 /**
@@ -66,16 +66,7 @@ export class ItemKnnModel implements Recommender {
   }
 
   scoreInto(user: number, into: Float32Array): void {
-    into.fill(0);
-    const m = this.#matrix;
-    if (m === undefined || user >= m.rows) return;
-    for (let b = m.indptr[user] as number; b < (m.indptr[user + 1] as number); b++) {
-      const i = m.indices[b] as number;
-      const x = m.data[b] as number;
-      for (let a = this.#indptr[i] as number; a < (this.#indptr[i + 1] as number); a++) {
-        const j = this.#indices[a] as number;
-        into[j] = (into[j] as number) + x * (this.#sims[a] as number);
-      }
-    }
+    const graph = { indptr: this.#indptr, indices: this.#indices, weights: this.#sims };
+    scoreThroughItems(this.#matrix, user, graph, into, true);
   }
 }

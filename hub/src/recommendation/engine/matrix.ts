@@ -42,6 +42,11 @@ export function feedbackMatrix(
     const old = cells.get(key);
     if (old === undefined || w > old) cells.set(key, w);
   }
+  return csrFromCells(rows, cols, cells);
+}
+
+/** A CSR matrix from its non-zero cells, keyed `row × cols + col`; each row's columns ascending. */
+export function csrFromCells(rows: number, cols: number, cells: ReadonlyMap<number, number>): CsrMatrix {
   const keys = [...cells.keys()].sort((a, b) => a - b);
   const indptr = new Int32Array(rows + 1);
   const indices = new Int32Array(keys.length);
@@ -81,4 +86,35 @@ export function transpose(m: CsrMatrix): CsrMatrix {
       data[at] = m.data[k] as number;
     }
   return { rows: m.cols, cols: m.rows, indptr, indices, data };
+}
+
+/** Item → item edges in CSR: item i's edges are `indices[indptr[i] … indptr[i+1]−1]` with their `weights`. */
+export interface ItemGraph {
+  readonly indptr: Int32Array;
+  readonly indices: Int32Array;
+  readonly weights: Float32Array;
+}
+
+/**
+ * Scores through an item graph: `into[j] = Σ_i c(u, i) · w(i → j)` over the items i of the
+ * user's row, where c is the cell (`byCell`, item-kNN's X·S) or 1 (co-occurrence: every bought
+ * item counts alike). `into` is zeroed first; a user outside the matrix scores 0 everywhere.
+ */
+export function scoreThroughItems(
+  m: CsrMatrix | undefined,
+  user: number,
+  graph: ItemGraph,
+  into: Float32Array,
+  byCell: boolean,
+): void {
+  into.fill(0);
+  if (m === undefined || user >= m.rows) return;
+  for (let b = m.indptr[user] as number; b < (m.indptr[user + 1] as number); b++) {
+    const i = m.indices[b] as number;
+    const c = byCell ? (m.data[b] as number) : 1;
+    for (let a = graph.indptr[i] as number; a < (graph.indptr[i + 1] as number); a++) {
+      const j = graph.indices[a] as number;
+      into[j] = (into[j] as number) + c * (graph.weights[a] as number);
+    }
+  }
 }

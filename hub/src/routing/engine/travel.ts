@@ -53,7 +53,8 @@ export function tsplibEuc2dMatrix(points: readonly PlanePoint[]): Int32Array {
   return fill(points.length, (i, j) => Math.floor(euclid(at(points, i), at(points, j)) + 0.5));
 }
 
-const EARTH_RADIUS_M = 6_371_008.8; // IUGG mean radius
+/** IUGG mean Earth radius, metres. */
+export const EARTH_RADIUS_M = 6_371_008.8;
 
 /** Great-circle distance in metres. */
 export function haversineMeters(a: GeoPoint, b: GeoPoint): number {
