@@ -48,22 +48,38 @@ export async function openScreen(
     changes,
     next(match, options = {}) {
       const { timeoutMs = 10_000, what = 'change', detail } = options;
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = changes.find(match);
-          if (found === undefined) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          const more = detail === undefined ? '' : `\n${detail()}`;
-          reject(new Error(`no matching ${what} in ${timeoutMs} ms (${changes.length} changes seen)${more}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
+      return waitForMatch(changes, waiters, match, timeoutMs, () => {
+        const more = detail === undefined ? '' : `\n${detail()}`;
+        return `no matching ${what} in ${timeoutMs} ms (${changes.length} changes seen)${more}`;
       });
     },
   };
+}
+
+/**
+ * The first item of `seen` (already there or pushed later) that `match` accepts. Whoever pushes to
+ * `seen` calls every function in `waiters`; after `timeoutMs` it rejects with `failure()`.
+ */
+export function waitForMatch<T>(
+  seen: readonly T[],
+  waiters: Set<() => void>,
+  match: (item: T) => boolean,
+  timeoutMs: number,
+  failure: () => string,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const found = seen.find(match);
+      if (found === undefined) return;
+      clearTimeout(timer);
+      waiters.delete(check);
+      resolve(found);
+    };
+    const timer = setTimeout(() => {
+      waiters.delete(check);
+      reject(new Error(failure()));
+    }, timeoutMs);
+    waiters.add(check);
+    check();
+  });
 }

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import { parseHubConfig } from '../../hub/src/config.js';
 import { type RunningHub, startHub } from '../../hub/src/server.js';
+import { waitForMatch } from '../helpers/planner-screen.js';
 
 /**
  * What the replenishment tests share: a real hub (SQLite, embedded broker) with delivery points
@@ -114,21 +115,13 @@ export async function watch(hub: RunningHub, token: string, site: string, channe
     changes,
     /** The first change (received or coming) that `match` accepts. */
     next(match: (change: (typeof changes)[number]) => boolean, timeoutMs = 3000) {
-      return new Promise<(typeof changes)[number]>((resolve, reject) => {
-        const check = () => {
-          const found = changes.find(match);
-          if (found === undefined) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`no matching ${channel} change on ${site} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
+      return waitForMatch(
+        changes,
+        waiters,
+        match,
+        timeoutMs,
+        () => `no matching ${channel} change on ${site} within ${timeoutMs} ms`,
+      );
     },
   };
 }

@@ -22,7 +22,7 @@ import { haversineMeters } from '../../hub/src/routing/engine/travel.js';
 import { RoutingService } from '../../hub/src/routing/routing.service.js';
 import { startHub } from '../../hub/src/server.js';
 import { METRICS } from '../../hub/src/tokens.js';
-import { openScreen } from '../helpers/planner-screen.js';
+import { openScreen, waitForMatch } from '../helpers/planner-screen.js';
 import { midMorningZone } from '../helpers/time-zones.js';
 import { login, user } from './replenishment-harness.js';
 
@@ -228,12 +228,12 @@ describe('routing on a real hub', async () => {
     });
     await planner.call('POST', `/api/sites/west-b/orders/${order.id}/approve`);
     const job = (await planner.call('GET', `/api/sites/west-b/orders/${order.id}`)).body.jobs[0].job.id as string;
-    const plan = await waitFor(
+    const plan = await waitForMatch(
       activated,
       waiters,
       (p) => p.routes.some((r) => r.stops.some((s) => s.job === job)),
       10_000,
-      'plan with the new order',
+      () => 'no matching plan with the new order within 10000 ms',
     ).finally(stop);
     const route = plan.routes.find((r) => r.stops.some((s) => s.job === job));
     expect(route?.stops.map((s) => siteOf(jobOf, s.job))).toContain('west-b');
@@ -309,31 +309,13 @@ async function gatewayClient(url: string, vehicle: string) {
   return {
     client,
     next(match: (plan: RoutePlan) => boolean, timeoutMs = 10_000): Promise<RoutePlan> {
-      return waitFor(plans, waiters, match, timeoutMs, `route plan for ${vehicle}`);
+      return waitForMatch(
+        plans,
+        waiters,
+        match,
+        timeoutMs,
+        () => `no matching route plan for ${vehicle} within ${timeoutMs} ms`,
+      );
     },
   };
-}
-
-function waitFor<T>(
-  seen: readonly T[],
-  waiters: Set<() => void>,
-  match: (item: T) => boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const found = seen.find(match);
-      if (found === undefined) return;
-      clearTimeout(timer);
-      waiters.delete(check);
-      resolve(found);
-    };
-    const timer = setTimeout(() => {
-      waiters.delete(check);
-      reject(new Error(`no matching ${what} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    waiters.add(check);
-    check();
-  });
 }
