@@ -250,8 +250,9 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
   /** A new plan of every pending job, proposed (not yet sent to any van). */
   plan(actor: string, now = Date.now()): Promise<PlanView> {
     return this.#exclusive(async () => {
-      const jobs = await this.#pendingJobs(now, new Set());
-      const built = await this.#build(jobs, now, new Map());
+      const fleet = await this.repository.fleet();
+      const jobs = await this.#pendingJobs(fleet, now, new Set());
+      const built = await this.#build(fleet, jobs, now, new Map());
       const solved = await this.#solve(built);
       const stored = await this.#store(built, solved, now, 'proposed', 'plan', 'plan');
       await this.#audited(actor, 'routing.plan', stored);
@@ -339,8 +340,9 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
     if (active === undefined) throw routingError('NO_ACTIVE_PLAN', 'plan and activate a plan first');
     const cancelled = await this.repository.cancelled(active.jobs.map((j) => j.id));
     const kept = active.jobs.filter((j) => !cancelled.has(j.id));
-    const jobs = [...kept, ...(await this.#pendingJobs(now, new Set(kept.map((j) => j.id))))];
-    const built = await this.#build(jobs, now, this.#progressAlong(active.plan));
+    const fleet = await this.repository.fleet();
+    const jobs = [...kept, ...(await this.#pendingJobs(fleet, now, new Set(kept.map((j) => j.id))))];
+    const built = await this.#build(fleet, jobs, now, this.#progressAlong(active.plan));
     const solved = await this.#solve(built, previousSolution(active.plan, built));
     const stored = await this.#store(built, solved, now, 'proposed', reason.slice(0, 500), 'replan');
     const outcome = await this.repository.activate(stored.plan.id, now);
@@ -358,8 +360,8 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** Pending store-order and parcel jobs not in `except`, oldest first, within the fleet's shifts. */
-  async #pendingJobs(now: number, except: ReadonlySet<string>): Promise<DeliveryJob[]> {
-    const ends = (await this.repository.fleet()).vans.map((van) => currentShift(van, now)[1]);
+  async #pendingJobs(fleet: Fleet, now: number, except: ReadonlySet<string>): Promise<DeliveryJob[]> {
+    const ends = fleet.vans.map((van) => currentShift(van, now)[1]);
     const horizon = Math.max(now + 1, ...ends);
     const limit = this.config.routing.maxJobs;
     const [orders, parcels] = await Promise.all([
@@ -397,9 +399,8 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
     return progress;
   }
 
-  async #build(jobs: readonly DeliveryJob[], now: number, progress: ReadonlyMap<string, VanProgress>) {
+  async #build(fleet: Fleet, jobs: readonly DeliveryJob[], now: number, progress: ReadonlyMap<string, VanProgress>) {
     const { routing } = this.config;
-    const fleet = await this.repository.fleet();
     return await buildProblem({
       jobs,
       fleet: fleet.vans,
