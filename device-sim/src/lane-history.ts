@@ -41,12 +41,13 @@ export interface LaneHistory {
 
 /**
  * Something that happened to a lane: `units` sold, lost (wanted while it was empty: demand, but
- * no change in stock), lost to shrink, or, negative, restocked.
+ * no change in stock), lost to shrink, taken off the shelf (`faults.emptyLane`), or, negative,
+ * restocked.
  */
 interface StockEvent {
   readonly t: number;
   readonly units: number;
-  readonly kind: 'pick' | 'lost' | 'phantom' | 'restock';
+  readonly kind: 'pick' | 'lost' | 'phantom' | 'emptied' | 'restock';
 }
 
 /** The ground-truth events one lane saw, in time order. */
@@ -59,6 +60,8 @@ export class LaneTruth implements TruthRecorder {
       this.#add(event.site, event.lane, { t: event.t, units: event.units, kind: 'lost' });
     else if (event.kind === 'phantom')
       this.#add(event.site, event.lane, { t: event.t, units: event.units, kind: 'phantom' });
+    else if (event.kind === 'empty-lane')
+      this.#add(event.site, event.lane, { t: event.t, units: event.units, kind: 'emptied' });
     else if (event.kind === 'restock')
       this.#add(event.site, event.lane, { t: event.t, units: -event.units, kind: 'restock' });
   }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { demandCommand } from './demand-command.js';
 import { lanesCommand } from './lanes-command.js';
 import { Rng } from './rng.js';
-import { parseBrokerArgs, type RunCommandOptions, runCommand } from './run-command.js';
+import { parseBrokerArgs, parseEmptyLaneArgs, type RunCommandOptions, runCommand } from './run-command.js';
 import { parseDuration } from './runner.js';
 import { serialFeed } from './serial-feed.js';
 import { sitesCommand } from './sites-command.js';
@@ -32,6 +32,11 @@ Usage:
                           hold VAN stationary (speed 0, GPS reporting) for MINUTES before it drives
                           to stop STOP (1-based) of the route it is sent; repeatable; added to the
                           scenario's faults.vanDelay
+      --empty-lane SITE:LANE_OR_SKU[:AFTER_MINUTES[:HOURS]]
+                          take every unit off a lane (a lane id such as a01-s0-p00), or off every
+                          lane of a SKU in that store, AFTER_MINUTES into the run (default 0); nothing
+                          restocks it for HOURS (default: the rest of the run); repeatable; added to
+                          the scenario's faults.emptyLane
       --out FILE          write every device output as a JSON line (the exact message stream)
       --truth FILE        write ground truth (stock per lane, sales, crossings, van positions)
       --quiet             no progress line
@@ -79,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
       'mqtt-only': { type: 'boolean', default: false },
       start: { type: 'string' },
       'van-delay': { type: 'string', multiple: true },
+      'empty-lane': { type: 'string', multiple: true },
       'serial-dir': { type: 'string' },
       out: { type: 'string' },
       truth: { type: 'string' },
@@ -118,12 +124,15 @@ async function main(argv: string[]): Promise<number> {
     }
     return [{ van: m[1] as string, beforeStop: Number(m[2]), minutes: Number(m[3]) }];
   });
+  const empty = parseEmptyLaneArgs(values['empty-lane'] ?? []);
+  bad.push(...empty.problems);
   const start = values.start === 'now' ? new Date().toISOString() : values.start;
   const world = {
     scenarioPath: values.scenario as string,
     mqttOnly: values['mqtt-only'],
     ...(start === undefined ? {} : { start }),
     ...(vanDelays.length === 0 ? {} : { vanDelays }),
+    ...(empty.emptyLanes.length === 0 ? {} : { emptyLanes: empty.emptyLanes }),
     ...(seed === undefined ? {} : { seed }),
     ...(values['serial-dir'] === undefined ? {} : { serialDir: values['serial-dir'] }),
   };

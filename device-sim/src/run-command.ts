@@ -50,6 +50,44 @@ export interface WorldSource {
   readonly start?: string;
   /** Added to the scenario's `faults.vanDelay`. */
   readonly vanDelays?: readonly Scenario['faults']['vanDelay'][number][];
+  /** Added to the scenario's `faults.emptyLane`. */
+  readonly emptyLanes?: readonly EmptyLane[];
+}
+
+type EmptyLane = Scenario['faults']['emptyLane'][number];
+
+/** A lane id as the layout names lanes (`a01-s0-p00`); anything else in `--empty-lane` is a SKU. */
+const LANE_ID = /^a\d{2,}-s\d+-p\d{2,}$/;
+
+/**
+ * The `--empty-lane SITE:LANE_OR_SKU[:AFTER_MINUTES[:HOURS]]` values (after 0 minutes, held for the
+ * rest of the run by default). Whether the site, lane or SKU exist is checked with the scenario.
+ */
+export function parseEmptyLaneArgs(values: readonly string[]): {
+  readonly emptyLanes: readonly EmptyLane[];
+  readonly problems: readonly string[];
+} {
+  const problems: string[] = [];
+  const emptyLanes = values.flatMap((text): EmptyLane[] => {
+    const m = /^([a-z0-9-]{1,64}):([^:\s]{1,64})(?::(\d+(?:\.\d+)?))?(?::(\d+(?:\.\d+)?))?$/.exec(text);
+    const hours = m?.[4] === undefined ? undefined : Number(m[4]);
+    if (m === null || hours === 0) {
+      problems.push(
+        `empty-lane=${text} (SITE:LANE_OR_SKU[:AFTER_MINUTES[:HOURS]], e.g. store-a:a01-s0-p00:30 or store-b:SKU-00012)`,
+      );
+      return [];
+    }
+    const target = m[2] as string;
+    return [
+      {
+        site: m[1] as string,
+        ...(LANE_ID.test(target) ? { lane: target } : { sku: target }),
+        afterMinutes: m[3] === undefined ? 0 : Number(m[3]),
+        ...(hours === undefined ? {} : { hours }),
+      },
+    ];
+  });
+  return { emptyLanes, problems };
 }
 
 export interface RunCommandOptions extends WorldSource {
@@ -122,15 +160,19 @@ export async function loadWorld(source: WorldSource, truth: TruthRecorder = disc
   const loaded = loadScenario(source.scenarioPath);
   // Overrides are validated like the file itself (a delay for a van that does not exist, a bad date).
   const overridden =
-    source.start === undefined && (source.vanDelays ?? []).length === 0
+    source.start === undefined && (source.vanDelays ?? []).length === 0 && (source.emptyLanes ?? []).length === 0
       ? loaded
       : parseScenario(
           {
             ...loaded,
             ...(source.start === undefined ? {} : { start: source.start }),
-            faults: { ...loaded.faults, vanDelay: [...loaded.faults.vanDelay, ...(source.vanDelays ?? [])] },
+            faults: {
+              ...loaded.faults,
+              vanDelay: [...loaded.faults.vanDelay, ...(source.vanDelays ?? [])],
+              emptyLane: [...loaded.faults.emptyLane, ...(source.emptyLanes ?? [])],
+            },
           },
-          `${source.scenarioPath} with --start/--van-delay`,
+          `${source.scenarioPath} with --start/--van-delay/--empty-lane`,
         );
   const seeded = source.seed === undefined ? overridden : { ...overridden, seed: source.seed };
   const scenario = source.mqttOnly === true ? onMqttOnly(seeded) : seeded;

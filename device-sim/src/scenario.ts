@@ -4,6 +4,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { laneIds } from './world/layout.js';
 
 /**
  * A scenario: the world to simulate and the faults to inject, in YAML, validated once at load.
@@ -111,6 +112,22 @@ const Faults = Type.Object(
         van: Level,
         beforeStop: Type.Integer({ minimum: 1, maximum: 1000 }),
         minutes: Type.Number({ exclusiveMinimum: 0, maximum: 1440 }),
+      }),
+      { default: [], maxItems: 1000 },
+    ),
+    /**
+     * A lane emptied (stock pulled, recalled, sold out to one order) `afterMinutes` into the run:
+     * its units go to 0 and nothing restocks it (the built-in policy, deliveries, `World.refill()`)
+     * for `hours`, absent: the rest of the run. `lane` names one lane; `sku` instead empties every
+     * lane of that SKU in the store (one of the two). Shoppers who want it become lost sales.
+     */
+    emptyLane: Type.Array(
+      Type.Object({
+        site: Level,
+        lane: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        sku: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        afterMinutes: Type.Number({ minimum: 0, maximum: 1_000_000, default: 0 }),
+        hours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100_000 })),
       }),
       { default: [], maxItems: 1000 },
     ),
@@ -246,6 +263,20 @@ export function parseScenario(value: unknown, source = 'scenario'): Scenario {
       problems.push(`/faults/vanDelay/${i}/van: "${delay.van}" is not a van`);
     else if (scenario.replay.gps?.vans.includes(delay.van) === true)
       problems.push(`/faults/vanDelay/${i}/van: "${delay.van}" replays GPS traces and drives no routes`);
+  }
+  for (const [i, empty] of scenario.faults.emptyLane.entries()) {
+    const at = `/faults/emptyLane/${i}`;
+    const store = scenario.stores.find((s) => s.id === empty.site);
+    if (store === undefined) problems.push(`${at}/site: "${empty.site}" is not a store`);
+    if ((empty.lane === undefined) === (empty.sku === undefined))
+      problems.push(`${at}: give one of lane or sku (got ${empty.lane === undefined ? 'neither' : 'both'})`);
+    else if (store !== undefined && empty.lane !== undefined && !laneIds(store).includes(empty.lane)) {
+      const ids = laneIds(store);
+      problems.push(
+        `${at}/lane: "${empty.lane}" is not a lane of ${store.id} (its lanes are ${ids[0]} … ${ids[ids.length - 1]})`,
+      );
+    }
+    // Whether the store stocks `sku` depends on the catalogue: the world checks it (see World).
   }
   if (Number.isNaN(Date.parse(scenario.start))) problems.push(`/start: not a date-time (got ${scenario.start})`);
   if (problems.length > 0) throw new ScenarioError(source, problems);

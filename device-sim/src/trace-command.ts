@@ -157,6 +157,9 @@ export async function traceCommand(options: {
   const loaded = loadScenario(options.scenarioPath);
   const seeded = options.seed === undefined ? loaded : { ...loaded, seed: options.seed };
   const scenario = truthOnly(withPhantomOverrides(seeded, options.phantom ?? {}));
+  // The trace format has no event for a lane taken off the shelf: a replay would restock it.
+  if (scenario.faults.emptyLane.length > 0)
+    throw new Error(`trace: ${options.scenarioPath} has faults.emptyLane, which a store trace cannot carry`);
   let trace: StoreTraceRecorder | undefined;
   const recorder: TruthRecorder = { record: (e) => trace?.record(e) };
   const world = new World(scenario, await replayOptions(scenario, dirname(options.scenarioPath), recorder));

@@ -22,6 +22,9 @@ export type WorldEvent =
   | { k: 'door'; store: number; door: number }
   | { k: 'restock'; store: number; lane: number; reason: string }
   | { k: 'phantom'; store: number; lane: number }
+  /** `faults.emptyLane`: the lanes go to 0 units, held empty until `untilMs` (Infinity: the run). */
+  | { k: 'empty-lane'; store: number; lanes: readonly number[]; untilMs: number }
+  | { k: 'empty-lane-end'; store: number; lanes: readonly number[] }
   | { k: 'snapshot' }
   | { k: 'drift' }
   | { k: 'van-day'; van: number }
@@ -72,6 +75,8 @@ export interface StoreState {
   /** Load zeroed by the last tare command, per lane (the scale reports gross minus this). */
   readonly tareGrams: number[];
   readonly restockPending: boolean[];
+  /** Until when nothing may restock each lane (`faults.emptyLane`); 0: no hold. */
+  readonly restockHeldUntil: number[];
   readonly doorIn: number[];
   readonly doorOut: number[];
   readonly customers: LoyaltyCustomer[];

@@ -45,6 +45,22 @@ export interface StoreLayout {
 
 type StoreScenario = Scenario['stores'][number];
 
+const SHELVES_PER_AISLE = 5;
+
+/**
+ * A store's lane ids in lane order, `a01-s0-p00` (aisle, shelf from the bottom, position along the
+ * aisle): a function of the lane and aisle counts alone, so a scenario can name lanes before the
+ * world is built.
+ */
+export function laneIds(store: Pick<StoreScenario, 'lanes' | 'aisles'>): string[] {
+  const lanesPerAisle = Math.ceil(store.lanes / store.aisles);
+  return Array.from({ length: store.lanes }, (_, i) => {
+    const inAisle = i % lanesPerAisle;
+    const aisle = String(Math.floor(i / lanesPerAisle) + 1).padStart(2, '0');
+    return `a${aisle}-s${inAisle % SHELVES_PER_AISLE}-p${String(Math.floor(inAisle / SHELVES_PER_AISLE)).padStart(2, '0')}`;
+  });
+}
+
 /**
  * `unitsPerDay`: the store's expected units wanted a day, which a `planogram` shares out by
  * popularity among the SKUs the store stocks.
@@ -55,7 +71,8 @@ export function buildLayout(store: StoreScenario, catalog: Catalog, rng: Rng, un
     { length: Math.min(store.lanes, bySkuPopularity.length) },
     (_, i) => bySkuPopularity[i]?.popularity ?? 0,
   ).reduce((a, b) => a + b, 0);
-  const shelvesPerAisle = 5;
+  const shelvesPerAisle = SHELVES_PER_AISLE;
+  const ids = laneIds(store);
   const lanesPerAisle = Math.ceil(store.lanes / store.aisles);
   const lanes: LaneSpec[] = [];
   for (let i = 0; i < store.lanes; i++) {
@@ -80,7 +97,7 @@ export function buildLayout(store: StoreScenario, catalog: Catalog, rng: Rng, un
     const aisle = `a${String(aisleNo + 1).padStart(2, '0')}`;
     lanes.push({
       index: i,
-      lane: `${aisle}-s${shelf}-p${String(position).padStart(2, '0')}`,
+      lane: ids[i] as string,
       scale: '',
       sku: sku.index,
       capacity: facings * depth,

@@ -26,6 +26,11 @@ export type TruthEvent =
     }
   | { t: number; kind: 'restock'; site: string; lane: string; units: number; reason: string }
   | { t: number; kind: 'phantom'; site: string; lane: string; units: number }
+  /**
+   * `faults.emptyLane`: the lane's `units` were taken off the shelf (no sale) and nothing restocks
+   * it before `untilMs` (absent: not before the run ends).
+   */
+  | { t: number; kind: 'empty-lane'; site: string; lane: string; sku: string; units: number; untilMs?: number }
   /** Shrink tried to take a unit from a phantom lane; a `phantom` event follows when the lane had one. */
   | { t: number; kind: 'shrink-attempt'; site: string; lane: string }
   | { t: number; kind: 'snapshot'; site: string; units: number[] }

@@ -2,7 +2,7 @@ import type { Command } from '@aisle/protocols';
 import type { DeviceIdentity, DeviceOutput } from '../outputs/output.js';
 import type { GpsTrace } from '../replay/gps-traces.js';
 import { type Rng, rngFor } from '../rng.js';
-import type { Scenario } from '../scenario.js';
+import { type Scenario, ScenarioError } from '../scenario.js';
 import { EventQueue } from '../sim/event-queue.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { DAY_MS, HOUR_MS, type StoreState, type WorldContext, type WorldEvent } from './context.js';
@@ -49,6 +49,7 @@ export class World {
   readonly #rng: Record<'arrivals' | 'baskets' | 'sensors' | 'phantom' | 'vans' | 'storm' | 'drift', Rng>;
   readonly #profileMax: number;
   readonly #phantomLanes: { site: string; lane: string; firstAttemptMs: number }[] = [];
+  readonly #emptyLanes: readonly { store: number; lanes: readonly number[]; atMs: number; untilMs: number }[];
   #out: (output: DeviceOutput) => void = () => {};
   #now: number;
 
@@ -93,6 +94,7 @@ export class World {
         handGrams: new Array<number>(lanes).fill(0),
         tareGrams: new Array<number>(lanes).fill(0),
         restockPending: new Array<boolean>(lanes).fill(false),
+        restockHeldUntil: new Array<number>(lanes).fill(0),
         doorIn: layout.doors.map(() => 0),
         doorOut: layout.doors.map(() => 0),
         customers,
@@ -129,6 +131,7 @@ export class World {
       profileMax: options.arrivalProfileMax ?? 1,
       basketSource: options.basketSource,
     });
+    this.#emptyLanes = this.#resolveEmptyLanes();
     this.#registerDevices();
     this.#scheduleStart();
   }
@@ -199,13 +202,45 @@ export class World {
     return true;
   }
 
-  /** A staff task or delivery refills a lane (closes the loop with the hub). */
+  /**
+   * A staff task or delivery refills a lane (closes the loop with the hub). False when the lane
+   * does not exist or is held empty (`faults.emptyLane`): then nothing moves.
+   */
   refill(site: string, lane: string, units: number | undefined, reason: string): boolean {
     const store = this.#stores.find((s) => s.id === site);
     const index = store?.layout.lanes.findIndex((l) => l.lane === lane) ?? -1;
     if (store === undefined || index < 0) return false;
-    this.#refill(this.#now, store, index, units, reason);
-    return true;
+    return this.#refill(this.#now, store, index, units, reason);
+  }
+
+  /**
+   * `faults.emptyLane` as lane indices per store, with when each emptying starts and ends. A SKU the
+   * store does not stock is a scenario error (only the world knows the catalogue and planogram).
+   */
+  #resolveEmptyLanes(): { store: number; lanes: readonly number[]; atMs: number; untilMs: number }[] {
+    const problems: string[] = [];
+    const resolved = this.scenario.faults.emptyLane.flatMap((empty, i) => {
+      const s = this.#stores.findIndex((x) => x.id === empty.site);
+      const store = this.#stores[s];
+      if (store === undefined) return [];
+      let lanes: readonly number[];
+      if (empty.lane !== undefined) {
+        lanes = store.layout.lanes.filter((l) => l.lane === empty.lane).map((l) => l.index);
+      } else {
+        const sku = this.catalog.skus.find((x) => x.sku === empty.sku);
+        lanes = sku === undefined ? [] : (store.layout.lanesBySku.get(sku.index) ?? []);
+        if (lanes.length === 0) {
+          problems.push(
+            `/faults/emptyLane/${i}/sku: "${empty.sku}" is ${sku === undefined ? 'not in the catalogue' : `not stocked at ${store.id}`}`,
+          );
+        }
+      }
+      const atMs = this.startMs + Math.round(empty.afterMinutes * 60_000);
+      const untilMs = empty.hours === undefined ? Number.POSITIVE_INFINITY : atMs + Math.round(empty.hours * HOUR_MS);
+      return lanes.length === 0 ? [] : [{ store: s, lanes, atMs, untilMs }];
+    });
+    if (problems.length > 0) throw new ScenarioError(this.scenario.name, problems);
+    return resolved;
   }
 
   #registerDevices(): void {
@@ -284,6 +319,13 @@ export class World {
       this.#queue.schedule(t + sensors.tempReportS * 1000, { k: 'temp', van: v });
       this.#queue.schedule(t + this.#rng.vans.exponential(HOUR_MS / 3), { k: 'shock', van: v });
     });
+    for (const empty of this.#emptyLanes)
+      this.#queue.schedule(empty.atMs, {
+        k: 'empty-lane',
+        store: empty.store,
+        lanes: empty.lanes,
+        untilMs: empty.untilMs,
+      });
     this.#queue.schedule(t + 60_000, { k: 'snapshot' });
     this.#queue.schedule(this.#nextLocalHour(t, 0), { k: 'drift' });
     if (faults.disconnectStorm.everyMinutes > 0)
@@ -367,6 +409,12 @@ export class World {
       case 'phantom':
         this.#phantom(t, e.store, e.lane);
         return;
+      case 'empty-lane':
+        this.#emptyLane(t, e.store, e.lanes, e.untilMs);
+        return;
+      case 'empty-lane-end':
+        this.#emptyLaneEnd(t, e.store, e.lanes);
+        return;
       case 'snapshot':
         for (const store of this.#stores)
           this.#truth.record({ t, kind: 'snapshot', site: store.id, units: [...store.units] });
@@ -408,16 +456,63 @@ export class World {
     }
   }
 
-  #refill(t: number, store: StoreState, laneIndex: number, units: number | undefined, reason: string): void {
+  /** False when the lane is held empty (`faults.emptyLane`): nothing moves. */
+  #refill(t: number, store: StoreState, laneIndex: number, units: number | undefined, reason: string): boolean {
     const lane = store.layout.lanes[laneIndex];
-    if (lane === undefined) return;
+    if (lane === undefined) return false;
+    if (t < (store.restockHeldUntil[laneIndex] as number)) return false;
     const before = store.units[laneIndex] as number;
     const after = Math.min(lane.capacity, units === undefined ? lane.capacity : before + units);
-    if (after === before) return;
+    if (after === before) return true;
     store.units[laneIndex] = after;
     store.handUntil[laneIndex] = t + this.scenario.sensors.transientS * 1000;
     store.handGrams[laneIndex] = 500 + (store.laneRng[laneIndex] as Rng).next() * 3000;
     this.#truth.record({ t, kind: 'restock', site: store.id, lane: lane.lane, units: after - before, reason });
+    return true;
+  }
+
+  /**
+   * `faults.emptyLane`: the lanes' stock leaves the shelf (no sale, no hand on it: the scale's next
+   * report is a stable empty reading) and they are held empty until `untilMs`.
+   */
+  #emptyLane(t: number, s: number, lanes: readonly number[], untilMs: number): void {
+    const store = this.#stores[s] as StoreState;
+    for (const i of lanes) {
+      const lane = store.layout.lanes[i];
+      if (lane === undefined) continue;
+      const units = store.units[i] as number;
+      store.units[i] = 0;
+      store.restockHeldUntil[i] = Math.max(store.restockHeldUntil[i] as number, untilMs);
+      this.#truth.record({
+        t,
+        kind: 'empty-lane',
+        site: store.id,
+        lane: lane.lane,
+        sku: this.catalog.skus[lane.sku]?.sku ?? '',
+        units,
+        ...(Number.isFinite(untilMs) ? { untilMs } : {}),
+      });
+    }
+    if (Number.isFinite(untilMs)) this.#queue.schedule(untilMs, { k: 'empty-lane-end', store: s, lanes });
+  }
+
+  /**
+   * The hold is over. Under the built-in policy an empty lane is refilled as if a pick had just
+   * left it below the threshold (no pick comes from an empty lane to ask for it); under `tasks`
+   * the hub's tasks decide.
+   */
+  #emptyLaneEnd(t: number, s: number, lanes: readonly number[]): void {
+    const store = this.#stores[s] as StoreState;
+    const { restock } = this.scenario;
+    if (restock.policy !== 'builtin') return;
+    for (const i of lanes) {
+      const lane = store.layout.lanes[i];
+      if (lane === undefined || store.restockPending[i] || t < (store.restockHeldUntil[i] as number)) continue;
+      if ((store.units[i] as number) > restock.belowShare * lane.capacity) continue;
+      store.restockPending[i] = true;
+      const delay = restock.delayMinutes * 60_000 * (0.5 + (store.laneRng[i] as Rng).next());
+      this.#queue.schedule(t + Math.round(delay), { k: 'restock', store: s, lane: i, reason: 'builtin-policy' });
+    }
   }
 
   /** A phantom lane's first attempt: after an onset uniform within `onsetWithinHours` (0: none, no draw). */
