@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { basketsCommand } from './baskets-command.js';
 import { demandCommand } from './demand-command.js';
 import { lanesCommand } from './lanes-command.js';
 import { Rng } from './rng.js';
@@ -53,6 +54,13 @@ Usage:
       SKU and store-day (sold + lost to an empty lane) as CSV: sku,date,units with sku as
       site/SKU and date the store's local day; whole days only. What
       \`aisle-hub replenish evaluate\` replays.
+  aisle-sim baskets --scenario FILE --out FILE [--seed N] [--days 28] [--loyal-only]
+          [--truth FILE]
+      Run the world on ground truth alone, flat out, and write every paid basket line as CSV:
+      customer,sku,ts,site,basket (customer: the loyalty card, empty for an anonymous shopper;
+      ts: payment time, epoch ms). What \`aisle-hub recommend eval --format customer,sku,ts\`
+      scores. --loyal-only drops anonymous shoppers. --truth writes, as JSON, each loyalty
+      customer's planted favourite SKUs over time and the catalogue's bundles.
   aisle-sim trace --scenario FILE --out FILE [--seed N] [--duration 10w]
           [--phantom-lanes N] [--phantom-units-per-hour X] [--phantom-onset-within-hours H]
       Run the world on ground truth alone, flat out, and write its store trace: a JSON header
@@ -82,6 +90,8 @@ async function main(argv: string[]): Promise<number> {
       speed: { type: 'string', default: 'max' },
       broker: { type: 'string', multiple: true },
       'mqtt-only': { type: 'boolean', default: false },
+      days: { type: 'string' },
+      'loyal-only': { type: 'boolean', default: false },
       start: { type: 'string' },
       'van-delay': { type: 'string', multiple: true },
       'empty-lane': { type: 'string', multiple: true },
@@ -109,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = positionals[0];
   if (command === 'frames') return frames(values);
-  if (command !== 'run' && command !== 'sites' && command !== 'lanes' && command !== 'demand' && command !== 'trace')
+  if (!['run', 'sites', 'lanes', 'demand', 'trace', 'baskets'].includes(command ?? ''))
     return fail(command === undefined ? 'no command' : `unknown command "${command}"`);
   const bad: string[] = [];
   if (values.scenario === undefined) bad.push('--scenario is required');
@@ -141,7 +151,25 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(await sitesCommand(world))}\n`);
     return 0;
   }
-  const defaultDuration = { lanes: '6w', demand: '8w', trace: '10w', run: '1h' }[command];
+  if (command === 'baskets') {
+    if (values.out === undefined) bad.push('--out FILE is required');
+    const days = Number(values.days ?? '28');
+    if (!(Number.isInteger(days) && days >= 1 && days <= 3650)) bad.push(`days=${values.days} (whole days, 1–3650)`);
+    if (bad.length > 0) return fail(`invalid options: ${bad.join('; ')}`);
+    const summary = await basketsCommand({
+      scenarioPath: world.scenarioPath,
+      ...(seed === undefined ? {} : { seed }),
+      days,
+      outPath: values.out as string,
+      loyalOnly: values['loyal-only'],
+      ...(values.truth === undefined ? {} : { truthPath: values.truth }),
+    });
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return 0;
+  }
+  const defaultDuration = { lanes: '6w', demand: '8w', trace: '10w', run: '1h' }[
+    command as 'lanes' | 'demand' | 'trace' | 'run'
+  ];
   const durationMs = parseDuration(values.duration ?? defaultDuration);
   if (durationMs === undefined || durationMs <= 0)
     bad.push(`duration=${values.duration} (use e.g. 90s, 15m, 2h, 3d, 8w)`);

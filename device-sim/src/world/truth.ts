@@ -50,7 +50,8 @@ export type TruthEvent =
   | { t: number; kind: 'van-route'; van: string; plan: string; version: number; jobs: string[] }
   /** `faults.vanDelay`: the van is held up (speed 0, GPS still reporting) before driving to the job. */
   | { t: number; kind: 'van-delay'; van: string; beforeStop: number; job: string; durationMs: number }
-  | { t: number; kind: 'preferences'; customer: string; favorites: string[] }
+  /** A loyalty customer's planted favourite SKUs from `t` on (at the start, then after each drift); `site`: their store. */
+  | { t: number; kind: 'preferences'; site: string; customer: string; favorites: string[] }
   | { t: number; kind: 'bundles'; bundles: string[][] }
   | { t: number; kind: 'clock'; site: string; device: string; skewMs: number; unsynced: boolean }
   | { t: number; kind: 'storm'; devices: string[]; durationMs: number }

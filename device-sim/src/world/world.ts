@@ -270,6 +270,7 @@ export class World {
         this.#truth.record({
           t,
           kind: 'preferences',
+          site: store.id,
           customer: c.id,
           favorites: c.favorites.map((i) => this.catalog.skus[i]?.sku ?? ''),
         });
@@ -555,6 +556,7 @@ export class World {
           this.#truth.record({
             t,
             kind: 'preferences',
+            site: store.id,
             customer: c.id,
             favorites: c.favorites.map((i) => this.catalog.skus[i]?.sku ?? ''),
           });
