@@ -23,6 +23,7 @@ import { ModelsModule } from './models/models.module.js';
 import { PosController } from './pos/pos.controller.js';
 import { KyselyPosRepository } from './pos/pos.repository.js';
 import { RealtimeService } from './realtime/realtime.service.js';
+import { RecommendationModule } from './recommendation/recommendation.module.js';
 import { RegistryController } from './registry/registry.controller.js';
 import { KyselyRegistryRepository } from './registry/registry.repository.js';
 import { RegistryService } from './registry/registry.service.js';
@@ -67,9 +68,9 @@ export class AppModule {
   static forRoot(config: HubConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      // Feature modules (models, replenishment, routing) take the infrastructure below by token: the root exports it.
+      // Feature modules (models, replenishment, routing, recommendation) take the infrastructure below by token: the root exports it.
       global: true,
-      imports: [ModelsModule, ReplenishmentModule, RoutingModule],
+      imports: [ModelsModule, ReplenishmentModule, RoutingModule, RecommendationModule],
       exports: [
         HUB_CONFIG,
         LOGGER,

@@ -403,6 +403,73 @@ export const HubConfig = Type.Object({
     },
     { default: {} },
   ),
+  /**
+   * Recommendation (`recommendation/`, issue #9): a model trained from the POS baskets of every
+   * site, served per customer and site with live-stock and business-rule filters.
+   */
+  recommendation: Type.Object(
+    {
+      /** Train again this often from the baskets of the last `windowDays` (0: only at start and on request). */
+      retrainEveryMs: Type.Integer({ minimum: 0, maximum: 30 * 86_400_000, default: 3_600_000 }),
+      windowDays: Type.Number({ exclusiveMinimum: 0, maximum: 3650, default: 90 }),
+      /** Most baskets one training reads, newest first (the rest are counted and left out). */
+      maxBaskets: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 500_000 }),
+      model: Type.Object(
+        {
+          /** `ease`: EASE on the `maxItems` most bought items (O(maxItems³) to train); `none`: popularity and repeat only. */
+          collaborative: Type.Union([Type.Literal('ease'), Type.Literal('none')], { default: 'ease' }),
+          lambda: Type.Number({ exclusiveMinimum: 0, maximum: 1e6, default: 200 }),
+          maxItems: Type.Integer({ minimum: 0, maximum: 5000, default: 1000 }),
+          /** The hybrid's blend (`engine/hybrid.ts`): each part scaled to [0, 1] per customer. */
+          weights: Type.Object(
+            {
+              collaborative: Type.Number({ minimum: 0, maximum: 100, default: 0.25 }),
+              popularity: Type.Number({ minimum: 0, maximum: 100, default: 1 }),
+              repeat: Type.Number({ minimum: 0, maximum: 100, default: 1 }),
+            },
+            { default: {} },
+          ),
+          repeatHalfLifeDays: Type.Number({ exclusiveMinimum: 0, maximum: 3650, default: 30 }),
+          popularityHalfLifeDays: Type.Number({ exclusiveMinimum: 0, maximum: 3650, default: 30 }),
+        },
+        { default: {} },
+      ),
+      together: Type.Object(
+        {
+          /** Baskets a pair needs in common before its lift counts. */
+          minSupport: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 2 }),
+          /** Partners kept per item (bought together and explanations). */
+          maxPartners: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+        },
+        { default: {} },
+      ),
+      serve: Type.Object(
+        {
+          defaultN: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+          maxN: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          /** `discover`: a customer's past purchases are left out unless the request asks `mode=buy-again`. */
+          mode: Type.Union([Type.Literal('discover'), Type.Literal('buy-again')], { default: 'discover' }),
+        },
+        { default: {} },
+      ),
+      rules: Type.Object(
+        {
+          /** SKU categories (`PlanogramSku.category`) never recommended (alcohol, tobacco, pharmacy…). */
+          excludeCategories: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { default: [], maxItems: 1000 }),
+        },
+        { default: {} },
+      ),
+      insights: Type.Object(
+        {
+          n: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+          minSupport: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 3 }),
+          minLift: Type.Number({ minimum: 0, maximum: 1e6, default: 1.5 }),
+        },
+        { default: {} },
+      ),
+    },
+    { default: {} },
+  ),
   /** Gateways created at start when absent (the demo; provisioning creates the rest). */
   gateways: Type.Array(BootstrapGateway, { default: [] }),
   log: Type.Object({ level: Type.String({ default: 'info' }) }, { default: {} }),

@@ -11,6 +11,7 @@ export * from './forecasting/seasonal-naive.js';
 export * from './ids.js';
 export * from './inbound.js';
 export * from './messages.js';
+export * from './recommendation/reasons.js';
 export * from './replenishment/reasons.js';
 export * from './replenishment/store-trace.js';
 export * from './routing/reasons.js';

@@ -1,4 +1,9 @@
-import type { ReplenishmentApiError, ReplenishmentTransitionRefusal, RoutingApiError } from '@aisle/protocols';
+import type {
+  RecommendationApiError,
+  ReplenishmentApiError,
+  ReplenishmentTransitionRefusal,
+  RoutingApiError,
+} from '@aisle/protocols';
 import type { BundleRejectReason } from '@aisle/protocols/model-bundle';
 import { HttpException } from '@nestjs/common';
 
@@ -6,7 +11,8 @@ import { HttpException } from '@nestjs/common';
  * Error codes of the REST API; the body is always `{ statusCode, code, message }`. A refused model
  * bundle carries its `BUNDLE_REJECT_REASONS` code; the replenishment API adds its refusals
  * (`REPLENISHMENT_TRANSITION_REFUSALS`, `REPLENISHMENT_API_ERRORS` in `@aisle/protocols`), the
- * routing API its own (`ROUTING_API_ERRORS`).
+ * routing API its own (`ROUTING_API_ERRORS`), the recommendation API its own
+ * (`RECOMMENDATION_API_ERRORS`).
  */
 export type ApiErrorCode =
   | 'AUTH_REQUIRED'
@@ -23,7 +29,8 @@ export type ApiErrorCode =
   | BundleRejectReason
   | ReplenishmentTransitionRefusal
   | ReplenishmentApiError
-  | RoutingApiError;
+  | RoutingApiError
+  | RecommendationApiError;
 
 export function apiError(statusCode: number, code: ApiErrorCode, message: string): HttpException {
   return new HttpException({ statusCode, code, message }, statusCode);

@@ -12,7 +12,10 @@ export interface BasketRecord extends PosBasket {
 export interface PosRepository {
   /** Stores baskets not yet held; returns how many were new. */
   store(baskets: readonly BasketRecord[]): Promise<number>;
-  baskets(site: string, range: { from: number; to: number; limit: number }): Promise<BasketRecord[]>;
+  /** Every site that has sent a basket. */
+  sites(): Promise<string[]>;
+  /** Baskets with `from ≤ ts < to`, oldest first; `newest: true` takes the newest `limit` (still returned oldest first). */
+  baskets(site: string, range: { from: number; to: number; limit: number; newest?: boolean }): Promise<BasketRecord[]>;
 }
 
 export class KyselyPosRepository implements PosRepository {
@@ -49,16 +52,25 @@ export class KyselyPosRepository implements PosRepository {
     return inserted;
   }
 
-  async baskets(site: string, range: { from: number; to: number; limit: number }): Promise<BasketRecord[]> {
+  async sites(): Promise<string[]> {
+    const rows = await this.#db.selectFrom('baskets').select('site').distinct().orderBy('site').execute();
+    return rows.map((r) => r.site);
+  }
+
+  async baskets(
+    site: string,
+    range: { from: number; to: number; limit: number; newest?: boolean },
+  ): Promise<BasketRecord[]> {
     const rows = await this.#db
       .selectFrom('baskets')
       .selectAll()
       .where('site', '=', site)
       .where('ts', '>=', range.from)
       .where('ts', '<', range.to)
-      .orderBy('ts')
+      .orderBy('ts', range.newest === true ? 'desc' : 'asc')
       .limit(range.limit)
       .execute();
+    if (range.newest === true) rows.reverse();
     return rows.map((r) => ({
       site: r.site,
       basket: r.basket,

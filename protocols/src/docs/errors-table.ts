@@ -1,4 +1,5 @@
 import { REASON_CODES, REASONS } from '../errors.js';
+import { RECOMMENDATION_API_ERRORS, RECOMMENDATION_FILTER_REASONS } from '../recommendation/reasons.js';
 import {
   REPLENISHMENT_API_ERRORS,
   REPLENISHMENT_REJECT_REASONS,
@@ -18,7 +19,7 @@ const AREAS: Record<string, string> = {
 
 /**
  * `docs/api/errors.md`: the reason-code tables, generated from `REASONS`, the model-offer codes and
- * the replenishment and routing codes.
+ * the replenishment, routing and recommendation codes.
  */
 export function renderErrorTable(): string {
   const lines = [
@@ -95,6 +96,27 @@ export function renderErrorTable(): string {
     '| --- | --- | --- |',
   );
   for (const [code, { status, text }] of Object.entries(ROUTING_API_ERRORS))
+    lines.push(`| ${status} | \`${code}\` | ${cell(text)} |`);
+  lines.push(
+    '',
+    '## Recommendation',
+    '',
+    "Why the hub's recommender left an item out of a list; each answer counts, in `skipped`, the items",
+    'ranked above the last one shown that a filter removed, and the rest of the list is still served.',
+    '',
+    '| code | meaning |',
+    '| --- | --- |',
+  );
+  for (const [code, text] of Object.entries(RECOMMENDATION_FILTER_REASONS))
+    lines.push(`| \`${code}\` | ${cell(text)} |`);
+  lines.push(
+    '',
+    'Why the recommendation REST API refused a request; the error body is `{ statusCode, code, message }`.',
+    '',
+    '| status | code | meaning |',
+    '| --- | --- | --- |',
+  );
+  for (const [code, { status, text }] of Object.entries(RECOMMENDATION_API_ERRORS))
     lines.push(`| ${status} | \`${code}\` | ${cell(text)} |`);
   lines.push('');
   return lines.join('\n');
