@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { CsvHeaderError } from '@aisle/protocols/csv';
 import cliProgress from 'cli-progress';
 import { isUsageError, UsageError, writeReport } from '../cli-usage.js';
+import { ContentModel } from './engine/content.js';
 import { CooccurrenceModel } from './engine/cooccurrence.js';
 import { EaseModel } from './engine/ease.js';
 import { evaluateModel, type ModelScore } from './engine/evaluate.js';
@@ -14,7 +15,14 @@ import type { Recommender } from './engine/model.js';
 import { PopularityModel } from './engine/popularity.js';
 import { leaveOneOut, type RankingMode, type Split, sampleNegatives, temporalSplit } from './engine/protocols.js';
 import { RandomModel } from './engine/random-model.js';
-import { type InteractionsColumns, type InteractionsFile, readInteractionsCsv } from './engine/readers.js';
+import {
+  type InteractionsColumns,
+  type InteractionsFile,
+  type ItemAttributesFile,
+  itemTokensOf,
+  readInteractionsCsv,
+  readItemAttributesCsv,
+} from './engine/readers.js';
 import { type TuneResult, tune } from './engine/tune.js';
 
 export const RECOMMEND_USAGE = `  aisle-hub recommend eval --data FILE [options]
@@ -36,12 +44,25 @@ export const RECOMMEND_USAGE = `  aisle-hub recommend eval --data FILE [options]
       --buy-again, else 0) --repeat-half-life 30 (days; the user's own purchases, frequency and
       recency, from the training part only)
       ials: --factors 64 --alpha 10 --ials-lambda 1 --iterations 10
-      --tune (loo only): choose EASE λ, iALS factors/α/λ and the hybrid's weights on a validation
-      hold-out (each user's second-to-last interaction, from the training part; never the test
-      items) by NDCG@K against the sampled negatives, then refit and report the test once
+      content (model and hybrid component; needs the product attributes): --items FILE (a CSV,
+      one product per line) --item-id COL (the --format item column) --item-attributes
+      department,product_category,brand --w-content (0; the hybrid's content weight)
+      --tune (loo only): choose EASE λ, iALS factors/α/λ and the hybrid's weights (content too,
+      with --items) on a validation hold-out (each user's second-to-last interaction, from the
+      training part; never the test items) by the worse of the two validation NDCG@K ratios to
+      popularity (all items, sampled negatives), then refit and report the test once
 `;
 
-const MODEL_NAMES = ['popularity', 'popularity-decayed', 'itemknn', 'ease', 'cooccurrence', 'ials', 'hybrid'] as const;
+const MODEL_NAMES = [
+  'popularity',
+  'popularity-decayed',
+  'itemknn',
+  'ease',
+  'cooccurrence',
+  'ials',
+  'content',
+  'hybrid',
+] as const;
 type ModelName = (typeof MODEL_NAMES)[number];
 
 interface EvalSetup {
@@ -72,6 +93,10 @@ interface EvalSetup {
   readonly wPop: number;
   readonly wRepeat: number;
   readonly repeatHalfLifeDays: number;
+  readonly items?: string;
+  readonly itemId: string;
+  readonly itemAttributes: readonly string[];
+  readonly wContent: number;
 }
 
 function numberOf(text: string | undefined, name: string, fallback: number, ok: (n: number) => boolean, what: string) {
@@ -120,12 +145,26 @@ function setupOf(values: Record<string, string | boolean | undefined>): EvalSetu
   if (values.tune === true && protocol !== 'loo') throw new UsageError('--tune needs --protocol loo');
   if (values['exclude-bought'] === true && values['buy-again'] === true)
     throw new UsageError('--exclude-bought and --buy-again exclude each other');
+  const columns = columnsOf(text('format'));
+  const items = text('items');
+  const wContent = numberOf(text('w-content'), 'w-content', 0, atLeastZero, 'a number ≥ 0');
+  const models = modelsOf(text('models'));
+  if (items === undefined && (models.includes('content') || wContent > 0))
+    throw new UsageError('the content model needs --items FILE (the product attributes)');
+  const itemAttributes = (text('item-attributes') ?? 'department,product_category,brand')
+    .split(',')
+    .map((a) => a.trim());
+  if (itemAttributes.some((a) => a === '')) throw new UsageError('--item-attributes must name columns a,b,c');
   return {
+    ...(items === undefined ? {} : { items }),
+    itemId: text('item-id') ?? columns.item,
+    itemAttributes,
+    wContent,
     data,
-    columns: columnsOf(text('format')),
+    columns,
     protocol,
     k: numberOf(text('k'), 'k', 10, wholeAtLeast(1), 'a whole number ≥ 1'),
-    models: modelsOf(text('models')),
+    models,
     mode: values['buy-again'] === true ? 'buy-again' : 'exclude-bought',
     seed: numberOf(text('seed'), 'seed', 1, wholeAtLeast(0), 'a whole number ≥ 0'),
     negatives: numberOf(text('negatives'), 'negatives', 99, wholeAtLeast(1), 'a whole number ≥ 1'),
@@ -149,8 +188,13 @@ function setupOf(values: Record<string, string | boolean | undefined>): EvalSetu
   };
 }
 
-/** `train` is the split's training part: the hybrid's repeat component reads its events. */
-function modelFor(name: ModelName | 'random', s: EvalSetup, train: EventList): Recommender {
+type ItemTokens = readonly (readonly string[])[];
+
+/**
+ * `train` is the split's training part: the hybrid's repeat component reads its events; `tokens`
+ * the attribute tokens of each dense item (with --items).
+ */
+function modelFor(name: ModelName | 'random', s: EvalSetup, train: EventList, tokens?: ItemTokens): Recommender {
   switch (name) {
     case 'random':
       return new RandomModel(s.seed);
@@ -172,6 +216,8 @@ function modelFor(name: ModelName | 'random', s: EvalSetup, train: EventList): R
         iterations: s.iterations,
         seed: s.seed,
       });
+    case 'content':
+      return new ContentModel(tokens ?? []);
     case 'hybrid':
       return new HybridModel({
         collaborative: modelFor(
@@ -179,7 +225,13 @@ function modelFor(name: ModelName | 'random', s: EvalSetup, train: EventList): R
           s.hybridEaseLambda === undefined ? s : { ...s, lambda: s.hybridEaseLambda },
           train,
         ),
-        weights: { collaborative: s.wCollab, popularity: s.wPop, repeat: s.wRepeat },
+        ...(tokens === undefined ? {} : { content: new ContentModel(tokens) }),
+        weights: {
+          collaborative: s.wCollab,
+          popularity: s.wPop,
+          repeat: s.wRepeat,
+          ...(s.wContent > 0 ? { content: s.wContent } : {}),
+        },
         events: train,
         repeatHalfLifeDays: s.repeatHalfLifeDays,
       });
@@ -195,6 +247,14 @@ interface EvalReport {
   readonly negatives?: number;
   readonly cutMs?: number;
   readonly lines: { readonly accepted: number; readonly rejects: InteractionsFile['rejects'] };
+  /** With --items: the attributes file read, and how many of the interactions' items it describes. */
+  readonly itemAttributes?: {
+    readonly file: string;
+    readonly columns: readonly string[];
+    readonly accepted: number;
+    readonly rejects: ItemAttributesFile['rejects'];
+    readonly itemsDescribed: number;
+  };
   readonly refused: InteractionsFile['refused'];
   readonly users: number;
   readonly items: number;
@@ -232,6 +292,7 @@ function markdownOf(r: EvalReport): string {
       `${r.mode === 'exclude-bought' ? 'exclude already bought' : 'buy again allowed'}, K = ${k}, seed ${r.seed}; ` +
       `${r.testUsers} test users, ${r.skippedUsers} skipped.` +
       (r.easeMaxItems === undefined ? '' : ` EASE models the ${r.easeMaxItems} most bought items.`),
+    ...(r.itemAttributes === undefined ? [] : [attributesLine(r.itemAttributes)]),
     ...(r.tuned === undefined ? [] : ['', tunedLine(r.tuned)]),
     '',
     `| ${head.join(' | ')} |`,
@@ -239,6 +300,16 @@ function markdownOf(r: EvalReport): string {
     ...rows,
     '',
   ].join('\n');
+}
+
+function attributesLine(a: NonNullable<EvalReport['itemAttributes']>): string {
+  const rejects = Object.entries(a.rejects)
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ');
+  return (
+    `Content from ${a.file} (${a.columns.join(', ')}): ${a.accepted} products read` +
+    `${rejects === '' ? '' : `, refused: ${rejects}`}; ${a.itemsDescribed} of the items described.`
+  );
 }
 
 function tunedLine(t: NonNullable<EvalReport['tuned']>): string {
@@ -249,12 +320,14 @@ function tunedLine(t: NonNullable<EvalReport['tuned']>): string {
     const w = t.hybrid.weights;
     parts.push(
       `hybrid weights collaborative ${w.collaborative}, popularity ${w.popularity}, repeat ${w.repeat}` +
+        (w.content === undefined ? '' : `, content ${w.content}`) +
         (t.hybrid.easeLambda === undefined ? '' : ` (EASE λ ${t.hybrid.easeLambda})`),
     );
   }
   return (
     `Tuned on a validation hold-out (each user's second-to-last interaction, ${t.validationUsers} users, ` +
-    `${t.trials} candidates, by NDCG@K against sampled negatives; test items unseen): ${parts.join('; ')}.`
+    `${t.trials} candidates, by the worse of the NDCG@K ratios to popularity, all items and sampled ` +
+    `negatives; test items unseen): ${parts.join('; ')}.`
   );
 }
 
@@ -264,6 +337,7 @@ function tuned(
   split: Split,
   setup: EvalSetup,
   quiet: boolean,
+  tokens: ItemTokens | undefined,
 ): { setup: EvalSetup; result: TuneResult } {
   const bar = quiet
     ? undefined
@@ -285,6 +359,7 @@ function tuned(
         ials === undefined ? setup : { ...setup, factors: ials.factors, alpha: ials.alpha, ialsLambda: ials.lambda },
         split.train,
       ),
+    ...(tokens === undefined ? {} : { makeContent: () => new ContentModel(tokens) }),
     maxItems: setup.maxItems,
     repeatHalfLifeDays: setup.repeatHalfLifeDays,
     iterations: setup.iterations,
@@ -307,6 +382,7 @@ function tuned(
           wCollab: h.weights.collaborative,
           wPop: h.weights.popularity,
           wRepeat: h.weights.repeat,
+          wContent: h.weights.content ?? 0,
           ...(h.easeLambda === undefined ? {} : { hybridEaseLambda: h.easeLambda }),
         }),
   };
@@ -324,7 +400,12 @@ async function evalCommand(given: EvalSetup, values: Record<string, string | boo
     setup.protocol === 'loo'
       ? { ids: sampleNegatives(ix, split, setup.negatives, setup.seed), perUser: setup.negatives }
       : undefined;
-  const tuning = setup.tune ? tuned(ix, split, setup, values.quiet === true) : undefined;
+  const attributes =
+    setup.items === undefined
+      ? undefined
+      : await readItemAttributesCsv(setup.items, { id: setup.itemId, attributes: setup.itemAttributes });
+  const tokens = attributes === undefined ? undefined : itemTokensOf(ix.items, attributes.attributes);
+  const tuning = setup.tune ? tuned(ix, split, setup, values.quiet === true, tokens) : undefined;
   if (tuning !== undefined) setup = tuning.setup;
   const names: (ModelName | 'random')[] = ['random', 'popularity', ...setup.models.filter((m) => m !== 'popularity')];
   const quiet = values.quiet === true;
@@ -338,7 +419,7 @@ async function evalCommand(given: EvalSetup, values: Record<string, string | boo
   for (const name of names) {
     const bar = bars?.create(split.testUsers.length, 0, { model: name.padEnd(18) });
     results.push(
-      evaluateModel(ix, split, modelFor(name, setup, split.train), {
+      evaluateModel(ix, split, modelFor(name, setup, split.train, tokens), {
         k: setup.k,
         mode: setup.mode,
         ...(negatives === undefined ? {} : { negatives }),
@@ -359,6 +440,17 @@ async function evalCommand(given: EvalSetup, values: Record<string, string | boo
     ...(negatives === undefined ? {} : { negatives: setup.negatives }),
     ...(split.cutMs === undefined ? {} : { cutMs: split.cutMs }),
     lines: { accepted: file.accepted, rejects: file.rejects },
+    ...(attributes === undefined || setup.items === undefined
+      ? {}
+      : {
+          itemAttributes: {
+            file: setup.items,
+            columns: setup.itemAttributes,
+            accepted: attributes.accepted,
+            rejects: attributes.rejects,
+            itemsDescribed: ix.items.filter((id) => attributes.attributes.has(id)).length,
+          },
+        }),
     refused: file.refused,
     users: ix.users.length,
     items: ix.items.length,
@@ -408,6 +500,10 @@ export async function recommendCli(argv: readonly string[]): Promise<number> {
         'w-pop': { type: 'string' },
         'w-repeat': { type: 'string' },
         'repeat-half-life': { type: 'string' },
+        items: { type: 'string' },
+        'item-id': { type: 'string' },
+        'item-attributes': { type: 'string' },
+        'w-content': { type: 'string' },
         tune: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         report: { type: 'string' },

@@ -1,5 +1,5 @@
 import type { EventList } from './interactions.js';
-import { type CsrMatrix, columnSums, csrFromCells } from './matrix.js';
+import { type CsrMatrix, columnSums, csrFromCells, feedbackMatrix } from './matrix.js';
 import type { Recommender } from './model.js';
 
 /**
@@ -8,7 +8,7 @@ import type { Recommender } from './model.js';
  * staples), the collaborative model knows which staples go together, and, when re-purchases
  * count, the user's own history is the strongest signal of all (the same milk every week).
  *
- *   score(u, i) = w_c · c̃(u, i) + w_p · p̃(i) + w_r · r̃(u, i)
+ *   score(u, i) = w_c · c̃(u, i) + w_p · p̃(i) + w_r · r̃(u, i) + w_a · ã(u, i)
  *
  * Each component is scaled to [0, 1] per user so the weights mean the same on any file:
  *  - c̃: the collaborative model's scores clipped below at 0 and divided by the user's maximum.
@@ -21,15 +21,24 @@ import type { Recommender } from './model.js';
  *    over the user's maximum. It needs every training event (the feedback matrix keeps one cell
  *    per user and item), so the caller passes the *training* events; it is 0 when none are given
  *    or w_r = 0. Under "exclude already bought" it can only reorder excluded items: leave w_r 0.
+ *  - ã: the content model's scores (the user's departments, categories and brands, popularity
+ *    within them; `content.ts`) over the user's maximum. It is what places an item nobody has
+ *    bought yet, and it keeps a shopper in their own categories where popularity would not. It
+ *    is fitted on the recency-weighted matrix when the content model has a half-life and the
+ *    training events are given, else on the 0/1 matrix. Optional (weight 0 without a model).
  */
 export interface HybridWeights {
   readonly collaborative: number;
   readonly popularity: number;
   readonly repeat: number;
+  /** The content component's weight; 0 when omitted. */
+  readonly content?: number;
 }
 
 export interface HybridOptions {
   readonly collaborative: Recommender;
+  /** The content component (a `ContentModel`), weighted by `weights.content`. */
+  readonly content?: Recommender;
   readonly weights: HybridWeights;
   /** The training events, for the repeat component. */
   readonly events?: EventList;
@@ -42,6 +51,7 @@ export class HybridModel implements Recommender {
   readonly name: string;
   readonly weights: HybridWeights;
   readonly #collaborative: Recommender;
+  readonly #content: Recommender | undefined;
   readonly #events: EventList | undefined;
   readonly #halfLifeMs: number;
   #popularity = new Float32Array(0);
@@ -53,11 +63,15 @@ export class HybridModel implements Recommender {
     for (const [k, w] of Object.entries(options.weights))
       if (!(Number.isFinite(w) && w >= 0)) throw new RangeError(`hybrid weight ${k} must be ≥ 0, got ${w}`);
     this.#collaborative = options.collaborative;
+    this.#content = options.content;
+    if ((options.weights.content ?? 0) > 0 && options.content === undefined)
+      throw new RangeError('a content weight needs a content model');
     this.weights = options.weights;
     this.#events = options.events;
     this.#halfLifeMs = (options.repeatHalfLifeDays ?? 30) * DAY_MS;
     const w = options.weights;
-    this.name = `hybrid(${options.collaborative.name} ${w.collaborative}, pop ${w.popularity}, repeat ${w.repeat})`;
+    const content = (w.content ?? 0) > 0 ? `, content ${w.content}` : '';
+    this.name = `hybrid(${options.collaborative.name} ${w.collaborative}, pop ${w.popularity}, repeat ${w.repeat}${content})`;
   }
 
   fit(matrix: CsrMatrix): void {
@@ -70,6 +84,16 @@ export class HybridModel implements Recommender {
     this.#popularity = Float32Array.from(pop, (p) => (max > 0 ? p / max : 0));
     this.#buffer = new Float32Array(matrix.cols);
     this.#fitRepeat(matrix.rows, matrix.cols);
+    const content = this.#content;
+    if (content !== undefined && (this.weights.content ?? 0) > 0) {
+      const h = content.halfLifeDays;
+      const ev = this.#events;
+      content.fit(
+        h === undefined || ev === undefined
+          ? matrix
+          : feedbackMatrix(ev, matrix.rows, matrix.cols, { halfLifeDays: h }),
+      );
+    }
   }
 
   #fitRepeat(rows: number, cols: number): void {
@@ -103,24 +127,28 @@ export class HybridModel implements Recommender {
     const w = this.weights;
     const n = into.length;
     for (let j = 0; j < n; j++) into[j] = w.popularity * (this.#popularity[j] ?? 0);
-    if (w.collaborative > 0) {
-      const c = this.#buffer.length === n ? this.#buffer : new Float32Array(n);
-      this.#collaborative.scoreInto(user, c);
-      let max = 0;
-      for (let j = 0; j < n; j++) max = Math.max(max, c[j] as number);
-      if (max > 0) {
-        const scale = w.collaborative / max;
-        for (let j = 0; j < n; j++) {
-          const x = c[j] as number;
-          if (x > 0) into[j] = (into[j] as number) + scale * x;
-        }
-      }
-    }
+    if (w.collaborative > 0) this.#addScaled(this.#collaborative, user, w.collaborative, into);
+    if ((w.content ?? 0) > 0 && this.#content !== undefined) this.#addScaled(this.#content, user, w.content ?? 0, into);
     const repeat = this.#repeat;
     if (w.repeat > 0 && user < repeat.rows)
       for (let k = repeat.indptr[user] as number; k < (repeat.indptr[user + 1] as number); k++) {
         const j = repeat.indices[k] as number;
         into[j] = (into[j] as number) + w.repeat * (repeat.data[k] as number);
       }
+  }
+
+  /** Adds `weight` × the model's scores, clipped at 0 and over the user's maximum. */
+  #addScaled(model: Recommender, user: number, weight: number, into: Float32Array): void {
+    const n = into.length;
+    const c = this.#buffer.length === n ? this.#buffer : new Float32Array(n);
+    model.scoreInto(user, c);
+    let max = 0;
+    for (let j = 0; j < n; j++) max = Math.max(max, c[j] as number);
+    if (max <= 0) return;
+    const scale = weight / max;
+    for (let j = 0; j < n; j++) {
+      const x = c[j] as number;
+      if (x > 0) into[j] = (into[j] as number) + scale * x;
+    }
   }
 }

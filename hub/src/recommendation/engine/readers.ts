@@ -102,3 +102,61 @@ export async function readInteractionsCsv(
   });
   return { interactions: buildInteractions(events), accepted: events.length, rejects: rejects.snapshot(), refused };
 }
+
+/**
+ * Product attributes for the content model: one product per line, its id column and the
+ * attribute columns to read (`--item-id product_id --item-attributes department,product_category,brand`).
+ * Each non-empty value becomes a token `column=value` (the value trimmed); an empty value is no
+ * token (a product without a category is still read). A line with an empty id or an id already
+ * read is refused with its line number and reason, counted, and never stops the read.
+ */
+export const ITEM_ATTRIBUTES_CSV_REJECT_REASONS = {
+  ...CSV_REJECT_REASONS,
+  ITEM_ID_EMPTY: 'The item id field is empty.',
+  ITEM_ID_DUPLICATE: 'The item id was already read on an earlier line; the first line is kept.',
+} as const;
+export type ItemAttributesRejectReason = keyof typeof ITEM_ATTRIBUTES_CSV_REJECT_REASONS;
+
+export interface ItemAttributesColumns {
+  readonly id: string;
+  readonly attributes: readonly string[];
+}
+
+export interface ItemAttributesFile {
+  /** Item id → its tokens `column=value`, in the order of `attributes`. */
+  readonly attributes: Map<string, string[]>;
+  readonly accepted: number;
+  readonly rejects: Partial<Record<ItemAttributesRejectReason, number>>;
+  readonly refused: readonly { readonly line: number; readonly reason: ItemAttributesRejectReason }[];
+}
+
+export async function readItemAttributesCsv(path: string, columns: ItemAttributesColumns): Promise<ItemAttributesFile> {
+  const rejects = new RowRejects<ItemAttributesRejectReason>();
+  const refused: { line: number; reason: ItemAttributesRejectReason }[] = [];
+  const attributes = new Map<string, string[]>();
+  const refuse = (line: number, reason: ItemAttributesRejectReason) => {
+    rejects.add(reason);
+    if (refused.length < MAX_REFUSED_LINES) refused.push({ line, reason });
+  };
+  await forEachCsvRow(path, [columns.id, ...columns.attributes], (row) => {
+    if (!row.ok) return refuse(row.line, row.reason);
+    const id = (row.value[columns.id] as string).trim();
+    if (id === '') return refuse(row.line, 'ITEM_ID_EMPTY');
+    if (attributes.has(id)) return refuse(row.line, 'ITEM_ID_DUPLICATE');
+    const tokens: string[] = [];
+    for (const column of columns.attributes) {
+      const value = (row.value[column] as string).trim();
+      if (value !== '') tokens.push(`${column}=${value}`);
+    }
+    attributes.set(id, tokens);
+  });
+  return { attributes, accepted: attributes.size, rejects: rejects.snapshot(), refused };
+}
+
+/** The tokens of each dense item (`items[i]`), an empty list for an item the attributes file lacks. */
+export function itemTokensOf(
+  items: readonly string[],
+  attributes: ReadonlyMap<string, readonly string[]>,
+): readonly (readonly string[])[] {
+  return items.map((id) => attributes.get(id) ?? []);
+}

