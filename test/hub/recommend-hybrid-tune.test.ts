@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recommendCli } from '../../hub/src/recommendation/cli.js';
+import { ContentModel } from '../../hub/src/recommendation/engine/content.js';
 import { buildInteractions } from '../../hub/src/recommendation/engine/interactions.js';
+import { PopularityModel } from '../../hub/src/recommendation/engine/popularity.js';
 import { leaveOneOut } from '../../hub/src/recommendation/engine/protocols.js';
-import { validationOf } from '../../hub/src/recommendation/engine/tune.js';
+import { tune, validationOf } from '../../hub/src/recommendation/engine/tune.js';
 import { captureCli } from '../helpers/cli-capture.js';
 
 const DAY = 86_400_000;
@@ -43,6 +45,40 @@ describe('validation hold-out', () => {
     const split = leaveOneOut(ix, 'buy-again');
     const v = validationOf(ix, split, 'buy-again', 2, 1);
     expect([...v.split.relevant]).toEqual([id('b'), id('a')]);
+  });
+});
+
+describe('the tuning objective', () => {
+  // 8 users over 7 items, each buying 5 in a row of the cycle: enough to validate every user.
+  const events = [];
+  for (let u = 0; u < 8; u++)
+    for (let d = 0; d < 5; d++) events.push({ user: `u${u}`, item: `i${(u + d) % 7}`, tsMs: (d + 1) * DAY });
+  const cyc = buildInteractions(events);
+
+  it('is the worse NDCG ratio to popularity: the popularity-only blend scores exactly 1, and content joins the grid', () => {
+    const split = leaveOneOut(cyc, 'buy-again');
+    const result = tune(cyc, split, 3, {
+      k: 2,
+      mode: 'buy-again',
+      seed: 1,
+      ease: false,
+      ials: false,
+      hybrid: 'itemknn',
+      makeBase: () => new PopularityModel(),
+      makeContent: () => new ContentModel(cyc.items.map((i) => [`shelf=${Number(i.slice(1)) % 2}`])),
+      maxItems: 10,
+      repeatHalfLifeDays: 30,
+      iterations: 1,
+    });
+    const popOnly = result.trials.find((t) => /^hybrid\(.* 0, pop 1, repeat 0\)$/.test(t.label));
+    expect(popOnly?.objective).toBe(1);
+    expect(result.trials.some((t) => t.label.includes('content 2'))).toBe(true);
+    const pop = popOnly as NonNullable<typeof popOnly>;
+    for (const t of result.trials)
+      expect(t.objective).toBeCloseTo(Math.min(t.ndcg / pop.ndcg, t.ndcgSampled / pop.ndcgSampled), 9);
+    const best = Math.max(...result.trials.map((t) => t.objective));
+    expect(best).toBeGreaterThanOrEqual(1);
+    expect(result.hybrid).toBeDefined();
   });
 });
 
