@@ -195,15 +195,12 @@ describe('recommendations follow live stock: hub, store gateways and simulator a
     // biome-ignore lint/suspicious/noExplicitAny: JSON answers of several shapes, each asserted below
     return { status: answer.status, body: (await answer.json()) as any };
   };
-  const token = (
-    await (
-      await fetch(`${hubUrl}/api/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'root', password: 'root-secret-1' }),
-      })
-    ).json()
-  ).token as string;
+  const login = await fetch(`${hubUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'root', password: 'root-secret-1' }),
+  });
+  const { token } = (await login.json()) as { token: string };
   const detail = () => running.map((p) => `--- ${p.name}\n${p.output.slice(-3000)}`).join('\n');
   const until = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
