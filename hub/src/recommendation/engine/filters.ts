@@ -51,6 +51,7 @@ export function topN(scores: Float32Array, mask: Uint8Array, n: number, floor = 
   const heapItem: number[] = [];
   const blockedScore: number[] = [];
   const blockedCode: number[] = [];
+  const blockedItem: number[] = [];
   const weaker = (a: number, b: number) =>
     !better(heapScore[a] as number, heapItem[a] as number, heapScore[b] as number, heapItem[b] as number);
   const swap = (a: number, b: number) => {
@@ -79,6 +80,7 @@ export function topN(scores: Float32Array, mask: Uint8Array, n: number, floor = 
     if (code !== 0) {
       blockedScore.push(s);
       blockedCode.push(code);
+      blockedItem.push(j);
       continue;
     }
     if (!full) {
@@ -102,7 +104,8 @@ export function topN(scores: Float32Array, mask: Uint8Array, n: number, floor = 
   const last = items.length >= n ? items[items.length - 1] : undefined;
   const skipped = Object.fromEntries(FILTER_REASONS.map((r) => [r, 0])) as Record<FilterReason, number>;
   for (let k = 0; k < blockedScore.length; k++) {
-    if (last !== undefined && (blockedScore[k] as number) <= last.score) continue;
+    if (last !== undefined && !better(blockedScore[k] as number, blockedItem[k] as number, last.score, last.item))
+      continue;
     const reason = FILTER_REASONS[(blockedCode[k] as number) - 1] as FilterReason;
     skipped[reason] += 1;
   }

@@ -15,7 +15,7 @@ import { type CsrMatrix, csrFromCells, feedbackMatrix } from './matrix.js';
  *   sees that store's best sellers; it is added here rather than inside the hybrid.
  * - **Anonymous baskets** have no customer but count for popularity and for "bought together".
  * - **Bought together** is co-occurrence with lift over *baskets* (not customers): two items in
- *   one basket, at least `together.minSupport` times.
+ *   one basket, at least `together.minSupport` times, and more often than chance (lift > 1).
  * - **Cold start.** An unknown customer gets the site's popular items ("popular at this store");
  *   an item nobody bought yet has no score and is not shown until it sells.
  * - **Explanations.** Each item says why: the item of the customer's history it is most often
@@ -270,7 +270,8 @@ export class ServingModel {
     const partners: Partner[][] = [];
     const partnerIds: Int32Array[] = [];
     for (let i = 0; i < n; i++) {
-      const list = cooccurrence.together(i, options.together.maxPartners);
+      // Lift ≤ 1: bought together no more often than by chance, so not "bought together".
+      const list = cooccurrence.together(i, options.together.maxPartners).filter((p) => p.lift > 1);
       partners.push(
         list.map((p) => ({
           sku: items[p.item] as string,
