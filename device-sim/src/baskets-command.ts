@@ -18,7 +18,9 @@ import { World } from './world/world.js';
  *
  * `--truth` writes what the world planted for recommendation to find: each loyalty customer's
  * favourite SKUs over time (they drift, `shoppers.preferenceDrift`) and the catalogue's bundles.
- * Deterministic for a scenario and seed.
+ * `--products` writes the catalogue's attributes (`sku,category,name,price_cents,unit_grams`) for
+ * a content model: favourites are drawn from two categories a customer likes. Deterministic for a
+ * scenario and seed.
  */
 
 export interface BasketsTruthFile {
@@ -79,6 +81,7 @@ export interface BasketsCommandOptions {
   /** Drop anonymous shoppers' baskets. */
   readonly loyalOnly?: boolean;
   readonly truthPath?: string;
+  readonly productsPath?: string;
 }
 
 export async function basketsCommand(options: BasketsCommandOptions): Promise<{
@@ -110,6 +113,12 @@ export async function basketsCommand(options: BasketsCommandOptions): Promise<{
   }
   out.end();
   await once(out, 'finish');
+  if (options.productsPath !== undefined) {
+    const rows = world.catalog.skus.map(
+      (s) => `${csvField(s.sku)},${csvField(s.category)},${csvField(s.name)},${s.priceCents},${s.unitGrams}\n`,
+    );
+    writeFileSync(options.productsPath, `sku,category,name,price_cents,unit_grams\n${rows.join('')}`);
+  }
   if (options.truthPath !== undefined) {
     const truth: BasketsTruthFile = {
       scenario: scenario.name,

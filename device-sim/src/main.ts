@@ -55,12 +55,13 @@ Usage:
       site/SKU and date the store's local day; whole days only. What
       \`aisle-hub replenish evaluate\` replays.
   aisle-sim baskets --scenario FILE --out FILE [--seed N] [--days 28] [--loyal-only]
-          [--truth FILE]
+          [--truth FILE] [--products FILE]
       Run the world on ground truth alone, flat out, and write every paid basket line as CSV:
       customer,sku,ts,site,basket (customer: the loyalty card, empty for an anonymous shopper;
       ts: payment time, epoch ms). What \`aisle-hub recommend eval --format customer,sku,ts\`
       scores. --loyal-only drops anonymous shoppers. --truth writes, as JSON, each loyalty
-      customer's planted favourite SKUs over time and the catalogue's bundles.
+      customer's planted favourite SKUs over time and the catalogue's bundles. --products writes
+      the catalogue as CSV: sku,category,name,price_cents,unit_grams.
   aisle-sim trace --scenario FILE --out FILE [--seed N] [--duration 10w]
           [--phantom-lanes N] [--phantom-units-per-hour X] [--phantom-onset-within-hours H]
       Run the world on ground truth alone, flat out, and write its store trace: a JSON header
@@ -92,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
       'mqtt-only': { type: 'boolean', default: false },
       days: { type: 'string' },
       'loyal-only': { type: 'boolean', default: false },
+      products: { type: 'string' },
       start: { type: 'string' },
       'van-delay': { type: 'string', multiple: true },
       'empty-lane': { type: 'string', multiple: true },
@@ -163,6 +165,7 @@ async function main(argv: string[]): Promise<number> {
       outPath: values.out as string,
       loyalOnly: values['loyal-only'],
       ...(values.truth === undefined ? {} : { truthPath: values.truth }),
+      ...(values.products === undefined ? {} : { productsPath: values.products }),
     });
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return 0;

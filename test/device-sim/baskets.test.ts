@@ -58,8 +58,9 @@ describe('aisle-sim baskets', () => {
   const all = join(dir, 'all.csv');
   const loyal = join(dir, 'loyal.csv');
   const truthPath = join(dir, 'truth.json');
+  const productsPath = join(dir, 'products.csv');
   const summaries = Promise.all([
-    basketsCommand({ scenarioPath, days: 3, outPath: all, truthPath }),
+    basketsCommand({ scenarioPath, days: 3, outPath: all, truthPath, productsPath }),
     basketsCommand({ scenarioPath, days: 3, outPath: loyal, loyalOnly: true }),
   ]);
 
@@ -129,6 +130,17 @@ describe('aisle-sim baskets', () => {
     };
     const borrowed = rows.filter((r) => favouriteAt(neighbour(r.customer), r.sku, r.ts)).length / rows.length;
     expect(borrowed).toBeLessThan(share / 2);
+  });
+
+  it('--products: the catalogue with each SKU’s category, for a content model', async () => {
+    await summaries;
+    const world = new World(loadScenario(scenarioPath));
+    const [header, ...lines] = readFileSync(productsPath, 'utf8').trimEnd().split('\n');
+    expect(header).toBe('sku,category,name,price_cents,unit_grams');
+    expect(lines).toEqual(
+      world.catalog.skus.map((s) => `${s.sku},${s.category},${s.name},${s.priceCents},${s.unitGrams}`),
+    );
+    expect(lines).toHaveLength(80);
   });
 
   it('is deterministic for a scenario and seed; another seed gives other baskets', async () => {
