@@ -426,6 +426,8 @@ export const HubConfig = Type.Object({
               collaborative: Type.Number({ minimum: 0, maximum: 100, default: 0.25 }),
               popularity: Type.Number({ minimum: 0, maximum: 100, default: 1 }),
               repeat: Type.Number({ minimum: 0, maximum: 100, default: 1 }),
+              /** The customer's categories (`PlanogramSku.category`): places items nobody bought yet. */
+              content: Type.Number({ minimum: 0, maximum: 100, default: 0.25 }),
             },
             { default: {} },
           ),

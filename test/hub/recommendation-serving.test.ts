@@ -105,6 +105,39 @@ describe('ServingModel', () => {
     expect(model.together('caviar', 5)).toBeUndefined();
   });
 
+  it('places an item nobody bought yet with the customers of its category, through the content part', () => {
+    const options = {
+      popularityHalfLifeDays: 30,
+      collaborative: { kind: 'none', lambda: 1, maxItems: 0 },
+      repeatHalfLifeDays: 30,
+      together: { minSupport: 2, maxPartners: 10 },
+      nowMs: now,
+    } as const;
+    const catalog = [
+      { sku: 'tea', category: 'hot drinks' },
+      { sku: 'coffee', category: 'hot drinks' },
+      { sku: 'cake', category: 'bakery' },
+      { sku: 'matcha', category: 'hot drinks' },
+    ];
+    const without = ServingModel.train(baskets, catalog, {
+      ...options,
+      weights: { collaborative: 0, popularity: 1, repeat: 1 },
+    });
+    const withContent = ServingModel.train(baskets, catalog, {
+      ...options,
+      weights: { collaborative: 0, popularity: 1, repeat: 1, content: 0.5 },
+    });
+    const shown = (model: ServingModel) =>
+      model.recommend({ customer: 'ann', site: 'store-n', n: 5, mode: 'discover' }).items;
+    expect(shown(without).map((r) => r.sku)).not.toContain('matcha');
+    const matcha = shown(withContent).find((r) => r.sku === 'matcha');
+    expect(matcha?.because).toEqual({ kind: 'category', category: 'hot drinks' });
+    // An unknown customer is not shown it: nothing says they would like it.
+    expect(withContent.recommend({ site: 'store-n', n: 5, mode: 'discover' }).items.map((r) => r.sku)).not.toContain(
+      'matcha',
+    );
+  });
+
   it("gives store insights from one site's baskets and shelves", () => {
     const insights = storeInsights(
       'store-s',

@@ -54,6 +54,7 @@ export interface NamedExplanation {
   readonly sku?: string;
   readonly lift?: number;
   readonly purchases?: number;
+  readonly category?: string;
 }
 
 export interface CustomerRecommendations {
@@ -313,6 +314,8 @@ export class RecommendationService implements OnApplicationBootstrap, OnApplicat
       }
       case 'buy-again':
         return { ...because, text: `you bought it ${because.purchases} time${because.purchases === 1 ? '' : 's'}` };
+      case 'category':
+        return { ...because, text: `because you buy ${because.category}` };
       case 'popular':
         return { kind: 'popular', text: `popular at ${because.site}` };
     }

@@ -1,3 +1,4 @@
+import { ContentModel } from './content.js';
 import { CooccurrenceModel } from './cooccurrence.js';
 import { EaseModel } from './ease.js';
 import { block, type FilterReason, topN } from './filters.js';
@@ -16,11 +17,13 @@ import { type CsrMatrix, csrFromCells, feedbackMatrix } from './matrix.js';
  * - **Anonymous baskets** have no customer but count for popularity and for "bought together".
  * - **Bought together** is co-occurrence with lift over *baskets* (not customers): two items in
  *   one basket, at least `together.minSupport` times, and more often than chance (lift > 1).
- * - **Cold start.** An unknown customer gets the site's popular items ("popular at this store");
- *   an item nobody bought yet has no score and is not shown until it sells.
+ * - **Cold start.** An unknown customer gets the site's popular items ("popular at this store").
+ *   An item nobody bought yet scores only through the content component (`weights.content`:
+ *   the customer's categories, `content.ts`); without it, it is not shown until it sells.
  * - **Explanations.** Each item says why: the item of the customer's history it is most often
- *   bought with ("because you bought X"), their own repeat purchases ("you buy it often"), or its
- *   popularity at the site.
+ *   bought with ("because you bought X"), their own repeat purchases ("you buy it often"), a
+ *   category they buy (the content component places a new item there), or its popularity at the
+ *   site.
  */
 export interface TrainingBasket {
   readonly site: string;
@@ -50,6 +53,7 @@ export interface ServingOptions {
 export type Explanation =
   | { readonly kind: 'bought-with'; readonly sku: string; readonly lift: number }
   | { readonly kind: 'buy-again'; readonly purchases: number }
+  | { readonly kind: 'category'; readonly category: string }
   | { readonly kind: 'popular'; readonly site: string };
 
 export interface Recommendation {
@@ -126,6 +130,8 @@ export class ServingModel {
   readonly #partners: readonly (readonly Partner[])[];
   /** Partner item ids per item, parallel to `#partners`. */
   readonly #partnerIds: readonly Int32Array[];
+  /** The catalogue's category of each item (content and explanations). */
+  readonly #category: readonly (string | undefined)[];
 
   private constructor(fields: {
     items: string[];
@@ -140,6 +146,7 @@ export class ServingModel {
     history: CsrMatrix;
     partners: Partner[][];
     partnerIds: Int32Array[];
+    category: (string | undefined)[];
   }) {
     this.items = fields.items;
     this.itemIndex = fields.itemIndex;
@@ -153,6 +160,7 @@ export class ServingModel {
     this.#history = fields.history;
     this.#partners = fields.partners;
     this.#partnerIds = fields.partnerIds;
+    this.#category = fields.category;
   }
 
   /** Trains on `baskets` (any order); `catalog` adds items that have not sold yet. */
@@ -203,11 +211,18 @@ export class ServingModel {
       options.collaborative.kind === 'ease'
         ? new EaseModel({ lambda: options.collaborative.lambda, maxItems: options.collaborative.maxItems })
         : undefined;
+    // Content tokens: the SKU's category, for items (and customers) the purchases say little of.
+    const category: (string | undefined)[] = items.map(() => undefined);
+    for (const c of catalog) category[itemIndex.get(c.sku) as number] = c.category;
+    const withContent = (weights.content ?? 0) > 0;
     const hybrid = new HybridModel({
       collaborative: ease ?? new EaseModel({ maxItems: 0 }),
       weights: { ...weights, collaborative: ease === undefined ? 0 : weights.collaborative, popularity: 0 },
       events,
       repeatHalfLifeDays: options.repeatHalfLifeDays,
+      ...(withContent
+        ? { content: new ContentModel(category.map((c) => (c === undefined ? [] : [`category=${c}`]))) }
+        : {}),
     });
     hybrid.fit(feedbackMatrix(events, users, n));
 
@@ -303,6 +318,7 @@ export class ServingModel {
       history,
       partners,
       partnerIds,
+      category,
     });
   }
 
@@ -369,6 +385,9 @@ export class ServingModel {
           const p = list[k] as Partner;
           return { kind: 'bought-with', sku: p.sku, lift: p.lift };
         }
+      const c = this.#category[item];
+      if (c !== undefined && [...bought.keys()].some((j) => this.#category[j] === c))
+        return { kind: 'category', category: c };
     }
     return { kind: 'popular', site };
   }
