@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type BasketsTruthFile, basketsCommand } from '../../device-sim/src/baskets-command.js';
 import { truthOnly } from '../../device-sim/src/lane-history.js';
 import { loadScenario } from '../../device-sim/src/scenario.js';
@@ -19,6 +19,7 @@ import { World } from '../../device-sim/src/world/world.js';
 
 const DAY = 86_400_000;
 const dir = mkdtempSync(join(tmpdir(), 'aisle-baskets-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const scenarioPath = join(dir, 'scenario.yaml');
 writeFileSync(
   scenarioPath,

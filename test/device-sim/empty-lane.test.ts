@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { decodeMessage } from '@aisle/protocols';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LaneTruth, laneHistory } from '../../device-sim/src/lane-history.js';
 import type { DeviceOutput } from '../../device-sim/src/outputs/output.js';
 import { parseEmptyLaneArgs } from '../../device-sim/src/run-command.js';
@@ -251,6 +251,7 @@ describe('aisle-sim run --empty-lane (the CLI)', () => {
     fileURLToPath(new URL('../helpers/ts-register.mjs', import.meta.url)),
   ];
   const dir = mkdtempSync(join(tmpdir(), 'aisle-empty-lane-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'scenario.yaml');
   writeFileSync(
     path,
