@@ -72,7 +72,7 @@ describe('the tuning objective', () => {
     });
     const popOnly = result.trials.find((t) => /^hybrid\(.* 0, pop 1, repeat 0\)$/.test(t.label));
     expect(popOnly?.objective).toBe(1);
-    expect(result.trials.some((t) => t.label.includes('content 2'))).toBe(true);
+    expect(result.trials.some((t) => t.label.includes('content 1'))).toBe(true);
     const pop = popOnly as NonNullable<typeof popOnly>;
     for (const t of result.trials)
       expect(t.objective).toBeCloseTo(Math.min(t.ndcg / pop.ndcg, t.ndcgSampled / pop.ndcgSampled), 9);

@@ -88,4 +88,31 @@ describe('HybridModel', () => {
         }),
     ).toThrow(RangeError);
   });
+
+  it('the recent-popularity component puts this month’s seller above last month’s bigger one', () => {
+    // Item 0: three buyers 30 days before the last event; item 1: two buyers on the last day.
+    const ev = events([
+      [0, 0, 0],
+      [1, 0, 0],
+      [2, 0, 0],
+      [3, 1, 30],
+      [4, 1, 30],
+    ]);
+    const m = feedbackMatrix(ev, 5, 2);
+    const plain = new HybridModel({
+      collaborative: new PopularityModel(),
+      weights: { collaborative: 0, popularity: 1, repeat: 0 },
+    });
+    plain.fit(m);
+    expect(ranked(plain, 0, 2)).toEqual([0, 1]);
+    const recent = new HybridModel({
+      collaborative: new PopularityModel(),
+      weights: { collaborative: 0, popularity: 0.1, repeat: 0, recent: 1 },
+      events: ev,
+      recentHalfLifeDays: 30,
+    });
+    recent.fit(m);
+    expect(recent.name).toContain('recent(30d) 1');
+    expect(ranked(recent, 0, 2)).toEqual([1, 0]);
+  });
 });

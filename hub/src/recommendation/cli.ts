@@ -47,10 +47,12 @@ export const RECOMMEND_USAGE = `  aisle-hub recommend eval --data FILE [options]
       content (model and hybrid component; needs the product attributes): --items FILE (a CSV,
       one product per line) --item-id COL (the --format item column) --item-attributes
       department,product_category,brand --w-content (0; the hybrid's content weight)
+      --w-recent (0; the hybrid's recent popularity, half-life --half-life)
       --tune (loo only): choose EASE λ, iALS factors/α/λ and the hybrid's weights (content too,
       with --items) on a validation hold-out (each user's second-to-last interaction, from the
-      training part; never the test items) by the worse of the two validation NDCG@K ratios to
-      popularity (all items, sampled negatives), then refit and report the test once
+      training part; never the test items) by the worst validation NDCG@K ratio to the two
+      popularity baselines (plain and decayed; all items and sampled negatives), then refit and
+      report the test once
 `;
 
 const MODEL_NAMES = [
@@ -97,6 +99,7 @@ interface EvalSetup {
   readonly itemId: string;
   readonly itemAttributes: readonly string[];
   readonly wContent: number;
+  readonly wRecent: number;
 }
 
 function numberOf(text: string | undefined, name: string, fallback: number, ok: (n: number) => boolean, what: string) {
@@ -160,6 +163,7 @@ function setupOf(values: Record<string, string | boolean | undefined>): EvalSetu
     itemId: text('item-id') ?? columns.item,
     itemAttributes,
     wContent,
+    wRecent: numberOf(text('w-recent'), 'w-recent', 0, atLeastZero, 'a number ≥ 0'),
     data,
     columns,
     protocol,
@@ -231,7 +235,9 @@ function modelFor(name: ModelName | 'random', s: EvalSetup, train: EventList, to
           popularity: s.wPop,
           repeat: s.wRepeat,
           ...(s.wContent > 0 ? { content: s.wContent } : {}),
+          ...(s.wRecent > 0 ? { recent: s.wRecent } : {}),
         },
+        recentHalfLifeDays: s.halfLifeDays,
         events: train,
         repeatHalfLifeDays: s.repeatHalfLifeDays,
       });
@@ -321,13 +327,14 @@ function tunedLine(t: NonNullable<EvalReport['tuned']>): string {
     parts.push(
       `hybrid weights collaborative ${w.collaborative}, popularity ${w.popularity}, repeat ${w.repeat}` +
         (w.content === undefined ? '' : `, content ${w.content}`) +
+        (w.recent === undefined ? '' : `, recent popularity ${w.recent}`) +
         (t.hybrid.easeLambda === undefined ? '' : ` (EASE λ ${t.hybrid.easeLambda})`),
     );
   }
   return (
     `Tuned on a validation hold-out (each user's second-to-last interaction, ${t.validationUsers} users, ` +
-    `${t.trials} candidates, by the worse of the NDCG@K ratios to popularity, all items and sampled ` +
-    `negatives; test items unseen): ${parts.join('; ')}.`
+    `${t.trials} candidates, by the worst NDCG@K ratio to the popularity baselines, plain and decayed, ` +
+    `all items and sampled negatives; test items unseen): ${parts.join('; ')}.`
   );
 }
 
@@ -360,8 +367,10 @@ function tuned(
         split.train,
       ),
     ...(tokens === undefined ? {} : { makeContent: () => new ContentModel(tokens) }),
+    anchors: [new PopularityModel(), new PopularityModel({ halfLifeDays: setup.halfLifeDays })],
     maxItems: setup.maxItems,
     repeatHalfLifeDays: setup.repeatHalfLifeDays,
+    recentHalfLifeDays: setup.halfLifeDays,
     iterations: setup.iterations,
     onStep: (done, total, label) => {
       bar?.setTotal(total);
@@ -383,6 +392,7 @@ function tuned(
           wPop: h.weights.popularity,
           wRepeat: h.weights.repeat,
           wContent: h.weights.content ?? 0,
+          wRecent: h.weights.recent ?? 0,
           ...(h.easeLambda === undefined ? {} : { hybridEaseLambda: h.easeLambda }),
         }),
   };
@@ -504,6 +514,7 @@ export async function recommendCli(argv: readonly string[]): Promise<number> {
         'item-id': { type: 'string' },
         'item-attributes': { type: 'string' },
         'w-content': { type: 'string' },
+        'w-recent': { type: 'string' },
         tune: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         report: { type: 'string' },

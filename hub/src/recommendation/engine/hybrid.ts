@@ -8,7 +8,7 @@ import type { Recommender } from './model.js';
  * staples), the collaborative model knows which staples go together, and, when re-purchases
  * count, the user's own history is the strongest signal of all (the same milk every week).
  *
- *   score(u, i) = w_c · c̃(u, i) + w_p · p̃(i) + w_r · r̃(u, i) + w_a · ã(u, i)
+ *   score(u, i) = w_c · c̃(u, i) + w_p · p̃(i) + w_n · ñ(i) + w_r · r̃(u, i) + w_a · ã(u, i)
  *
  * Each component is scaled to [0, 1] per user so the weights mean the same on any file:
  *  - c̃: the collaborative model's scores clipped below at 0 and divided by the user's maximum.
@@ -16,6 +16,11 @@ import type { Recommender } from './model.js';
  *    min-max scale would squash every real score to 1; clipped, they tie at 0 and the
  *    popularity component orders them.
  *  - p̃: popularity (users who bought the item) over the most popular item's count.
+ *  - ñ: recent popularity, weight w_n (`weights.recent`): each buyer counts 2^(−age/half-life)
+ *    of their latest purchase (`recentHalfLifeDays`, 30 by default, from the training events),
+ *    over the maximum, so this month's sellers lead. Plain popularity wins the sampled-negative
+ *    metrics (an item bought a year ago still beats a random one) and recent popularity the
+ *    full-catalogue ones (what sells now is what is bought next); the blend can take both.
  *  - r̃: the repeat component, Σ over the user's purchases of the item of 2^(−age/half-life),
  *    age counted back from the latest training event — frequency and recency in one number —
  *    over the user's maximum. It needs every training event (the feedback matrix keeps one cell
@@ -33,6 +38,8 @@ export interface HybridWeights {
   readonly repeat: number;
   /** The content component's weight; 0 when omitted. */
   readonly content?: number;
+  /** The recent-popularity component's weight (needs the training events); 0 when omitted. */
+  readonly recent?: number;
 }
 
 export interface HybridOptions {
@@ -43,6 +50,8 @@ export interface HybridOptions {
   /** The training events, for the repeat component. */
   readonly events?: EventList;
   readonly repeatHalfLifeDays?: number;
+  /** The recent-popularity component's half-life, days (30). */
+  readonly recentHalfLifeDays?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -54,6 +63,8 @@ export class HybridModel implements Recommender {
   readonly #content: Recommender | undefined;
   readonly #events: EventList | undefined;
   readonly #halfLifeMs: number;
+  readonly #recentHalfLifeDays: number;
+  #recent = new Float32Array(0);
   #popularity = new Float32Array(0);
   /** The repeat scores, one CSR row per user (already scaled to the user's max). */
   #repeat: CsrMatrix = csrFromCells(0, 0, new Map());
@@ -69,9 +80,13 @@ export class HybridModel implements Recommender {
     this.weights = options.weights;
     this.#events = options.events;
     this.#halfLifeMs = (options.repeatHalfLifeDays ?? 30) * DAY_MS;
+    this.#recentHalfLifeDays = options.recentHalfLifeDays ?? 30;
+    if ((options.weights.recent ?? 0) > 0 && options.events === undefined)
+      throw new RangeError('a recent-popularity weight needs the training events');
     const w = options.weights;
     const content = (w.content ?? 0) > 0 ? `, content ${w.content}` : '';
-    this.name = `hybrid(${options.collaborative.name} ${w.collaborative}, pop ${w.popularity}, repeat ${w.repeat}${content})`;
+    const recent = (w.recent ?? 0) > 0 ? `, recent(${this.#recentHalfLifeDays}d) ${w.recent}` : '';
+    this.name = `hybrid(${options.collaborative.name} ${w.collaborative}, pop ${w.popularity}${recent}, repeat ${w.repeat}${content})`;
   }
 
   fit(matrix: CsrMatrix): void {
@@ -82,6 +97,14 @@ export class HybridModel implements Recommender {
     let max = 0;
     for (const p of pop) max = Math.max(max, p);
     this.#popularity = Float32Array.from(pop, (p) => (max > 0 ? p / max : 0));
+    this.#recent = new Float32Array(0);
+    if ((this.weights.recent ?? 0) > 0 && this.#events !== undefined) {
+      const days = this.#recentHalfLifeDays;
+      const recent = columnSums(feedbackMatrix(this.#events, matrix.rows, matrix.cols, { halfLifeDays: days }));
+      let top = 0;
+      for (const p of recent) top = Math.max(top, p);
+      this.#recent = Float32Array.from(recent, (p) => (top > 0 ? p / top : 0));
+    }
     this.#buffer = new Float32Array(matrix.cols);
     this.#fitRepeat(matrix.rows, matrix.cols);
     const content = this.#content;
@@ -127,6 +150,8 @@ export class HybridModel implements Recommender {
     const w = this.weights;
     const n = into.length;
     for (let j = 0; j < n; j++) into[j] = w.popularity * (this.#popularity[j] ?? 0);
+    const wn = w.recent ?? 0;
+    if (wn > 0) for (let j = 0; j < n; j++) into[j] = (into[j] as number) + wn * (this.#recent[j] ?? 0);
     if (w.collaborative > 0) this.#addScaled(this.#collaborative, user, w.collaborative, into);
     if ((w.content ?? 0) > 0 && this.#content !== undefined) this.#addScaled(this.#content, user, w.content ?? 0, into);
     const repeat = this.#repeat;
