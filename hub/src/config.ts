@@ -55,7 +55,15 @@ const BootstrapGateway = Type.Object({
 export const HubConfig = Type.Object({
   /** Where the embedded SQLite database lives. */
   dataDir: Type.String({ minLength: 1, default: './data/hub' }),
-  http: Type.Object({ host: Type.String({ default: '127.0.0.1' }), port: Port }, { default: { port: 8080 } }),
+  http: Type.Object(
+    {
+      host: Type.String({ default: '127.0.0.1' }),
+      port: Port,
+      /** The built dashboards served at `/` (default: the repository's dashboards/dist). */
+      dashboardsDir: Type.Optional(Type.String({ minLength: 1 })),
+    },
+    { default: { port: 8080 } },
+  ),
   broker: Type.Object(
     {
       host: Type.String({ default: '127.0.0.1' }),

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import type { HubBus } from './broker/hub-bus.js';
 import type { HubConfig } from './config.js';
+import { installDashboards } from './dashboards/static-files.js';
 import { installModelBodyParser } from './models/model-body.js';
 import { describe } from './openapi.js';
 import { HUB_BUS } from './tokens.js';
@@ -26,6 +27,7 @@ export async function startHub(config: HubConfig, logger: Logger): Promise<Runni
   const app = await NestFactory.create(AppModule.forRoot(config, logger), { logger: false, abortOnError: false });
   app.enableShutdownHooks();
   installModelBodyParser(app, config);
+  installDashboards(app, config, logger);
   // The OpenAPI document and its browsable form, built from the same metadata as docs/api/openapi.json.
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, describe(HUB_VERSION)), {
     jsonDocumentUrl: 'api/openapi.json',
