@@ -1,12 +1,24 @@
-import { TASK_STATES } from '@aisle/protocols';
+import { TASK_KINDS, TASK_STATES } from '@aisle/protocols';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Type } from '@sinclair/typebox';
-import { type AuthedRequest, SiteParam } from '../auth/auth.guard.js';
+import { type AuthedRequest, Roles, SiteParam } from '../auth/auth.guard.js';
 import { ApiBodyOf, bodyParser } from '../auth/body.js';
 import { stateFilter } from './state-filter.js';
 import { TasksService } from './tasks.service.js';
 
+const CreateBody = bodyParser(
+  Type.Object({
+    kind: Type.Optional(Type.Union(TASK_KINDS.map((k) => Type.Literal(k)))),
+    sku: Type.String({ minLength: 1, maxLength: 64 }),
+    /** A refill names its lane. */
+    lane: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    units: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+    priority: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })),
+    /** Why, as staff will read it. */
+    text: Type.String({ minLength: 1, maxLength: 1024 }),
+  }),
+);
 const CompleteBody = bodyParser(
   Type.Object({
     /** Units actually moved to the shelf (may differ from the task's units). */
@@ -36,6 +48,31 @@ export class TasksController {
   @ApiQuery({ name: 'state', required: false, description: `comma-separated: ${TASK_STATES.join(', ')}` })
   list(@Param('site') site: string, @Query('state') state: unknown) {
     return this.tasks.list(site, stateFilter(state, TASK_STATES));
+  }
+
+  /**
+   * A task a planner or admin asks for by hand (issue #10: the demo's simulated clock keeps the
+   * planner's lanes stale): made like the engine's suggestions (one open refill per lane: an open
+   * one is refreshed), explained with rule `manual`.
+   */
+  @Post()
+  @HttpCode(200)
+  @Roles('admin', 'planner')
+  @ApiBodyOf(CreateBody)
+  async create(@Param('site') site: string, @Body() body: unknown, @Req() request: AuthedRequest) {
+    const { kind, sku, lane, units, priority, text } = CreateBody(body);
+    const outcome = await this.tasks.suggest([
+      {
+        site,
+        sku,
+        units,
+        priority: priority ?? 500,
+        explanation: { rule: 'manual', text: `${text} (asked by ${request.principal.username})`, values: {} },
+        ...(kind === undefined ? {} : { kind }),
+        ...(lane === undefined ? {} : { lane }),
+      },
+    ]);
+    return [...outcome.created, ...outcome.refreshed, ...outcome.kept][0];
   }
 
   @Post(':id/claim')
