@@ -210,6 +210,9 @@ const siteName = (site) =>
 async function main() {
   const env = readEnv();
   const missing = ['hub', 'edge', 'device-sim'].map(bin).filter((path) => !existsSync(path));
+  // The hub serves the dashboards' build (or the directory AISLE_HUB__HTTP__DASHBOARDS_DIR names).
+  const dashboards = process.env.AISLE_HUB__HTTP__DASHBOARDS_DIR || join(root, 'dashboards/dist');
+  if (!fromSource && !existsSync(join(dashboards, 'index.html'))) missing.push(dashboards);
   if (missing.length > 0)
     throw new Error(`not built: ${missing.join(', ')} (npm start builds first; or npm run build)`);
   const t0 = Date.now();
@@ -335,6 +338,7 @@ async function main() {
     '',
     `aisle is running (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
     '',
+    `  dashboards   ${hubUrl}/   the dashboards in a browser; sign in with a demo login below`,
     `  hub API      ${hubUrl}   REST and socket.io`,
     `  hub health   ${hubUrl}/health   ${hubUrl}/metrics`,
     `  hub broker   ${hubBroker}   where the gateways uplink`,
