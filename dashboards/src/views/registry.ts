@@ -2,12 +2,13 @@ import type { ComponentType } from 'preact';
 import type { LiveFeed } from '../api/live.js';
 import type { Session } from '../api/session.js';
 import type { Role } from '../api/types.js';
-import { StoreView } from './store/store-view.js';
+import { lazyComponent } from '../ui/lazy.js';
 
 /**
  * The dashboards' views: each is one module under views/ with its path, who may open it, and its
  * component. The navigation, the router and the default view per role come from this list, so a
- * new view (Logistics for planners, Fleet for admins) is one entry here and its own folder.
+ * new view (Logistics for planners, Fleet for admins) is one entry here and its own folder; each
+ * view's code is its own chunk, fetched when the view first opens.
  */
 export interface ViewProps {
   readonly session: Session;
@@ -34,7 +35,7 @@ export const VIEWS: readonly ViewEntry[] = [
     href: '/store',
     path: '/store/:site?',
     roles: ['staff', 'admin', 'planner'],
-    component: StoreView,
+    component: lazyComponent(() => import('./store/store-view.js').then((m) => m.StoreView)),
   },
 ];
 

@@ -11,7 +11,8 @@ import { FootTraffic } from './foot-traffic.js';
 import { InsightsPanel } from './insights-panel.js';
 import { ShelfMap } from './shelf-map.js';
 import { applyRows, emptyStore, type StoreState } from './store-state.js';
-import { mergeTask, TaskList } from './tasks-panel.js';
+import { mergeTask } from './tasks.js';
+import { TaskList } from './tasks-panel.js';
 
 /** The `latest` types this view shows; the others (weights, events, baskets) are not fetched. */
 const TYPES = ['shelf.level', 'forecast', 'alert', 'footfall.count'] as const;

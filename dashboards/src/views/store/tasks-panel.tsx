@@ -103,10 +103,3 @@ function TaskRow(props: { task: Task; site: string; me: string; onChanged: (task
     </li>
   );
 }
-
-/** Open and claimed tasks, most urgent first (the hub's order), with `task` merged in by id. */
-export function mergeTask(tasks: readonly Task[], task: Task): Task[] {
-  const rest = tasks.filter((t) => t.id !== task.id);
-  if (task.state === 'done' || task.state === 'skipped') return rest;
-  return [...rest, task].sort((a, b) => b.priority - a.priority || a.createdAt - b.createdAt);
-}
