@@ -60,10 +60,10 @@ export function buildDashboards(outDir: string): Promise<void> {
   });
 }
 
-/** Saves a full-page screenshot as test-artifacts/<name>.png; returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Saves a screenshot (the whole page, or what the viewport shows) as test-artifacts/<name>.png; returns its path. */
+export async function screenshot(page: Page, name: string, { fullPage = true } = {}): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage });
   return path;
 }

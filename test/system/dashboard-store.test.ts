@@ -215,9 +215,15 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Store view in Chromi
     await expect.poll(() => row.getAttribute('data-state')).toBe('open');
     await row.getByRole('button', { name: 'Claim' }).click();
     await expect.poll(() => row.getAttribute('data-state')).toBe('claimed');
-    await page.locator(`button.lane[data-lane="${target.lane}"]`).click();
+    // The lane's details, from the keyboard.
+    await page.locator(`button.lane[data-lane="${target.lane}"]`).focus();
+    await page.keyboard.press('Enter');
     await page.locator(`[data-detail="${target.lane}"]`).waitFor();
     await screenshot(page, 'dashboard-store-task');
+    // On a store tablet, upright: the same view, one column.
+    await page.setViewportSize({ width: 800, height: 1280 });
+    await screenshot(page, 'dashboard-store-tablet', { fullPage: false });
+    await page.setViewportSize({ width: 1280, height: 900 });
     await row.getByLabel('Units moved').fill(String(task.units));
     await row.getByRole('button', { name: 'Complete' }).click();
     await row.waitFor({ state: 'detached', timeout: 10_000 });
