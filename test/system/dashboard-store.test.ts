@@ -234,6 +234,26 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Store view in Chromi
     expect(done.find((t) => t.id === task.id)).toMatchObject({ state: 'done', claimedBy: login('staff').username });
   });
 
+  it('says when it is offline, keeps the last data, and is live again when the network is back', async () => {
+    const context = page.context();
+    const lanes = await page.locator('button.lane').count();
+    await context.setOffline(true);
+    try {
+      await expect
+        .poll(() => page.locator('[data-connection]').getAttribute('data-connection'), { timeout: 15_000 })
+        .toBe('offline');
+      await expect(page.locator('[data-connection]').textContent()).resolves.toMatch(/Offline/);
+      expect(await page.locator('button.lane').count()).toBe(lanes);
+      await screenshot(page, 'dashboard-store-offline', { fullPage: false });
+    } finally {
+      await context.setOffline(false);
+    }
+    await expect
+      .poll(() => page.locator('[data-connection]').getAttribute('data-connection'), { timeout: 20_000 })
+      .toBe('online');
+    expect(await page.locator('button.lane').count()).toBeGreaterThanOrEqual(lanes);
+  });
+
   it('does not show store B to store A’s staff, in the UI nor through the API or socket.io', async () => {
     const hub = stack?.hubUrl ?? '';
     const picker = page.getByTestId('site-picker');
