@@ -28,17 +28,19 @@ export function App() {
   const live = useMemo(() => (session ? new LiveFeed(session.token) : undefined), [session]);
   useEffect(() => () => live?.close(), [live]);
 
+  const role = session?.principal.role;
+  const allowed = role === undefined ? [] : VIEWS.filter((v) => v.roles.includes(role));
+  const current = allowed.map((v) => ({ view: v, params: matchPath(v.path, path) })).find((m) => m.params);
+  // A path the role may not open (or `/`): the role's first view.
+  const home = role === undefined || current !== undefined ? undefined : homeView(role);
+  useEffect(() => {
+    if (home !== undefined) navigate(home.href, true);
+  }, [home]);
+
   if (session === null) return <Loading what="your session" />;
   if (session === undefined || live === undefined) return <Login onSession={setSession} />;
-
-  const { role } = session.principal;
-  const allowed = VIEWS.filter((v) => v.roles.includes(role));
-  const current = allowed.map((v) => ({ view: v, params: matchPath(v.path, path) })).find((m) => m.params);
-  if (current === undefined) {
-    const home = homeView(role);
-    if (home !== undefined) queueMicrotask(() => navigate(home.href, true));
-    return <Loading what="your view" />;
-  }
+  if (current === undefined)
+    return home === undefined ? <p class="note error">No view is open to your role.</p> : <Loading what="your view" />;
   const View = current.view.component;
   const signOut = () => {
     logout();
