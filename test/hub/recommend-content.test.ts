@@ -172,7 +172,7 @@ describe('readItemAttributesCsv and recommend eval --items', () => {
   writeFileSync(data, `${lines.join('\n')}\n`);
   const base = ['eval', '--data', data, '--format', 'u,i,t', '--quiet'];
 
-  it('tables the content model and the hybrid with --items, and says what the attributes file covered', async () => {
+  it('tables the content model and the hybrid (content and recent popularity) with --items, and says what the attributes file covered', async () => {
     const { code, stdout } = await captureCli(recommendCli, [
       ...base,
       '--models',
@@ -183,10 +183,12 @@ describe('readItemAttributesCsv and recommend eval --items', () => {
       'product_id',
       '--w-content',
       '1',
+      '--w-recent',
+      '0.5',
     ]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^\| content\(/m);
-    expect(stdout).toMatch(/^\| hybrid\(ease 0\.5, pop 1, repeat 0, content 1\)/m);
+    expect(stdout).toMatch(/^\| hybrid\(ease 0\.5, pop 1, recent\(30d\) 0\.5, repeat 0, content 1\)/m);
     expect(stdout).toContain(
       '3 products read, refused: ITEM_ID_EMPTY 1, ITEM_ID_DUPLICATE 1, COLUMN_COUNT 1; 3 of the items described',
     );
