@@ -431,11 +431,12 @@ export const HubConfig = Type.Object({
           /** The hybrid's blend (`engine/hybrid.ts`): each part scaled to [0, 1] per customer. */
           weights: Type.Object(
             {
-              collaborative: Type.Number({ minimum: 0, maximum: 100, default: 0.25 }),
+              // Defaults: the blend --tune chose on Dunnhumby (docs/recommendation/README.md).
+              collaborative: Type.Number({ minimum: 0, maximum: 100, default: 0.1 }),
               popularity: Type.Number({ minimum: 0, maximum: 100, default: 1 }),
               repeat: Type.Number({ minimum: 0, maximum: 100, default: 1 }),
               /** The customer's categories (`PlanogramSku.category`): places items nobody bought yet. */
-              content: Type.Number({ minimum: 0, maximum: 100, default: 0.25 }),
+              content: Type.Number({ minimum: 0, maximum: 100, default: 1 }),
             },
             { default: {} },
           ),
