@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { LatestRow, PlanogramLane, Task } from '../../dashboards/src/api/types.js';
-import { applyRows, bandOf, emptyStore, placeOf } from '../../dashboards/src/views/store/store-state.js';
+import { applyRows, bandOf, emptyStore, lanesToShow, placeOf } from '../../dashboards/src/views/store/store-state.js';
 import { mergeTask } from '../../dashboards/src/views/store/tasks.js';
 import { trafficSeries } from '../../dashboards/src/views/store/traffic-series.js';
 
@@ -38,6 +38,21 @@ describe('store state from latest rows', () => {
     expect(picked.lanes.get('a01-s0-p01')).toBe(other);
     const stale = applyRows(picked, [level('a01-s0-p00', 20, T0)], NO_PLANOGRAM);
     expect(stale.lanes.get('a01-s0-p00')?.units).toBe(19);
+  });
+
+  it('draws the planogram lanes that have not reported as unknown, beside those that have', () => {
+    const planogram = new Map(
+      ['a01-s0-p00', 'a01-s0-p01'].map((lane, i) => [
+        lane,
+        { lane, sku: `SKU-${i}`, capacity: 20, aisle: 'a01', shelf: 0, position: i },
+      ]),
+    );
+    const state = applyRows(emptyStore(), [level('a01-s0-p00', 4, T0)], planogram);
+    const shown = lanesToShow(state.lanes, planogram);
+    expect([...shown.values()].map((l) => `${l.lane}:${bandOf(l)}`)).toEqual(['a01-s0-p00:low', 'a01-s0-p01:unknown']);
+    // Once every lane has reported, the reported map is drawn as it is.
+    const all = applyRows(state, [level('a01-s0-p01', 20, T0)], planogram);
+    expect(lanesToShow(all.lanes, planogram)).toBe(all.lanes);
   });
 
   it('colours by fill band: empty, below a quarter, below half, fine', () => {

@@ -67,7 +67,7 @@ function groupAlive(pgid: number): boolean {
 
 /** Each lane's units as the shelf map shows them. */
 function shownLevels(page: Page): Promise<Record<string, number>> {
-  return page.$$eval('button.lane[data-lane]', (cells) =>
+  return page.$$eval('button.lane[data-units]', (cells) =>
     Object.fromEntries(cells.map((c) => [c.getAttribute('data-lane') ?? '', Number(c.getAttribute('data-units'))])),
   );
 }
@@ -188,7 +188,7 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Store view in Chromi
   it('claims and completes a refill task that arrives live', async () => {
     const hub = stack?.hubUrl ?? '';
     // The emptiest lane on screen gets a refill task, asked for by the planner.
-    const levels = await page.$$eval('button.lane[data-lane]', (cells) =>
+    const levels = await page.$$eval('button.lane[data-units]', (cells) =>
       cells.map((c) => ({ lane: c.getAttribute('data-lane') ?? '', label: c.getAttribute('aria-label') ?? '' })),
     );
     const parsed = levels

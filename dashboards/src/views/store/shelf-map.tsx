@@ -66,11 +66,15 @@ const LaneCell = memo(function LaneCell(props: {
       type="button"
       class={`lane ${band}`}
       data-lane={lane.lane}
-      data-units={lane.units}
+      data-units={lane.reported ? lane.units : undefined}
       data-band={band}
       aria-pressed={props.selected}
-      aria-label={`Lane ${lane.lane}, ${lane.sku}: ${lane.units} of ${lane.capacity} units (${percent}%)`}
-      title={`${lane.lane} · ${lane.sku} · ${lane.units}/${lane.capacity}`}
+      aria-label={
+        lane.reported
+          ? `Lane ${lane.lane}, ${lane.sku}: ${lane.units} of ${lane.capacity} units (${percent}%)`
+          : `Lane ${lane.lane}, ${lane.sku}: no level reported yet`
+      }
+      title={`${lane.lane} · ${lane.sku} · ${lane.reported ? `${lane.units}/${lane.capacity}` : 'no report'}`}
       onClick={() => props.onSelect(lane.lane)}
     >
       <span class="fill" style={{ height: `${percent}%` }} />
@@ -82,7 +86,7 @@ function Legend() {
   return (
     <p class="legend">
       <span class="swatch ok" /> half full or more <span class="swatch half" /> below half <span class="swatch low" />{' '}
-      below a quarter <span class="swatch empty" /> empty
+      below a quarter <span class="swatch empty" /> empty <span class="swatch unknown" /> not reported
     </p>
   );
 }

@@ -10,6 +10,8 @@ export interface LaneView extends LaneLevel {
   readonly aisle: string;
   readonly shelf: number;
   readonly position: number;
+  /** False for a planogram lane whose shelf has not reported a level yet (units 0, ts 0). */
+  readonly reported: boolean;
 }
 
 export interface DoorPoint {
@@ -71,7 +73,7 @@ export function applyRows(
         // A delta queued while REST loaded may be older than what REST returned.
         if ((lanes.get(d.lane)?.ts ?? -1) > row.ts) break;
         const next = copy(lanes, state.lanes);
-        next.set(d.lane, { ...d, ts: row.ts, ...placeOf(d.lane, planogram) });
+        next.set(d.lane, { ...d, ts: row.ts, reported: true, ...placeOf(d.lane, planogram) });
         lanes = next;
         break;
       }
@@ -112,16 +114,43 @@ export function applyRows(
   return { lanes, laneForecasts, doorForecasts, doors, alerts };
 }
 
+/**
+ * The lanes to draw: every reported one, and the planogram's lanes that have not reported yet
+ * (drawn as unknown, so the map shows the whole store, not only the shelves that spoke).
+ */
+export function lanesToShow(
+  lanes: ReadonlyMap<string, LaneView>,
+  planogram: ReadonlyMap<string, PlanogramLane>,
+): ReadonlyMap<string, LaneView> {
+  let missing = false;
+  for (const lane of planogram.keys()) if (!lanes.has(lane)) missing = true;
+  if (!missing) return lanes;
+  const all = new Map(lanes);
+  for (const p of planogram.values())
+    if (!all.has(p.lane))
+      all.set(p.lane, {
+        lane: p.lane,
+        sku: p.sku,
+        units: 0,
+        capacity: p.capacity,
+        ts: 0,
+        reported: false,
+        ...placeOf(p.lane, planogram),
+      });
+  return all;
+}
+
 /** Fill as a share of capacity (0–1); an unknown capacity counts as full when it holds units. */
 export function fillOf(lane: LaneLevel): number {
   if (lane.capacity <= 0) return lane.units > 0 ? 1 : 0;
   return Math.max(0, Math.min(1, lane.units / lane.capacity));
 }
 
-export type FillBand = 'empty' | 'low' | 'half' | 'ok';
+export type FillBand = 'unknown' | 'empty' | 'low' | 'half' | 'ok';
 
-/** The colour bands of the shelf map: empty, below a quarter (the restock point), below half, fine. */
-export function bandOf(lane: LaneLevel): FillBand {
+/** The colour bands of the shelf map: not reported, empty, below a quarter (the restock point), below half, fine. */
+export function bandOf(lane: LaneLevel & { readonly reported?: boolean }): FillBand {
+  if (lane.reported === false) return 'unknown';
   const fill = fillOf(lane);
   if (lane.units <= 0) return 'empty';
   if (fill < 0.25) return 'low';

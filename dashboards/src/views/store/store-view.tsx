@@ -10,7 +10,7 @@ import { duration, EmptySoon } from './empty-soon.js';
 import { FootTraffic } from './foot-traffic.js';
 import { InsightsPanel } from './insights-panel.js';
 import { ShelfMap } from './shelf-map.js';
-import { applyRows, emptyStore, type StoreState } from './store-state.js';
+import { applyRows, emptyStore, lanesToShow, type StoreState } from './store-state.js';
 import { mergeTask } from './tasks.js';
 import { TaskList } from './tasks-panel.js';
 
@@ -166,18 +166,21 @@ function StoreSite({ site, session, live }: { site: string } & Pick<ViewProps, '
 
   if (loaded.state === 'loading') return <Loading what={`store ${site}`} />;
   if (loaded.state === 'error') return <ErrorNote error={loaded.error} what={`store ${site}`} />;
+  const shown = lanesToShow(store.lanes, model.planogram);
   const lanes = [...store.lanes.values()];
   const low = lanes.filter((l) => l.capacity > 0 && l.units / l.capacity < 0.25).length;
+  const silent = shown.size - store.lanes.size;
   return (
     <div class={`store-grid ${status === 'offline' ? 'stale' : ''}`} data-site={site}>
       <Panel title="Shelves" id="shelves" class="wide">
         <p class="summary">
-          {lanes.length} lanes · {lanes.filter((l) => l.units <= 0).length} empty · {low} below a quarter
+          {lanes.length} lanes reporting{silent > 0 ? ` (${silent} more in the planogram not yet)` : ''} ·{' '}
+          {lanes.filter((l) => l.units <= 0).length} empty · {low} below a quarter
         </p>
-        {lanes.length === 0 ? (
+        {shown.size === 0 ? (
           <Empty>No shelf levels from this store yet: its gateway has not reported.</Empty>
         ) : (
-          <ShelfMap lanes={store.lanes} selected={selected} onSelect={setSelected} />
+          <ShelfMap lanes={shown} selected={selected} onSelect={setSelected} />
         )}
         {selected === undefined ? null : (
           <LaneDetail lane={selected} store={store} tasks={tasks} onClose={() => setSelected(undefined)} />
