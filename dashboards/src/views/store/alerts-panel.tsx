@@ -5,7 +5,7 @@ type ShownAlert = StoreState['alerts'] extends ReadonlyMap<string, infer A> ? A 
 
 /**
  * The gateway's alerts that still hold (low stock, empty soon, sensor faults, …), most severe
- * first. The hub has no acknowledgement record yet, so "Acknowledge" hides an alert on this screen
+ * first. The hub has no acknowledgement record yet, so "Seen" hides an alert on this screen
  * until it is raised again or updated (kept in this browser): it does not tell colleagues.
  */
 export function AlertList(props: { alerts: readonly ShownAlert[]; onAcknowledge: (alert: ShownAlert) => void }) {
@@ -21,9 +21,9 @@ export function AlertList(props: { alerts: readonly ShownAlert[]; onAcknowledge:
             type="button"
             class="quiet"
             onClick={() => props.onAcknowledge(a)}
-            aria-label={`Acknowledge: ${a.message}`}
+            aria-label={`Seen, hide on this screen: ${a.message}`}
           >
-            Acknowledge
+            Seen
           </button>
         </li>
       ))}
