@@ -37,6 +37,14 @@ export const VIEWS: readonly ViewEntry[] = [
     roles: ['staff', 'admin', 'planner'],
     component: lazyComponent(() => import('./store/store-view.js').then((m) => m.StoreView)),
   },
+  {
+    id: 'logistics',
+    title: 'Logistics',
+    href: '/logistics',
+    path: '/logistics/:site?',
+    roles: ['planner', 'admin'],
+    component: lazyComponent(() => import('./logistics/logistics-view.js').then((m) => m.LogisticsView)),
+  },
 ];
 
 /** The first view of `role`'s, in the order above. */
