@@ -38,6 +38,14 @@ export const VIEWS: readonly ViewEntry[] = [
     component: lazyComponent(() => import('./store/store-view.js').then((m) => m.StoreView)),
   },
   {
+    id: 'fleet',
+    title: 'Fleet',
+    href: '/fleet',
+    path: '/fleet',
+    roles: ['admin'],
+    component: lazyComponent(() => import('./fleet/fleet-view.js').then((m) => m.FleetView)),
+  },
+  {
     id: 'logistics',
     title: 'Logistics',
     href: '/logistics',
