@@ -122,6 +122,10 @@ describe('routing on a real hub', async () => {
     );
     expect((await planner.call('GET', `/api/routing/plans/${plan.id}`)).body.plan).toEqual(plan);
     expect(await planner.call('GET', '/api/routing/plans/active')).toMatchObject({ status: 404 });
+    // Nothing is active yet: every pending job waits for dispatch.
+    const waiting = (await planner.call('GET', '/api/routing/jobs')).body as Array<{ id: string }>;
+    expect(waiting.map((j) => j.id).sort()).toEqual([...jobOf.values()].sort());
+    expect(await staff.call('GET', '/api/routing/jobs')).toMatchObject({ status: 403 });
   });
 
   it("activates the plan: orders dispatched, each van's gateway gets its route with consistent ETAs", async () => {
@@ -158,6 +162,9 @@ describe('routing on a real hub', async () => {
     }
     expect((await planner.call('GET', '/api/routing/plans/active')).body.plan.id).toBe(planId);
     expect(routing.activePlan()?.id).toBe(planId);
+    // Only the job no van can carry still waits.
+    const waiting = (await planner.call('GET', '/api/routing/jobs')).body as Array<{ id: string }>;
+    expect(waiting.map((j) => j.id)).toEqual([jobOf.get('far-c')]);
     // The planner's screen got both routes and the plan's summary.
     for (const vehicle of ['van-1', 'van-2'])
       await screen.next((c) => c.key === vehicle && (c.value as { version: number }).version === 1);

@@ -95,6 +95,15 @@ export class RoutingController {
     });
   }
 
+  /**
+   * Jobs waiting for dispatch: the pending store-order and parcel jobs on no route of the active
+   * plan (all of them when none is active), oldest first: what the next plan or re-plan would add.
+   */
+  @Get('jobs')
+  waiting() {
+    return this.routing.waitingJobs();
+  }
+
   @Delete('jobs/:id')
   @HttpCode(204)
   async cancelJob(@Param('id') id: string, @Req() request: AuthedRequest): Promise<void> {

@@ -359,6 +359,12 @@ export class RoutingService implements OnApplicationBootstrap, OnApplicationShut
     return { ...view(next), changed: changed.map((r) => r.vehicle) };
   }
 
+  /** Pending jobs on no route of the active plan, within the fleet's shifts (`GET /api/routing/jobs`). */
+  async waitingJobs(now = Date.now()): Promise<DeliveryJob[]> {
+    const planned = new Set(this.#active?.plan.routes.flatMap((r) => r.stops.map((s) => s.job)) ?? []);
+    return this.#pendingJobs(await this.repository.fleet(), now, planned);
+  }
+
   /** Pending store-order and parcel jobs not in `except`, oldest first, within the fleet's shifts. */
   async #pendingJobs(fleet: Fleet, now: number, except: ReadonlySet<string>): Promise<DeliveryJob[]> {
     const ends = fleet.vans.map((van) => currentShift(van, now)[1]);
