@@ -12,6 +12,7 @@ import { ExternalHubBus } from './broker/external-bus.js';
 import type { HubBus } from './broker/hub-bus.js';
 import type { HubConfig } from './config.js';
 import { HealthController } from './health/health.controller.js';
+import { FleetModule } from './fleet/fleet.module.js';
 import { InfluxSeriesRepository } from './ingest/influx-series.repository.js';
 import { IngestController } from './ingest/ingest.controller.js';
 import { KyselyIngestRepository } from './ingest/ingest.repository.js';
@@ -70,7 +71,7 @@ export class AppModule {
       module: AppModule,
       // Feature modules (models, replenishment, routing, recommendation) take the infrastructure below by token: the root exports it.
       global: true,
-      imports: [ModelsModule, ReplenishmentModule, RoutingModule, RecommendationModule],
+      imports: [ModelsModule, ReplenishmentModule, RoutingModule, RecommendationModule, FleetModule],
       exports: [
         HUB_CONFIG,
         LOGGER,

@@ -481,6 +481,19 @@ export const HubConfig = Type.Object({
     },
     { default: {} },
   ),
+  fleet: Type.Object(
+    {
+      /** The Fleet view's ingest-rate chart: stored items counted per interval, the last `buckets` intervals kept. */
+      ingestRate: Type.Object(
+        {
+          intervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 10_000 }),
+          buckets: Type.Integer({ minimum: 1, maximum: 100_000, default: 360 }),
+        },
+        { default: {} },
+      ),
+    },
+    { default: {} },
+  ),
   /** Gateways created at start when absent (the demo; provisioning creates the rest). */
   gateways: Type.Array(BootstrapGateway, { default: [] }),
   log: Type.Object({ level: Type.String({ default: 'info' }) }, { default: {} }),
