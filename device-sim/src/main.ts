@@ -4,7 +4,13 @@ import { basketsCommand } from './baskets-command.js';
 import { demandCommand } from './demand-command.js';
 import { lanesCommand } from './lanes-command.js';
 import { Rng } from './rng.js';
-import { parseBrokerArgs, parseEmptyLaneArgs, type RunCommandOptions, runCommand } from './run-command.js';
+import {
+  parseBrokerArgs,
+  parseEmptyLaneArgs,
+  parseHubArgs,
+  type RunCommandOptions,
+  runCommand,
+} from './run-command.js';
 import { parseDuration } from './runner.js';
 import { serialFeed } from './serial-feed.js';
 import { sitesCommand } from './sites-command.js';
@@ -38,6 +44,11 @@ Usage:
                           lane of a SKU in that store, AFTER_MINUTES into the run (default 0); nothing
                           restocks it for HOURS (default: the rest of the run); repeatable; added to
                           the scenario's faults.emptyLane
+      --hub URL           the stores' staff follow the hub's tasks (REST and socket.io at URL): a
+                          refill task completed there puts its units moved on the lane (up to its
+                          capacity), once per task; reconnects and catches up after a lost connection
+      --hub-user USER     who the staff sign in as (staff of the scenario's stores, or an admin);
+                          the password comes from --hub-password-file FILE or AISLE_SIM_HUB_PASSWORD
       --out FILE          write every device output as a JSON line (the exact message stream)
       --truth FILE        write ground truth (stock per lane, sales, crossings, van positions)
       --quiet             no progress line
@@ -98,6 +109,9 @@ async function main(argv: string[]): Promise<number> {
       'van-delay': { type: 'string', multiple: true },
       'empty-lane': { type: 'string', multiple: true },
       'serial-dir': { type: 'string' },
+      hub: { type: 'string' },
+      'hub-user': { type: 'string' },
+      'hub-password-file': { type: 'string' },
       out: { type: 'string' },
       truth: { type: 'string' },
       quiet: { type: 'boolean', default: false },
@@ -206,8 +220,10 @@ async function main(argv: string[]): Promise<number> {
   if (speed !== 'max' && !(speed > 0)) bad.push(`speed=${values.speed} (a positive number or "max")`);
   const brokers = parseBrokerArgs(values.broker ?? []);
   bad.push(...brokers.problems);
+  const hub = parseHubArgs(values, process.env.AISLE_SIM_HUB_PASSWORD, bad);
   if (bad.length > 0) return fail(`invalid options: ${bad.join('; ')}`);
   const options: RunCommandOptions = {
+    ...(hub === undefined ? {} : { hub }),
     ...world,
     durationMs: durationMs as number,
     speed,

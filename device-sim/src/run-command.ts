@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isValidLevel } from '@aisle/protocols';
 import { JsonLinesFile } from './outputs/jsonl-sink.js';
@@ -10,6 +11,8 @@ import { loadGpsTraces } from './replay/gps-traces.js';
 import { rngFor } from './rng.js';
 import { type RunProgress, runWorld } from './runner.js';
 import { loadScenario, parseScenario, type Scenario } from './scenario.js';
+import { HubTaskFollower } from './staff/hub-tasks.js';
+import { StaffRefills } from './staff/staff-refills.js';
 import { footfallArrivalProfile } from './world/arrival-profile.js';
 import { replayedBaskets } from './world/replayed-baskets.js';
 import { discardTruth, type TruthRecorder } from './world/truth.js';
@@ -101,6 +104,13 @@ export interface RunCommandOptions extends WorldSource {
   readonly outPath?: string;
   readonly truthPath?: string;
   readonly progress: boolean;
+  /**
+   * The hub whose staff tasks the simulated staff follow (`--hub`): a done refill task puts its
+   * units on the lane. A user that may read the stores' tasks (staff of those stores, or admin).
+   */
+  readonly hub?: { readonly url: string; readonly username: string; readonly password: string };
+  /** Where the staff's notes go (connected, lost, a task applied or ignored); default stderr with `progress`. */
+  readonly log?: (line: string) => void;
 }
 
 /** A serial line id for a pty file name: `site/line` → `site--line` (both are topic levels). */
@@ -144,6 +154,36 @@ export function parseBrokerArgs(values: readonly string[]): BrokerArgs {
     else siteBrokers.set(site, url);
   }
   return { ...(brokerUrl === undefined ? {} : { brokerUrl }), siteBrokers, problems };
+}
+
+/**
+ * `--hub URL --hub-user USER` with the password from `--hub-password-file FILE` (its first line)
+ * or `AISLE_SIM_HUB_PASSWORD` (`envPassword`): never on the command line, where `ps` shows it.
+ * Undefined without `--hub`; problems go to `bad`.
+ */
+export function parseHubArgs(
+  values: { hub?: string | undefined; 'hub-user'?: string | undefined; 'hub-password-file'?: string | undefined },
+  envPassword: string | undefined,
+  bad: string[],
+): RunCommandOptions['hub'] {
+  const { hub: url, 'hub-user': username, 'hub-password-file': file } = values;
+  if (url === undefined) {
+    if (username !== undefined || file !== undefined) bad.push('--hub-user and --hub-password-file need --hub URL');
+    return undefined;
+  }
+  if (!/^https?:\/\/[^/\s]+/.test(url)) bad.push(`hub=${url} (URL is http://host:port)`);
+  if (username === undefined || username === '') bad.push('--hub needs --hub-user USER');
+  let password = envPassword;
+  if (file !== undefined) {
+    try {
+      password = readFileSync(file, 'utf8').split(/\r?\n/)[0];
+    } catch (error) {
+      bad.push(`hub-password-file=${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    }
+  }
+  if (password === undefined || password === '')
+    bad.push('--hub needs a password: --hub-password-file FILE or AISLE_SIM_HUB_PASSWORD');
+  return { url: url.replace(/\/+$/, ''), username: username ?? '', password: password ?? '' };
 }
 
 /** The scenario with every serial device on MQTT instead. */
@@ -222,6 +262,19 @@ export async function runCommand(options: RunCommandOptions, signal?: AbortSigna
       `no broker for ${unrouted.sites.join(', ')}: their ${unrouted.devices} MQTT devices are not connected\n`,
     );
   }
+  const log = options.log ?? (options.progress ? (line: string) => process.stderr.write(`\n${line}\n`) : undefined);
+  // The simulated staff: refills from the hub's done tasks, at the current simulated time.
+  const refills = options.hub === undefined ? undefined : new StaffRefills(world, Date.now());
+  const staff =
+    options.hub === undefined || refills === undefined
+      ? undefined
+      : new HubTaskFollower({
+          ...options.hub,
+          sites: seeded.stores.map((s) => s.id),
+          refills,
+          ...(log === undefined ? {} : { log }),
+        });
+  staff?.start();
   const serial =
     options.serialDir === undefined
       ? undefined
@@ -262,6 +315,7 @@ export async function runCommand(options: RunCommandOptions, signal?: AbortSigna
     },
   });
   if (options.progress && last !== undefined) process.stderr.write('\n');
+  await staff?.close();
   await serial?.drain();
   const summary = {
     scenario: seeded.name,
@@ -273,6 +327,7 @@ export async function runCommand(options: RunCommandOptions, signal?: AbortSigna
     serialLines: world.serialLines.length,
     ...(fleet === undefined ? {} : { mqtt: fleet.stats() }),
     ...(serial === undefined ? {} : { serial: serial.stats }),
+    ...(staff === undefined || refills === undefined ? {} : { staff: { ...refills.stats(), hub: staff.stats() } }),
   };
   await Promise.all([fleet?.close(), serial?.close(), out?.close(), truthFile?.close()]);
   return summary;
