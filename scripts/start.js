@@ -10,6 +10,12 @@
 // (simulated minutes, default 1440), AISLE_DEMO_PORT (the hub's HTTP port, default 8080; 0 puts
 // every process on a free port). Ports taken by something else are replaced by free ones.
 //
+// The simulated stores' staff follow the hub's tasks (`aisle-sim run --hub`, as user sim-staff with
+// a random password in the temp dir): a refill task completed in the dashboards puts its units on
+// the simulated lane. The scenario's built-in restocking stays on as well: the demo runs no
+// replenishment planner, so without it the shelves would run empty during the day; both refill
+// through the same rule (never past a lane's capacity), so they do not conflict.
+//
 // Why 30×: the demo world's 400 shelf lanes report every 10 simulated seconds, so at 30× the
 // devices send ~1,200 messages/s. Measured on the project's 2-core VM (busy with other work), the
 // whole stack then takes about half a core and the hub stores everything as it comes; at 60× the
@@ -240,6 +246,15 @@ async function main() {
     httpPort: ports[2 + n + i],
   }));
   for (const g of gateways) g.passwordHash = await hashSecret(g.password);
+  // Who the simulator's staff sign in as: staff of every store (created below, with the demo users).
+  const simStaff = {
+    username: 'sim-staff',
+    password: randomBytes(18).toString('base64url'),
+    role: 'staff',
+    sites: inventory.sites.filter((s) => s.kind === 'store').map((s) => s.site),
+  };
+  const simStaffPassword = join(tempDir, 'sim-staff.password');
+  writeFileSync(simStaffPassword, simStaff.password, { mode: 0o600 });
 
   // The hub knows each gateway (its credentials) from the start; its admin comes from the config.
   const hubConfig = join(tempDir, 'hub.json');
@@ -304,6 +319,13 @@ async function main() {
         String(env.speed),
         '--duration',
         `${env.minutes}m`,
+        // Signs in once the hub is up and sim-staff exists (it retries until then).
+        '--hub',
+        `http://127.0.0.1:${ports[0]}`,
+        '--hub-user',
+        simStaff.username,
+        '--hub-password-file',
+        simStaffPassword,
       ),
       { mayFinish: true },
     );
@@ -319,7 +341,7 @@ async function main() {
   let token = await login(ADMIN);
   for (const site of inventory.sites)
     await api(hubUrl, '/api/sites', { token, body: { site: site.site, name: siteName(site), kind: site.kind } });
-  for (const { username, password, role, sites } of LOGINS.slice(1))
+  for (const { username, password, role, sites } of [...LOGINS.slice(1), simStaff])
     await api(hubUrl, '/api/users', { token, body: { username, password, role, sites } });
 
   const sim = await simStarted;
