@@ -8,10 +8,9 @@
  * from their sources into a temporary directory first (test/helpers/browser.ts) and served by the
  * hub from there (`AISLE_HUB__HTTP__DASHBOARDS_DIR`), so a fresh clone's `npm test` needs no build.
  * The demo runs no replenishment planner (no backroom stock to plan from), so the refill task is
- * asked for through the API by the planner, as the hub's engine would create it. The simulator does
- * not follow the hub's tasks (its shelves restock under its built-in policy), so completing the
- * task cannot refill the simulated lane: the lane's fill after a refill is not asserted here.
- * Screenshots go to test-artifacts/.
+ * asked for through the API by the planner, as the hub's engine would create it. The simulator's
+ * staff follow the hub's tasks (`aisle-sim run --hub`), so once the task is completed the simulated
+ * lane takes the units moved and the shelf map shows it fill. Screenshots go to test-artifacts/.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -197,7 +196,9 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Store view in Chromi
         return { lane, sku: m?.[1] ?? '', units: Number(m?.[2]), capacity: Number(m?.[3]) };
       })
       .sort((a, b) => a.units / a.capacity - b.units / b.capacity);
-    const target = parsed[0];
+    // A lane the simulator's built-in restocking leaves alone (it refills below a quarter full),
+    // so the fill seen below is the task's.
+    const target = parsed.find((l) => l.units < l.capacity && l.units > 0.3 * l.capacity) ?? parsed[0];
     if (target === undefined) throw new Error('no lane on screen');
     const planner = await token('planner');
     const created = await fetch(`${hub}/api/sites/store-a/tasks`, {
@@ -230,8 +231,16 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Store view in Chromi
     await screenshot(page, 'dashboard-store-tablet', { fullPage: false });
     await page.setViewportSize({ width: 1280, height: 900 });
     await row.getByLabel('Units moved').fill(String(task.units));
+    const cell = page.locator(`button.lane[data-lane="${target.lane}"]`);
+    const shownBefore = Number(await cell.getAttribute('data-units'));
     await row.getByRole('button', { name: 'Complete' }).click();
     await row.waitFor({ state: 'detached', timeout: 10_000 });
+    // The simulator's staff put the units on the lane; its scale, the gateway and the hub bring the
+    // fill to the shelf map.
+    await expect
+      .poll(async () => Number(await cell.getAttribute('data-units')), { timeout: 30_000, interval: 250 })
+      .toBeGreaterThan(shownBefore);
+    await screenshot(page, 'dashboard-store-refilled');
 
     const done = (await (
       await fetch(`${hub}/api/sites/store-a/tasks?state=done`, { headers: { authorization: `Bearer ${planner}` } })
