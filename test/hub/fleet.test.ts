@@ -83,9 +83,10 @@ describe('hub fleet endpoints', async () => {
     src: { site: 'store-a', device, gateway: 'gw-a' },
     boot: 1,
     seq,
-    ts: ts + seq,
+    // A device clock a year off (unsynced): last seen follows the gateway's receive time.
+    ts: ts + seq - 365 * 86_400_000,
     rx: ts + seq,
-    tq: 'ntp',
+    tq: 'unsynced',
     data: { lane: `a0${seq}`, grams: 100 * seq, stable: true },
   });
   const items = [reading(1, 'scale-1'), reading(2, 'scale-1'), reading(3, 'scale-2')];
@@ -133,7 +134,7 @@ describe('hub fleet endpoints', async () => {
     expect(metrics).toMatch(/^aisle_hub_fleet_ingest_rate_dropped_total [1-9]/m);
   });
 
-  it("lists a site's devices with when each last reported", async () => {
+  it("lists a site's devices with when their gateway last heard from each", async () => {
     const { status, body } = await get('/api/fleet/sites/store-a/devices', admin);
     expect(status).toBe(200);
     expect(body).toEqual([

@@ -7,27 +7,28 @@ export interface FleetDevice {
   readonly kind: string | null;
   readonly gateway: string | null;
   readonly revoked: boolean;
-  /** Newest `ts` among its latest values (ms UTC); null when it never reported live data. */
+  /**
+   * When its gateway last received something from it (ms UTC, the newest `rx` among its latest
+   * values; `ts` when an item has none); null when it never reported live data.
+   */
   readonly lastSeen: number | null;
 }
 
 /**
  * The Fleet view's reads that the other modules do not answer in one query: a site's devices with
- * when each was last heard of. "Last seen" is the newest latest value per device (the `latest`
- * table, one row per device and key, so this is a small grouped scan per site, not a pass over
- * the time series), joined in memory with the registry's devices of the site.
+ * when each was last heard of. "Last seen" comes from the `latest` table (one row per device and
+ * key, so a scan of the site's latest values, not of the time series), by receive time (`rx`, the
+ * gateway's clock) rather than capture time (`ts`, the device's): a device with a skewed or
+ * unsynced clock (`tq: unsynced`) still shows when it last spoke. Joined in memory with the
+ * registry's devices of the site. The items are parsed here for their `rx`: a few thousand rows
+ * per site, fetched when an admin looks at that site's list.
  */
 export class KyselyFleetRepository {
   constructor(private readonly db: HubDatabase) {}
 
   async devices(site: string): Promise<FleetDevice[]> {
     const [seen, registered] = await Promise.all([
-      this.db
-        .selectFrom('latest')
-        .select((eb) => ['device', eb.fn.max('ts').as('lastSeen')])
-        .where('site', '=', site)
-        .groupBy('device')
-        .execute(),
+      this.db.selectFrom('latest').select(['device', 'ts', 'item']).where('site', '=', site).execute(),
       this.db
         .selectFrom('devices')
         .select(['device', 'kind', 'gateway', 'revoked_at'])
@@ -44,15 +45,26 @@ export class KyselyFleetRepository {
         lastSeen: null,
       });
     for (const r of seen) {
+      const heard = receivedAt(r.item) ?? Number(r.ts);
       const known = byDevice.get(r.device);
-      const lastSeen = r.lastSeen === null ? null : Number(r.lastSeen);
+      if (known !== undefined && known.lastSeen !== null && known.lastSeen >= heard) continue;
       byDevice.set(
         r.device,
         known === undefined
-          ? { device: r.device, kind: null, gateway: null, revoked: false, lastSeen }
-          : { ...known, lastSeen },
+          ? { device: r.device, kind: null, gateway: null, revoked: false, lastSeen: heard }
+          : { ...known, lastSeen: heard },
       );
     }
     return [...byDevice.values()].sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0));
+  }
+}
+
+/** The item's `rx` (when its gateway received it, by the gateway's synced clock). */
+function receivedAt(item: string): number | undefined {
+  try {
+    const { rx } = JSON.parse(item) as { rx?: unknown };
+    return typeof rx === 'number' ? rx : undefined;
+  } catch {
+    return undefined;
   }
 }
