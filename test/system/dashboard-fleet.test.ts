@@ -1,0 +1,215 @@
+/**
+ * The Fleet view in a real browser against `npm start`'s stack (issue #10 acceptance): an admin
+ * signs in, opens Fleet and sees every gateway of the demo online; then one gateway's process is
+ * stopped and the view shows that gateway offline, live, with no reload; then it runs again and
+ * the view shows it back online.
+ *
+ * "Stopped" is SIGSTOP to the gateway's PID as start.js printed it (a process this test started,
+ * through start.js). Killing it instead would be a crash to start.js, which then stops the whole
+ * stack (scripts/demo/processes.js), hub included, and nothing would be left to show the view. A
+ * stopped process keeps its TCP connection open and goes silent, which is exactly what the hub's
+ * broker must notice: MQTT keepalive (1.5 × the gateway's `uplink.keepaliveSec`, set to 5 s here
+ * through `AISLE_EDGE__UPLINK__KEEPALIVE_SEC`, which start.js's children inherit), after which it
+ * publishes the gateway's last will (`lost`) and the hub pushes it on the `gateways` channel.
+ * SIGCONT lets it run again: it reconnects and publishes `online`.
+ *
+ * The stack is scripts/start.js run from the sources, as in dashboard-store.test.ts; the
+ * dashboards are built from their sources into a temporary directory the hub serves.
+ * Screenshots go to test-artifacts/. Under CI=true a missing Chromium fails (test/helpers/browser.ts).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserUnavailable, buildDashboards, launchBrowser, screenshot } from '../helpers/browser.js';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const REGISTER = fileURLToPath(new URL('../helpers/ts-register.mjs', import.meta.url));
+const READY_MS = 90_000;
+/** How long the gateways may take to report online on a loaded 2-core machine. */
+const ONLINE_MS = 60_000;
+const KEEPALIVE_S = 5;
+/** Keepalive × 1.5 for the broker to notice, plus the hub's flush and a loaded machine's slack. */
+const OFFLINE_MS = 45_000;
+const STOP_MS = 25_000;
+
+interface Stack {
+  readonly hubUrl: string;
+  /** name → PID, as start.js printed them (`gw-store-a 1234`). */
+  readonly processes: ReadonlyMap<string, number>;
+  readonly logins: ReadonlyMap<string, { username: string; password: string }>;
+}
+
+function parseBanner(text: string): Stack {
+  const hubUrl = /^ {2}hub API +(http:\/\/\S+)/m.exec(text)?.[1];
+  const processes = /^ {2}processes +(.+)$/m.exec(text)?.[1];
+  if (hubUrl === undefined || processes === undefined) throw new Error(`no URLs in what npm start printed:\n${text}`);
+  return {
+    hubUrl,
+    processes: new Map([...processes.matchAll(/(\S+) (\d+)/g)].map((m) => [m[1] as string, Number(m[2])])),
+    logins: new Map(
+      [...text.matchAll(/^ {4}(\S+) \/ (\S+) +\((\w+):/gm)].map((m) => [
+        m[3] as string,
+        { username: m[1] as string, password: m[2] as string },
+      ]),
+    ),
+  };
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Each gateway row's status as the view shows it. */
+function shownStatuses(page: Page): Promise<Record<string, string>> {
+  return page.$$eval('tr[data-gateway]', (rows) =>
+    Object.fromEntries(rows.map((r) => [r.getAttribute('data-gateway') ?? '', r.getAttribute('data-status') ?? ''])),
+  );
+}
+
+const unavailable = browserUnavailable();
+
+describe.skipIf(unavailable !== undefined)('dashboards: the Fleet view in Chromium against npm start', () => {
+  let demo: ChildProcess | undefined;
+  let stack: Stack | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let out = '';
+  /** The gateway this test stopped (SIGSTOP), to be let run again whatever happens. */
+  let stopped: number | undefined;
+  const dist = mkdtempSync(join(tmpdir(), 'aisle-dashboards-'));
+
+  beforeAll(async () => {
+    await buildDashboards(dist);
+    demo = spawn(process.execPath, ['--conditions=aisle-source', '--import', REGISTER, 'scripts/start.js'], {
+      cwd: REPO,
+      env: {
+        ...process.env,
+        AISLE_DEMO_PORT: '0',
+        AISLE_HUB__HTTP__DASHBOARDS_DIR: dist,
+        AISLE_EDGE__UPLINK__KEEPALIVE_SEC: String(KEEPALIVE_S),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    demo.stderr?.on('data', (chunk: Buffer) => {
+      err = (err + chunk.toString()).slice(-10_000);
+    });
+    const lines = createInterface({ input: demo.stdout as NodeJS.ReadableStream });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not ready after ${READY_MS} ms:\n${out}${err}`)), READY_MS);
+      demo?.once('exit', (code) => reject(new Error(`npm start exited ${code} before it was ready:\n${out}${err}`)));
+      lines.on('line', (line) => {
+        out += `${line}\n`;
+        if (line !== 'Ctrl-C stops everything.') return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    stack = parseBanner(out);
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  }, READY_MS + 30_000);
+
+  afterAll(async () => {
+    if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
+    await browser?.close().catch(() => undefined);
+    if (demo !== undefined && demo.exitCode === null && demo.signalCode === null) {
+      demo.kill('SIGINT');
+      const exited = once(demo, 'exit');
+      await Promise.race([exited, delay(STOP_MS)]);
+      if (demo.exitCode === null && demo.signalCode === null) demo.kill('SIGKILL');
+    }
+    for (const pid of stack?.processes.values() ?? []) if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
+    rmSync(dist, { recursive: true, force: true });
+  }, STOP_MS + 10_000);
+
+  const gatewayPids = () =>
+    [...(stack?.processes ?? new Map<string, number>())].filter(([name]) => name.startsWith('gw-'));
+
+  it(
+    'an admin signs in, opens Fleet and sees every gateway online',
+    async () => {
+      const admin = stack?.logins.get('admin');
+      if (admin === undefined) throw new Error(`no admin login printed:\n${out}`);
+      const gateways = gatewayPids().map(([name]) => name);
+      expect(gateways.length).toBeGreaterThanOrEqual(2);
+      await page.goto(stack?.hubUrl ?? '');
+      await page.getByLabel('Username').fill(admin.username);
+      await page.getByLabel('Password').fill(admin.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Fleet' }).click();
+      await page.waitForURL(/\/fleet$/);
+      await page.getByRole('heading', { name: 'Fleet', level: 1 }).waitFor();
+      await expect.poll(() => page.locator('[data-connection]').getAttribute('data-connection')).toBe('online');
+      await expect
+        .poll(
+          async () => {
+            const shown = await shownStatuses(page);
+            return gateways.filter((g) => shown[g] === 'online' || shown[g] === 'degraded').length;
+          },
+          { timeout: ONLINE_MS, interval: 500 },
+        )
+        .toBe(gateways.length);
+      // The row says so in words too (not only a colour), and the summary counts them.
+      const row = page.locator(`tr[data-gateway="${gateways[0]}"]`);
+      await expect(row.locator('.status-pill').textContent()).resolves.toMatch(/Online|Degraded/);
+      await expect(page.getByTestId('fleet-summary').textContent()).resolves.toMatch(
+        new RegExp(`${gateways.length} of ${gateways.length} gateways online`),
+      );
+      // The ingest-rate chart, once the hub has two intervals of its aggregate (10 s each).
+      await page.locator('[data-panel="ingest-rate"] .chart[role="img"]').waitFor({ timeout: ONLINE_MS });
+      await expect(page.getByTestId('ingest-now').textContent()).resolves.toMatch(/Now: [0-9.]+ items\/s/);
+      await page.locator('[data-panel="devices"] tr[data-device]').first().waitFor({ timeout: ONLINE_MS });
+      await screenshot(page, 'dashboard-fleet');
+    },
+    ONLINE_MS + 60_000,
+  );
+
+  it(
+    'shows a gateway offline when its process is stopped, and online again when it runs',
+    async () => {
+      const [name, pid] = gatewayPids()[0] ?? [];
+      if (name === undefined || pid === undefined) throw new Error(`no gateway process printed:\n${out}`);
+      const row = page.locator(`tr[data-gateway="${name}"]`);
+      const others = gatewayPids()
+        .map(([g]) => g)
+        .filter((g) => g !== name);
+      process.kill(pid, 'SIGSTOP');
+      stopped = pid;
+      try {
+        await expect
+          .poll(() => row.getAttribute('data-status'), { timeout: OFFLINE_MS, interval: 250 })
+          .toMatch(/^(lost|offline)$/);
+        await expect(row.locator('.status-pill').textContent()).resolves.toMatch(/Offline/);
+        // Only that one: the others stay online, and the summary counts one offline.
+        const shown = await shownStatuses(page);
+        expect(others.filter((g) => shown[g] === 'online' || shown[g] === 'degraded')).toEqual(others);
+        expect(await page.locator('[data-offline]').getAttribute('data-offline')).toBe('1');
+        await screenshot(page, 'dashboard-fleet-gateway-offline');
+        // On a tablet, upright: the same view, one column.
+        await page.setViewportSize({ width: 800, height: 1280 });
+        await screenshot(page, 'dashboard-fleet-tablet', { fullPage: false });
+        await page.setViewportSize({ width: 1280, height: 900 });
+      } finally {
+        process.kill(pid, 'SIGCONT');
+        stopped = undefined;
+      }
+      await expect
+        .poll(() => row.getAttribute('data-status'), { timeout: ONLINE_MS, interval: 250 })
+        .toMatch(/^(online|degraded)$/);
+    },
+    OFFLINE_MS + ONLINE_MS + 30_000,
+  );
+});
