@@ -197,13 +197,14 @@ export const Scenario = Type.Object({
   ),
   restock: Type.Object(
     {
-      /** Built-in policy until the hub's tasks and deliveries exist: refill a lane below this share. */
+      /** Built-in policy: refill a lane below this share (after `delayMinutes`, ±50 %). */
       belowShare: Rate,
       delayMinutes: Type.Number({ minimum: 0, default: 20 }),
       /**
        * `builtin`: refill by the policy above, and a van's delivery refills every lane of the store;
-       * `tasks`: lanes are refilled only through `World.refill()` (the hub's tasks and deliveries),
-       * a van's arrival moves no stock.
+       * `tasks`: lanes are refilled only through `World.refill()` (the hub's done refill tasks with
+       * `aisle-sim run --hub`, see staff/hub-tasks.ts), a van's arrival moves no stock. `--hub`
+       * works under `builtin` too: both refill through the same rule, never past capacity.
        */
       policy: Type.Union([Type.Literal('builtin'), Type.Literal('tasks')], { default: 'builtin' }),
     },
