@@ -244,6 +244,16 @@ describe('recommendations on a real hub', async () => {
     expect((await staffA.call('GET', '/api/sites/store-b/recommendations/insights')).body.code).toBe('FORBIDDEN_SITE');
   });
 
+  it('keeps answering while a new model trains, then answers with the new one', async () => {
+    const before = (await admin.call('GET', '/api/recommendations/model')).body.version as number;
+    const retraining = admin.call('POST', '/api/recommendations/retrain');
+    const during = await admin.call('GET', '/api/recommendations/customers/solo?site=store-a&n=3');
+    expect(during.status).toBe(200);
+    expect([before, before + 1]).toContain(during.body.model.version);
+    expect((await retraining).body).toMatchObject({ trained: true, version: before + 1 });
+    expect((await recommend('solo', 'store-a')).model.version).toBe(before + 1);
+  });
+
   it('refuses bad requests with a reason, and staff outside their store', async () => {
     expect((await admin.call('GET', '/api/recommendations/customers/solo')).body.code).toBe('VALIDATION_FAILED');
     expect((await admin.call('GET', '/api/recommendations/customers/solo?site=store-a&n=0')).body.code).toBe(

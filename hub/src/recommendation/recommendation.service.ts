@@ -16,62 +16,37 @@ import { IngestService } from '../ingest/ingest.service.js';
 import type { PosRepository } from '../pos/pos.repository.js';
 import type { RegistryRepository } from '../registry/registry.repository.js';
 import { HUB_CONFIG, INGEST_REPOSITORY, LOGGER, METRICS, POS_REPOSITORY, REGISTRY_REPOSITORY } from '../tokens.js';
-import { block, FILTER_REASONS, type FilterReason } from './engine/filters.js';
-import { type ShelfPlace, type StoreInsights, storeInsights } from './engine/insights.js';
-import {
-  type CatalogItem,
-  type Explanation,
-  type Partner,
-  ServingModel,
-  type TrainingBasket,
-  type TrainingSummary,
-} from './engine/serving.js';
+import { FILTER_REASONS, type FilterReason } from './engine/filters.js';
+import type { StoreInsights } from './engine/insights.js';
+import type { CatalogItem, TrainingBasket, TrainingSummary } from './engine/serving.js';
 import { LiveStock } from './live-stock.js';
+import { ModelCallError, ModelThread } from './model-thread.js';
+import type { CustomerAnswer, PopularAnswer, SessionCall, SiteShelves, TogetherAnswer } from './serving-session.js';
 
 const DAY_MS = 86_400_000;
 /** Ids per `IN (…)` query: under SQLite's and PostgreSQL's bound-parameter limits. */
 const ID_CHUNK = 5000;
 
-/** What a training saw of the sites besides their baskets: planograms and the catalogue. */
-interface SiteShelves {
-  /** SKUs with a lane, per site with a planogram. */
-  readonly carried: ReadonlyMap<string, ReadonlySet<string>>;
-  readonly places: ReadonlyMap<string, readonly ShelfPlace[]>;
-  readonly catalog: ReadonlyMap<string, CatalogItem>;
-}
-
-interface Trained {
+/** The model serving now: its thread and what it was trained on. */
+interface Serving {
   readonly version: number;
   readonly trainedAt: number;
-  readonly model: ServingModel;
-  readonly shelves: SiteShelves;
+  readonly thread: ModelThread;
+  readonly summary: TrainingSummary;
   readonly truncated: boolean;
 }
 
-export interface NamedExplanation {
-  readonly kind: Explanation['kind'];
-  readonly text: string;
-  readonly sku?: string;
-  readonly lift?: number;
-  readonly purchases?: number;
-  readonly category?: string;
+export interface ModelRef {
+  readonly version: number;
+  readonly trainedAt: number;
 }
 
-export interface CustomerRecommendations {
+export type CustomerRecommendations = CustomerAnswer & {
   readonly customer: string;
   readonly site: string;
   readonly mode: 'discover' | 'buy-again';
-  readonly coldStart: boolean;
-  readonly model: { readonly version: number; readonly trainedAt: number };
-  readonly items: ReadonlyArray<{
-    readonly sku: string;
-    readonly name?: string;
-    readonly category?: string;
-    readonly score: number;
-    readonly because: NamedExplanation;
-  }>;
-  readonly skipped: Readonly<Record<FilterReason, number>>;
-}
+  readonly model: ModelRef;
+};
 
 export interface RecommenderStatus {
   readonly trained: boolean;
@@ -85,31 +60,37 @@ export interface RecommenderStatus {
 }
 
 /**
- * Recommendation in the hub (issue #9): trains a `ServingModel` from the POS baskets of every site
- * (the last `windowDays`, at most `maxBaskets`), at start and every `retrainEveryMs`, and serves it
+ * Recommendation in the hub (issue #9): trains a model from the POS baskets of every site (the
+ * last `windowDays`, at most `maxBaskets`), at start and every `retrainEveryMs`, and serves it
  * with three filters: what the customer bought before (discover mode), what the site does not
  * carry or has run out of *right now* (`LiveStock`, moved by every stored batch of shelf levels),
- * and the business rule `rules.excludeCategories`. Each site's static part of the filter is
- * cached per (model, planogram read, stock version), so a request costs one mask copy.
+ * and the business rule `rules.excludeCategories`.
  *
- * Training runs on the event loop; `model.maxItems` bounds its pause (EASE is O(maxItems³):
- * about 2 s for 1,000 items here). A new model replaces the old one whole; a failed training
- * keeps serving the old one and is counted.
+ * The model lives in its own thread (`ModelThread`, `model-worker.ts`): each training starts a new
+ * thread, which trains while the old one keeps answering, then takes over; the old one ends once
+ * its calls are answered. So neither EASE's inverse (tens of seconds on a large catalogue) nor
+ * scoring a catalogue per request runs on the main thread with ingest and HTTP. Out-of-stock lists
+ * are forwarded to the threads as they change. A failed training keeps serving the old model; a
+ * serving thread that dies is counted and retrained.
  */
 @Injectable()
 export class RecommendationService implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly #stock = new LiveStock();
-  #trained: Trained | undefined;
-  #training: Promise<Trained> | undefined;
+  #serving: Serving | undefined;
+  /** The thread training now, if any: it gets stock updates too. */
+  #next: ModelThread | undefined;
+  #training: Promise<Serving> | undefined;
+  #followUp: Promise<Serving> | undefined;
   #lastError: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
-  readonly #masks = new Map<string, { key: string; mask: Uint8Array }>();
+  #stopping = false;
   readonly #metrics: {
     requests: Counter<'endpoint' | 'outcome'>;
     filtered: Counter<'reason'>;
     trainings: Counter<'outcome'>;
     truncated: Counter;
+    threadDeaths: Counter;
     trainSeconds: Gauge;
     items: Gauge;
     customers: Gauge;
@@ -150,6 +131,11 @@ export class RecommendationService implements OnApplicationBootstrap, OnApplicat
         help: 'Trainings that stopped reading baskets at recommendation.maxBaskets',
         registers,
       }),
+      threadDeaths: new Counter({
+        name: 'aisle_hub_recommendation_thread_deaths_total',
+        help: 'Serving model threads that died (the model is trained again)',
+        registers,
+      }),
       trainSeconds: new Gauge({
         name: 'aisle_hub_recommendation_training_seconds',
         help: 'Duration of the last training (reading baskets included)',
@@ -180,8 +166,10 @@ export class RecommendationService implements OnApplicationBootstrap, OnApplicat
     this.#metrics.lanes.set(this.#stock.lanes());
     const ingest = this.modules.get(IngestService, { strict: false });
     this.#unsubscribe = ingest.onStored((site, items) => {
+      const before = this.#stock.version(site);
       this.#stock.onItems(site, items);
       this.#metrics.lanes.set(this.#stock.lanes());
+      if (this.#stock.version(site) !== before) this.#forwardStock(site);
     });
     void this.#train().catch(() => undefined);
     const every = this.config.recommendation.retrainEveryMs;
@@ -194,96 +182,88 @@ export class RecommendationService implements OnApplicationBootstrap, OnApplicat
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.#stopping = true;
     clearInterval(this.#timer);
     this.#unsubscribe?.();
+    await this.#next?.close();
     await this.#training?.catch(() => undefined);
+    await this.#serving?.thread.close();
   }
 
-  /** Trains now and serves the result; refused while a training runs. */
+  /**
+   * Trains now and serves the result. While a training runs, one more follows it (its baskets may
+   * predate the request); callers arriving meanwhile share that one.
+   */
   async retrain(): Promise<RecommenderStatus> {
-    if (this.#training !== undefined) throw this.#refuse('retrain', 'RETRAIN_RUNNING', 'a training is running');
-    await this.#train();
+    const running = this.#training;
+    if (running === undefined) await this.#train();
+    else {
+      this.#followUp ??= running
+        .catch(() => undefined)
+        .then(() => {
+          this.#followUp = undefined;
+          return this.#train();
+        });
+      await this.#followUp;
+    }
     return this.status();
   }
 
-  /** Waits for the training running now, if any (tests and the demo). */
-  async settled(): Promise<void> {
-    await this.#training?.catch(() => undefined);
-  }
-
   status(): RecommenderStatus {
-    const t = this.#trained;
+    const t = this.#serving;
     return {
       trained: t !== undefined,
       training: this.#training !== undefined,
       ...(t === undefined
         ? {}
-        : { version: t.version, trainedAt: t.trainedAt, summary: t.model.summary, truncated: t.truncated }),
+        : { version: t.version, trainedAt: t.trainedAt, summary: t.summary, truncated: t.truncated }),
       ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
     };
   }
 
-  customer(customer: string, site: string, n: number, mode: 'discover' | 'buy-again'): CustomerRecommendations {
-    const t = this.#ready('customer');
-    const result = t.model.recommend({ customer, site, n, mode, siteMask: this.#siteMask(t, site) });
-    this.#count('customer', result.skipped);
-    return {
-      customer,
-      site,
-      mode,
-      coldStart: result.coldStart,
-      model: { version: t.version, trainedAt: t.trainedAt },
-      items: result.items.map((r) => ({
-        ...this.#named(t, r.sku),
-        score: r.score,
-        because: this.#explain(t, r.because),
-      })),
-      skipped: result.skipped,
-    };
+  async customer(
+    customer: string,
+    site: string,
+    n: number,
+    mode: 'discover' | 'buy-again',
+  ): Promise<CustomerRecommendations> {
+    const { answer, model } = await this.#call<CustomerAnswer>('customer', { op: 'customer', customer, site, n, mode });
+    this.#count(answer.skipped);
+    return { customer, site, mode, ...answer, model };
   }
 
   /** The site's best sellers (recency-weighted), filtered like a customer's list: the cold-start answer. */
-  popular(site: string, n: number) {
-    const t = this.#ready('popular');
-    const result = t.model.recommend({ site, n, mode: 'buy-again', siteMask: this.#siteMask(t, site) });
-    this.#count('popular', result.skipped);
-    return {
-      site,
-      model: { version: t.version, trainedAt: t.trainedAt },
-      items: result.items.map((r) => ({ ...this.#named(t, r.sku), score: r.score })),
-      skipped: result.skipped,
-    };
+  async popular(site: string, n: number) {
+    const { answer, model } = await this.#call<PopularAnswer>('popular', { op: 'popular', site, n });
+    this.#count(answer.skipped);
+    return { site, model, ...answer };
   }
 
-  together(sku: string, site: string | undefined, n: number) {
-    const t = this.#ready('together');
-    const partners = t.model.together(sku, n, site === undefined ? undefined : this.#siteMask(t, site));
-    if (partners === undefined) throw this.#refuse('together', 'UNKNOWN_SKU', `no sale nor planogram lane of ${sku}`);
-    this.#metrics.requests.inc({ endpoint: 'together', outcome: 'ok' });
-    return {
-      ...this.#named(t, sku),
-      ...(site === undefined ? {} : { site }),
-      model: { version: t.version, trainedAt: t.trainedAt },
-      together: partners.map((p: Partner) => ({ ...this.#named(t, p.sku), ...p })),
-    };
+  async together(sku: string, site: string | undefined, n: number) {
+    const call: SessionCall = { op: 'together', sku, n, ...(site === undefined ? {} : { site }) };
+    const { answer, model } = await this.#call<TogetherAnswer>('together', call);
+    return { ...answer, ...(site === undefined ? {} : { site }), model };
   }
 
-  insights(site: string): StoreInsights & { model: { version: number; trainedAt: number } } {
-    const t = this.#ready('insights');
-    const { n, minSupport, minLift } = this.config.recommendation.insights;
-    const insights = storeInsights(site, t.model.sales.get(site), t.model.items, t.shelves.places.get(site) ?? [], {
-      n,
-      minSupport,
-      minLift,
-    });
-    this.#metrics.requests.inc({ endpoint: 'insights', outcome: 'ok' });
-    return { ...insights, model: { version: t.version, trainedAt: t.trainedAt } };
+  async insights(site: string): Promise<StoreInsights & { model: ModelRef }> {
+    const { answer, model } = await this.#call<StoreInsights>('insights', { op: 'insights', site });
+    return { ...answer, model };
   }
 
-  #ready(endpoint: string): Trained {
-    if (this.#trained === undefined)
+  async #call<T>(endpoint: string, call: SessionCall): Promise<{ answer: T; model: ModelRef }> {
+    const serving = this.#serving;
+    if (serving === undefined)
       throw this.#refuse(endpoint, 'RECOMMENDER_NOT_TRAINED', this.#lastError ?? 'the first training has not ended');
-    return this.#trained;
+    try {
+      const answer = await serving.thread.call<T>(call);
+      this.#metrics.requests.inc({ endpoint, outcome: 'ok' });
+      return { answer, model: { version: serving.version, trainedAt: serving.trainedAt } };
+    } catch (error) {
+      if (error instanceof ModelCallError) throw this.#refuse(endpoint, error.code, error.message);
+      // The thread was replaced between the call and its answer, or died: ask the one serving now.
+      if (this.#serving !== undefined && this.#serving !== serving) return this.#call(endpoint, call);
+      throw this.#refuse(endpoint, 'RECOMMENDER_NOT_TRAINED', (error as Error).message);
+    }
   }
 
   #refuse(endpoint: string, code: RecommendationApiError, message: string): HttpException {
@@ -291,64 +271,18 @@ export class RecommendationService implements OnApplicationBootstrap, OnApplicat
     return apiError(RECOMMENDATION_API_ERRORS[code].status, code, message);
   }
 
-  #count(endpoint: string, skipped: Readonly<Record<FilterReason, number>>): void {
-    this.#metrics.requests.inc({ endpoint, outcome: 'ok' });
+  #count(skipped: Readonly<Record<FilterReason, number>>): void {
     for (const reason of FILTER_REASONS)
       if (skipped[reason] > 0) this.#metrics.filtered.inc({ reason }, skipped[reason]);
   }
 
-  #named(t: Trained, sku: string): { sku: string; name?: string; category?: string } {
-    const item = t.shelves.catalog.get(sku);
-    return {
-      sku,
-      ...(item?.name === undefined ? {} : { name: item.name }),
-      ...(item?.category === undefined ? {} : { category: item.category }),
-    };
+  #forwardStock(site: string): void {
+    const skus = [...this.#stock.outOfStock(site)];
+    this.#serving?.thread.setOutOfStock(site, skus);
+    this.#next?.setOutOfStock(site, skus);
   }
 
-  #explain(t: Trained, because: Explanation): NamedExplanation {
-    switch (because.kind) {
-      case 'bought-with': {
-        const name = t.shelves.catalog.get(because.sku)?.name ?? because.sku;
-        return { ...because, text: `because you bought ${name}` };
-      }
-      case 'buy-again':
-        return { ...because, text: `you bought it ${because.purchases} time${because.purchases === 1 ? '' : 's'}` };
-      case 'category':
-        return { ...because, text: `because you buy ${because.category}` };
-      case 'popular':
-        return { kind: 'popular', text: `popular at ${because.site}` };
-    }
-  }
-
-  /** The site's blocks: not carried, excluded category, out of stock now; rebuilt when any input changes. */
-  #siteMask(t: Trained, site: string): Uint8Array {
-    const key = `${t.version}/${this.#stock.version(site)}`;
-    const cached = this.#masks.get(site);
-    if (cached?.key === key) return cached.mask;
-    const model = t.model;
-    const mask = new Uint8Array(model.items.length);
-    const empty = [...this.#stock.outOfStock(site)].map((sku) => model.itemIndex.get(sku) ?? -1);
-    block(mask, empty, 'OUT_OF_STOCK');
-    const carried = t.shelves.carried.get(site);
-    if (carried !== undefined)
-      block(
-        mask,
-        model.items.flatMap((sku, j) => (carried.has(sku) ? [] : [j])),
-        'NOT_CARRIED',
-      );
-    const excluded = new Set(this.config.recommendation.rules.excludeCategories);
-    if (excluded.size > 0)
-      block(
-        mask,
-        model.items.flatMap((sku, j) => (excluded.has(t.shelves.catalog.get(sku)?.category ?? '') ? [j] : [])),
-        'EXCLUDED_CATEGORY',
-      );
-    this.#masks.set(site, { key, mask });
-    return mask;
-  }
-
-  #train(): Promise<Trained> {
+  #train(): Promise<Serving> {
     const run = this.#trainOnce().finally(() => {
       this.#training = undefined;
     });
@@ -356,9 +290,11 @@ export class RecommendationService implements OnApplicationBootstrap, OnApplicat
     return run;
   }
 
-  async #trainOnce(): Promise<Trained> {
+  async #trainOnce(): Promise<Serving> {
     const started = performance.now();
     const config = this.config.recommendation;
+    const thread = new ModelThread();
+    this.#next = thread;
     try {
       const now = Date.now();
       const sites = [
@@ -388,52 +324,77 @@ export class RecommendationService implements OnApplicationBootstrap, OnApplicat
           });
       }
       const shelves = await this.#shelves(sites, baskets);
+      for (const site of sites) thread.setOutOfStock(site, [...this.#stock.outOfStock(site)]);
       const m = config.model;
-      const model = ServingModel.train(baskets, [...shelves.catalog.values()], {
-        popularityHalfLifeDays: m.popularityHalfLifeDays,
-        collaborative: { kind: m.collaborative, lambda: m.lambda, maxItems: m.maxItems },
-        weights: m.weights,
-        repeatHalfLifeDays: m.repeatHalfLifeDays,
-        together: config.together,
-        nowMs: now,
-      });
-      const trained: Trained = {
-        version: (this.#trained?.version ?? 0) + 1,
-        trainedAt: now,
-        model,
+      const summary = await thread.train({
+        baskets,
         shelves,
+        options: {
+          popularityHalfLifeDays: m.popularityHalfLifeDays,
+          collaborative: { kind: m.collaborative, lambda: m.lambda, maxItems: m.maxItems },
+          weights: m.weights,
+          repeatHalfLifeDays: m.repeatHalfLifeDays,
+          together: config.together,
+          nowMs: now,
+        },
+        excludeCategories: config.rules.excludeCategories,
+        insights: config.insights,
+      });
+      if (this.#stopping) throw new Error('the hub is stopping');
+      const serving: Serving = {
+        version: (this.#serving?.version ?? 0) + 1,
+        trainedAt: now,
+        thread,
+        summary,
         truncated,
       };
-      this.#trained = trained;
+      const old = this.#serving;
+      this.#serving = serving;
+      this.#next = undefined;
+      thread.onExit((error) => this.#died(serving, error));
+      void old?.thread.close(30_000);
       this.#lastError = undefined;
-      this.#masks.clear();
       if (truncated) this.#metrics.truncated.inc();
       this.#metrics.trainings.inc({ outcome: 'ok' });
       this.#metrics.trainSeconds.set((performance.now() - started) / 1000);
-      this.#metrics.items.set(model.summary.items);
-      this.#metrics.customers.set(model.summary.customers);
-      this.logger.info({ version: trained.version, ...model.summary, truncated }, 'recommendation: model trained');
-      return trained;
+      this.#metrics.items.set(summary.items);
+      this.#metrics.customers.set(summary.customers);
+      this.logger.info({ version: serving.version, ...summary, truncated }, 'recommendation: model trained');
+      return serving;
     } catch (error) {
+      if (this.#next === thread) this.#next = undefined;
+      await thread.close();
       this.#lastError = error instanceof Error ? error.message : String(error);
       this.#metrics.trainings.inc({ outcome: 'failed' });
-      this.logger.error({ err: error }, 'recommendation: training failed; the previous model stays');
+      if (!this.#stopping)
+        this.logger.error({ err: error }, 'recommendation: training failed; the previous model stays');
       throw error;
     }
   }
 
+  /** The serving thread died: nothing serves until a new model is trained, which starts now. */
+  #died(serving: Serving, error: Error): void {
+    if (this.#serving !== serving || this.#stopping) return;
+    this.#serving = undefined;
+    this.#lastError = error.message;
+    this.#metrics.threadDeaths.inc();
+    this.logger.error({ err: error }, 'recommendation: the model thread died; training a new one');
+    if (this.#training === undefined) void this.#train().catch(() => undefined);
+  }
+
   async #shelves(sites: readonly string[], baskets: readonly TrainingBasket[]): Promise<SiteShelves> {
-    const carried = new Map<string, Set<string>>();
-    const places = new Map<string, ShelfPlace[]>();
+    const carried: Record<string, string[]> = {};
+    const places: SiteShelves['places'] = {};
     const ids = new Set<string>();
     for (const site of sites) {
       const planogram = await this.registry.planogram(site);
       if (planogram === undefined || planogram.lanes.length === 0) continue;
-      carried.set(site, new Set(planogram.lanes.map((l) => l.sku)));
-      places.set(
-        site,
-        planogram.lanes.map((l) => ({ sku: l.sku, aisle: l.aisle, capacity: l.capacity })),
-      );
+      carried[site] = [...new Set(planogram.lanes.map((l) => l.sku))];
+      (places as Record<string, SiteShelves['places'][string]>)[site] = planogram.lanes.map((l) => ({
+        sku: l.sku,
+        aisle: l.aisle,
+        capacity: l.capacity,
+      }));
       for (const l of planogram.lanes) ids.add(l.sku);
     }
     for (const b of baskets) for (const sku of b.skus) ids.add(sku);
@@ -447,7 +408,7 @@ export class RecommendationService implements OnApplicationBootstrap, OnApplicat
           ...(sku.category === undefined ? {} : { category: sku.category }),
         });
     // Planogram SKUs missing from the catalogue still enter (cold items); sold SKUs enter by their baskets.
-    for (const site of carried.values()) for (const sku of site) if (!catalog.has(sku)) catalog.set(sku, { sku });
-    return { carried, places, catalog };
+    for (const skus of Object.values(carried)) for (const sku of skus) if (!catalog.has(sku)) catalog.set(sku, { sku });
+    return { carried, places, catalog: [...catalog.values()] };
   }
 }

@@ -21,6 +21,5 @@ export const RECOMMENDATION_API_ERRORS = {
     text: 'No model is trained yet (the first training runs at start; `POST /api/recommendations/retrain`).',
   },
   UNKNOWN_SKU: { status: 404, text: 'The SKU was never sold nor listed in a planogram, so nothing is known of it.' },
-  RETRAIN_RUNNING: { status: 409, text: 'A training is running; its model is served when it ends.' },
 } as const;
 export type RecommendationApiError = keyof typeof RECOMMENDATION_API_ERRORS;
