@@ -52,6 +52,19 @@ describe('fleet gateways from REST and deltas', () => {
     expect(back.get('gw-a')).toMatchObject({ status: 'online', last: { outbox: { depth: 5 } } });
   });
 
+  it('keeps the last outbox of a gateway still away when REST is loaded again (after a reconnect)', () => {
+    const away = applyDeltas(loaded, 'store-a', [{ status: 'lost', gateway: 'gw-a', updatedAt: T0 + 1 }]);
+    const reloaded = fromRows(
+      [
+        { gateway: 'gw-a', site: 'store-a', status: 'lost', updatedAt: T0 + 1, state: { status: 'lost' } },
+        { gateway: 'gw-b', site: 'store-b', status: 'online', updatedAt: T0 + 2, state: online('gw-b', 'store-b', 7) },
+      ],
+      away,
+    );
+    expect(reloaded.get('gw-a')?.last?.outbox.depth).toBe(40);
+    expect(reloaded.get('gw-b')?.last?.outbox.depth).toBe(7);
+  });
+
   it('ignores a state older than the one shown (a delta queued while REST loaded)', () => {
     const stale = applyDeltas(loaded, 'store-a', [{ status: 'lost', gateway: 'gw-a', updatedAt: T0 - 1 }]);
     expect(stale).toBe(loaded);

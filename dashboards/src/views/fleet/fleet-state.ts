@@ -39,7 +39,14 @@ export function isUp(status: GatewayStatus): boolean {
   return status === 'online' || status === 'degraded';
 }
 
-export function fromRows(rows: readonly GatewayRow[]): Map<string, GatewayView> {
+/**
+ * The gateways as REST lists them; `held` is what the view showed before (a reload after a
+ * reconnect): a gateway that is still away keeps the outbox it last reported.
+ */
+export function fromRows(
+  rows: readonly GatewayRow[],
+  held?: ReadonlyMap<string, GatewayView>,
+): Map<string, GatewayView> {
   return new Map(
     rows.map((r) => [
       r.gateway,
@@ -48,7 +55,7 @@ export function fromRows(rows: readonly GatewayRow[]): Map<string, GatewayView> 
         site: r.site,
         status: r.status,
         updatedAt: r.updatedAt,
-        last: hasDetails(r.state) ? r.state : undefined,
+        last: hasDetails(r.state) ? r.state : held?.get(r.gateway)?.last,
       },
     ]),
   );

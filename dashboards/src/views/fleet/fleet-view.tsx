@@ -75,7 +75,10 @@ export function FleetView({ live }: ViewProps) {
         );
       const rows = await api.get<GatewayRow[]>('/api/gateways', controller.signal);
       if (controller.signal.aborted) return;
-      setGateways({ state: 'ready', value: fromRows(rows) });
+      setGateways((held) => ({
+        state: 'ready',
+        value: fromRows(rows, held.state === 'ready' ? held.value : undefined),
+      }));
       const queued = waiting ?? [];
       waiting = undefined;
       for (const { site, changes } of queued) apply(site, changes);
