@@ -15,7 +15,8 @@
  *
  * The stack is scripts/start.js run from the sources, as in dashboard-store.test.ts; the
  * dashboards are built from their sources into a temporary directory the hub serves.
- * Screenshots go to test-artifacts/. Under CI=true a missing Chromium fails (test/helpers/browser.ts).
+ * The last test takes the browser offline and back (the view keeps what it showed, says it is
+ * offline, and reloads once live). Screenshots go to test-artifacts/. Under CI=true a missing Chromium fails (test/helpers/browser.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -211,5 +212,39 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Fleet view in Chromi
         .toMatch(/^(online|degraded)$/);
     },
     OFFLINE_MS + ONLINE_MS + 30_000,
+  );
+
+  it(
+    'says when it is offline, keeps the gateways shown, and is live again when the network is back',
+    async () => {
+      const context = page.context();
+      const rows = await page.locator('tr[data-gateway]').count();
+      await context.setOffline(true);
+      try {
+        await expect
+          .poll(() => page.locator('[data-connection]').getAttribute('data-connection'), { timeout: 15_000 })
+          .toBe('offline');
+        await expect(page.locator('[data-connection]').textContent()).resolves.toMatch(/Offline/);
+        expect(await page.locator('tr[data-gateway]').count()).toBe(rows);
+        await expect(page.locator('.fleet-grid').getAttribute('class')).resolves.toMatch(/stale/);
+        await screenshot(page, 'dashboard-fleet-offline', { fullPage: false });
+      } finally {
+        await context.setOffline(false);
+      }
+      await expect
+        .poll(() => page.locator('[data-connection]').getAttribute('data-connection'), { timeout: 20_000 })
+        .toBe('online');
+      // Reloaded from REST after the reconnect: every gateway online again.
+      await expect
+        .poll(
+          async () => Object.values(await shownStatuses(page)).filter((s) => s === 'online' || s === 'degraded').length,
+          {
+            timeout: ONLINE_MS,
+            interval: 500,
+          },
+        )
+        .toBe(gatewayPids().length);
+    },
+    ONLINE_MS + 40_000,
   );
 });
