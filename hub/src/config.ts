@@ -59,6 +59,11 @@ export const HubConfig = Type.Object({
     {
       host: Type.String({ default: '127.0.0.1' }),
       port: Port,
+      /**
+       * Largest JSON request body (bytes) outside model uploads (`models.maxBundleBytes`): a POS
+       * batch of 10,000 baskets or a planogram of 100,000 lanes is well under 32 MiB.
+       */
+      maxJsonBytes: Type.Integer({ minimum: 1024, maximum: 1024 ** 3, default: 32 * 1024 ** 2 }),
       /** The built dashboards served at `/` (default: the repository's dashboards/dist). */
       dashboardsDir: Type.Optional(Type.String({ minLength: 1 })),
     },

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
@@ -24,9 +25,16 @@ export interface RunningHub {
 
 /** Starts the hub: storage migrated, broker listening, HTTP listening. */
 export async function startHub(config: HubConfig, logger: Logger): Promise<RunningHub> {
-  const app = await NestFactory.create(AppModule.forRoot(config, logger), { logger: false, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+    logger: false,
+    abortOnError: false,
+    bodyParser: false,
+  });
   app.enableShutdownHooks();
   installModelBodyParser(app, config);
+  // Every other JSON body, up to http.maxJsonBytes (Express's 100 kB default refused a POS batch of
+  // ~200 baskets and a planogram of ~550 lanes, far below what their schemas allow).
+  app.useBodyParser('json', { limit: config.http.maxJsonBytes });
   installDashboards(app, config, logger);
   // The OpenAPI document and its browsable form, built from the same metadata as docs/api/openapi.json.
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, describe(HUB_VERSION)), {

@@ -79,4 +79,19 @@ describe('POS baskets over REST', async () => {
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('VALIDATION_FAILED');
   });
+
+  it('takes a batch as large as its schema allows, not only what fits in 100 kB', async () => {
+    const big = Array.from({ length: 5000 }, (_, i) => ({
+      basket: newId(),
+      register: 'till-2',
+      ts: 1_767_700_000_000 + i * 1000,
+      lines: Array.from({ length: 4 }, (_, k) => ({ sku: `sku-${(i + k) % 97}`, qty: 1, unitPriceCents: 250 })),
+    }));
+    expect(JSON.stringify({ baskets: big }).length).toBeGreaterThan(1_000_000);
+    expect((await call('POST', '/api/sites/store-a/baskets', staffA, { baskets: big })).body).toEqual({
+      received: 5000,
+      inserted: 5000,
+      duplicates: 0,
+    });
+  });
 });

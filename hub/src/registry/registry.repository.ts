@@ -181,14 +181,28 @@ export class KyselyRegistryRepository implements RegistryRepository {
   }
 
   async putSkus(skus: readonly PlanogramSku[]): Promise<void> {
-    for (const sku of skus) {
-      const values = { name: sku.name, category: sku.category ?? null, case_pack: sku.casePack ?? null };
-      await this.#db
-        .insertInto('skus')
-        .values({ sku: sku.sku, ...values })
-        .onConflict((c) => c.column('sku').doUpdateSet(values))
-        .execute();
-    }
+    // One statement per 1,000 SKUs in one transaction: a 20,000-SKU catalogue took 10–65 s one by one.
+    const latest = new Map(skus.map((sku) => [sku.sku, sku]));
+    const rows = [...latest.values()].map((sku) => ({
+      sku: sku.sku,
+      name: sku.name,
+      category: sku.category ?? null,
+      case_pack: sku.casePack ?? null,
+    }));
+    await this.#db.transaction().execute(async (tx) => {
+      for (let i = 0; i < rows.length; i += 1000)
+        await tx
+          .insertInto('skus')
+          .values(rows.slice(i, i + 1000))
+          .onConflict((c) =>
+            c.column('sku').doUpdateSet((eb) => ({
+              name: eb.ref('excluded.name'),
+              category: eb.ref('excluded.category'),
+              case_pack: eb.ref('excluded.case_pack'),
+            })),
+          )
+          .execute();
+    });
   }
 
   async skus(ids: readonly string[]): Promise<PlanogramSku[]> {

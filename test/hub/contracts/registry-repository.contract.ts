@@ -34,4 +34,26 @@ export function registryRepositoryContract(make: MakeStoreFixture<RegistryReposi
     expect(await second.gateways()).toEqual(expected);
     expect(await second.ensureGateway(gateway('gw-2'))).toBe(false);
   });
+
+  it('upserts a large catalogue in one call: a SKU sent again is updated, the last of duplicates wins', async () => {
+    const { repository } = await make();
+    const skus = Array.from({ length: 2500 }, (_, i) => ({
+      sku: `SKU-${i}`,
+      name: `item ${i}`,
+      category: `c${i % 7}`,
+    }));
+    await repository.putSkus(skus);
+    await repository.putSkus([
+      { sku: 'SKU-1', name: 'renamed', casePack: 12 },
+      { sku: 'SKU-2', name: 'first' },
+      { sku: 'SKU-2', name: 'second', category: 'c9' },
+    ]);
+    const stored = await repository.skus(['SKU-0', 'SKU-1', 'SKU-2', 'SKU-2499', 'SKU-none']);
+    expect(stored).toEqual([
+      { sku: 'SKU-0', name: 'item 0', category: 'c0' },
+      { sku: 'SKU-1', name: 'renamed', casePack: 12 },
+      { sku: 'SKU-2', name: 'second', category: 'c9' },
+      { sku: 'SKU-2499', name: 'item 2499', category: `c${2499 % 7}` },
+    ]);
+  });
 }
