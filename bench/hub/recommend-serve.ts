@@ -47,9 +47,10 @@ import {
  *    cached mask, `ServingModel.recommend` with no customer row, the same JSON shape), so the
  *    ratio prices what a customer costs over the endpoint's floor.
  *
- * Then (unless `--no-profile`) a V8 CPU profile of the hub during one more block of known
- * customers and one of the anchor at 10 connections: hub CPU per request, split into the model
- * (`ServingModel.recommend` and its parts) and the request pipeline around it.
+ * Then (unless `--no-profile`) a V8 CPU profile of the hub's main thread during one more block of
+ * known customers and one of the anchor at 10 connections: its CPU per request. The model runs in
+ * the hub's model thread (`hub/src/recommendation/model-thread.ts`), so `ServingModel.recommend`
+ * no longer shows in this profile: what remains is the request pipeline and the thread hop.
  *
  * Target (issue #9): p99 < 10 ms for the customer endpoint.
  */
