@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../../api/client.js';
+import { ScrollRegion } from '../../ui/scroll-region.js';
 import { Empty, Load, type Loadable } from '../../ui/status.js';
 import { age } from './fleet-state.js';
 
@@ -105,7 +106,7 @@ function DeviceList({ devices, filter, now }: { devices: readonly FleetDevice[];
         {devices.length} devices · {silent} silent for over {age(SILENT_MS)}
         {shown.length > MAX_ROWS ? ` · showing ${MAX_ROWS} of ${shown.length}, the longest silent first` : ''}
       </p>
-      <div class="table-scroll tall">
+      <ScrollRegion class="table-scroll tall" label="Devices table, scrollable">
         <table class="fleet-table devices">
           <caption class="visually-hidden">Devices with when each last reported</caption>
           <thead>
@@ -134,7 +135,7 @@ function DeviceList({ devices, filter, now }: { devices: readonly FleetDevice[];
             })}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
     </>
   );
 }

@@ -1,3 +1,4 @@
+import { ScrollRegion } from '../../ui/scroll-region.js';
 import { Empty } from '../../ui/status.js';
 import { age, bytes, type GatewayView, isUp } from './fleet-state.js';
 
@@ -17,7 +18,7 @@ export function GatewaysTable({ gateways, now }: { gateways: readonly GatewayVie
   if (gateways.length === 0)
     return <Empty>No gateway has reported yet. A gateway appears here when it first connects to the hub.</Empty>;
   return (
-    <div class="table-scroll">
+    <ScrollRegion class="table-scroll" label="Gateways table, scrollable">
       <table class="fleet-table gateways">
         <caption class="visually-hidden">Gateways with their status, outbox and uplink</caption>
         <thead>
@@ -47,7 +48,7 @@ export function GatewaysTable({ gateways, now }: { gateways: readonly GatewayVie
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }
 

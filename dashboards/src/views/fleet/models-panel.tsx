@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../api/client.js';
+import { ScrollRegion } from '../../ui/scroll-region.js';
 import { Empty, Load, type Loadable } from '../../ui/status.js';
 import { type GatewayView, isUp } from './fleet-state.js';
 
@@ -50,7 +51,7 @@ export function ModelsPanel({ gateways }: { gateways: readonly GatewayView[] }) 
       {running.length === 0 ? (
         <Empty>No gateway reports a model: they forecast with the seasonal-naive baseline.</Empty>
       ) : (
-        <div class="table-scroll">
+        <ScrollRegion class="table-scroll" label="Model versions table, scrollable">
           <table class="fleet-table models">
             <caption class="visually-hidden">Model versions per gateway</caption>
             <thead>
@@ -77,7 +78,7 @@ export function ModelsPanel({ gateways }: { gateways: readonly GatewayView[] }) 
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
       <h3>Rollouts</h3>
       <Load
