@@ -294,6 +294,7 @@ export async function runCommand(options: RunCommandOptions, signal?: AbortSigna
     }
   };
   let last: RunProgress | undefined;
+  // The staff's socket would keep the process alive after a failed run: closed either way.
   const result = await runWorld({
     world,
     durationMs: options.durationMs,
@@ -313,9 +314,8 @@ export async function runCommand(options: RunCommandOptions, signal?: AbortSigna
         `\r${pct}%  simulated ${formatDuration(p.simulatedMs)}  ${p.outputs} messages  ${rate}/s   `,
       );
     },
-  });
+  }).finally(() => staff?.close());
   if (options.progress && last !== undefined) process.stderr.write('\n');
-  await staff?.close();
   await serial?.drain();
   const summary = {
     scenario: seeded.name,

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { decodeMessage } from '@aisle/protocols';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadWorld, runCommand } from '../../device-sim/src/run-command.js';
+import { World } from '../../device-sim/src/world/world.js';
 import { login, startReplenishmentHub, user } from '../hub/replenishment-harness.js';
 import { smallScenario } from './scenarios.js';
 
@@ -65,7 +66,7 @@ class DroppingRelay {
 }
 
 /** Resolves when a line `match` accepts has been logged (or is logged later); rejects after `timeoutMs`. */
-function waitForLine(lines: string[], waiters: Set<() => void>, match: RegExp, timeoutMs = 15_000): Promise<string> {
+function waitForLine(lines: string[], waiters: Set<() => void>, match: RegExp, timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const check = () => {
       const line = lines.find((l) => match.test(l));
@@ -81,6 +82,19 @@ function waitForLine(lines: string[], waiters: Set<() => void>, match: RegExp, t
     }, timeoutMs);
     if (!check()) waiters.add(check);
   });
+}
+
+/**
+ * Once more if the first try met a connection the hub had just closed: fetch reuses an idle
+ * keep-alive socket, and one the server times out at that moment resets (nothing reached the hub).
+ */
+async function again<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+    return call();
+  }
 }
 
 interface Reading {
@@ -101,16 +115,26 @@ describe('aisle-sim run --hub: the simulated staff act on the hub’s completed 
   });
 
   it('fills the lane by the units moved, once per task, across a dropped connection', async () => {
-    const admin = await login(hub, 'root', 'root-secret-1');
-    const ann = await user(hub, admin, 'ann', 'staff', ['store-a']);
-    await user(hub, admin, 'sim-staff', 'staff', ['store-a']);
+    const admin = await again(() => login(hub, 'root', 'root-secret-1'));
+    const ann = await again(() => user(hub, admin, 'ann', 'staff', ['store-a']));
+    await again(() => user(hub, admin, 'sim-staff', 'staff', ['store-a']));
     // Nothing restocks by itself under `tasks`: every unit that comes back is a task's.
     const scenarioPath = join(dir, 'scenario.json');
-    writeFileSync(scenarioPath, JSON.stringify({ ...smallScenario(), restock: { belowShare: 0.25, policy: 'tasks' } }));
-    const { world } = await loadWorld({ scenarioPath, mqttOnly: true });
-    const layout = world.layout('store-a');
-    const [first, second] = layout?.lanes ?? [];
+    const base = smallScenario();
+    const [first, second] = new World(base).layout('store-a')?.lanes ?? [];
     if (first === undefined || second === undefined) throw new Error('no lanes');
+    // The two lanes are emptied in the first simulated minute and held empty for 3 minutes: room
+    // for the tasks' units, which then fit whole.
+    const emptyLane = [first, second].map((l) => ({ site: 'store-a', lane: l.lane, afterMinutes: 1, hours: 0.05 }));
+    writeFileSync(
+      scenarioPath,
+      JSON.stringify({
+        ...base,
+        restock: { belowShare: 0.25, policy: 'tasks' },
+        faults: { ...base.faults, emptyLane },
+      }),
+    );
+    const { world } = await loadWorld({ scenarioPath, mqttOnly: true });
     const skuOf = (index: number) => world.catalog.skus[index]?.sku ?? '';
 
     const lines: string[] = [];
@@ -120,9 +144,9 @@ describe('aisle-sim run --hub: the simulated staff act on the hub’s completed 
       {
         scenarioPath,
         mqttOnly: true,
-        // An hour of shopping a second: the lanes sell while the test works the tasks.
+        // 10 simulated minutes a second (faster, a loaded machine falls behind: each step grows).
         durationMs: 24 * 3_600_000,
-        speed: 3600,
+        speed: 600,
         progress: false,
         outPath: join(dir, 'out.jsonl'),
         truthPath: join(dir, 'truth.jsonl'),
@@ -135,17 +159,19 @@ describe('aisle-sim run --hub: the simulated staff act on the hub’s completed 
       abort.signal,
     );
     const completeTask = async (lane: string, sku: string, unitsMoved: number) => {
-      const created = await admin.call('POST', '/api/sites/store-a/tasks', {
-        kind: 'refill',
-        sku,
-        lane,
-        units: unitsMoved,
-        text: `Fill lane ${lane}`,
-      });
+      const created = await again(() =>
+        admin.call('POST', '/api/sites/store-a/tasks', {
+          kind: 'refill',
+          sku,
+          lane,
+          units: unitsMoved,
+          text: `Fill lane ${lane}`,
+        }),
+      );
       expect(created.status).toBe(200);
       const id = created.body.id as string;
-      expect((await ann.call('POST', `/api/sites/store-a/tasks/${id}/claim`)).status).toBe(200);
-      const done = await ann.call('POST', `/api/sites/store-a/tasks/${id}/complete`, { unitsMoved });
+      expect((await again(() => ann.call('POST', `/api/sites/store-a/tasks/${id}/claim`))).status).toBe(200);
+      const done = await again(() => ann.call('POST', `/api/sites/store-a/tasks/${id}/complete`, { unitsMoved }));
       expect(done.body).toMatchObject({ state: 'done', unitsMoved });
       return id;
     };
@@ -153,8 +179,8 @@ describe('aisle-sim run --hub: the simulated staff act on the hub’s completed 
     let summary: Awaited<typeof running> | undefined;
     try {
       await waitForLine(lines, waiters, /^staff: following the tasks of store-a at /);
-      // Two simulated hours of shopping first, so the lanes have room.
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      // Past the hold (4 simulated minutes in).
+      await new Promise((resolve) => setTimeout(resolve, 1000));
       const live = await completeTask(first.lane, skuOf(first.sku), 2);
       await waitForLine(lines, waiters, new RegExp(`^staff: task ${live} put \\d+ units on store-a/${first.lane}`));
       const ghost = await completeTask('a99-s9-p99', skuOf(first.sku), 1);
@@ -181,11 +207,16 @@ describe('aisle-sim run --hub: the simulated staff act on the hub’s completed 
       const restocks = truth.filter((e) => e.kind === 'restock');
       // Only the two tasks restocked, each once (the catch-up listed the first one again: redelivered).
       expect(restocks.map((r) => r.reason)).toEqual([`task:${live}`, `task:${offline}`]);
+      // Empty lanes: every unit moved fits.
+      expect(restocks.map((r) => [r.lane, r.units])).toEqual([
+        [first.lane, 2],
+        [second.lane, 3],
+      ]);
       expect(summary.staff).toMatchObject({ applied: 2, ignored: { 'unknown-lane': 1 } });
       expect(summary.staff?.redelivered).toBeGreaterThanOrEqual(2);
       expect(summary.staff?.hub.connects).toBeGreaterThanOrEqual(2);
 
-      // What the lane's scale reported: up by the units put on it (a pick in between takes one off).
+      // What the lane's scale reported: up by the units put on it, less what shoppers took in between.
       const readings: Reading[] = [];
       for (const line of readFileSync(join(dir, 'out.jsonl'), 'utf8').trim().split('\n')) {
         const o = JSON.parse(line) as { kind: string; at: number; topic: string; payload: string; retain?: boolean };
@@ -206,18 +237,20 @@ describe('aisle-sim run --hub: the simulated staff act on the hub’s completed 
         const after = stable.find((r) => r.t > restock.t);
         if (before === undefined || after === undefined)
           throw new Error(`no readings of ${lane.lane} around the refill`);
-        const rose = Math.round((after.grams - before.grams) / lane.unitGrams);
-        expect(rose, `${lane.lane} rose by ${rose} units, ${units} were put on it`).toBeGreaterThanOrEqual(units - 1);
-        expect(rose).toBeLessThanOrEqual(units);
+        const picked = truth
+          .filter((e) => e.kind === 'pick' && e.lane === lane.lane && e.t > before.t && e.t < after.t)
+          .reduce((n, e) => n + (e.units as number), 0);
+        const rose = (after.grams - before.grams) / lane.unitGrams;
+        expect(rose, `${lane.lane}: ${units} units put on it, ${picked} picked`).toBeCloseTo(units - picked, 0);
       }
     } finally {
       abort.abort();
       await running.catch(() => undefined);
     }
-  }, 60_000);
+  }, 120_000);
 
   it('keeps signing in until the hub knows its user (npm start creates it after the simulator starts)', async () => {
-    const admin = await login(hub, 'root', 'root-secret-1');
+    const admin = await again(() => login(hub, 'root', 'root-secret-1'));
     const scenarioPath = join(dir, 'scenario-late.json');
     writeFileSync(scenarioPath, JSON.stringify(smallScenario()));
     const lines: string[] = [];
@@ -240,7 +273,7 @@ describe('aisle-sim run --hub: the simulated staff act on the hub’s completed 
     );
     try {
       await waitForLine(lines, waiters, /^staff: sign-in: 401 .*; retrying in \d+ ms$/);
-      await user(hub, admin, 'late', 'staff', ['store-a']);
+      await again(() => user(hub, admin, 'late', 'staff', ['store-a']));
       await waitForLine(lines, waiters, /^staff: following the tasks of store-a/);
     } finally {
       abort.abort();
@@ -248,5 +281,5 @@ describe('aisle-sim run --hub: the simulated staff act on the hub’s completed 
     const summary = await running;
     expect(summary.staff?.hub).toMatchObject({ connects: 1 });
     expect(summary.staff?.hub.failures).toBeGreaterThanOrEqual(1);
-  }, 60_000);
+  }, 120_000);
 });

@@ -131,6 +131,7 @@ export class HubTaskFollower {
     socket.on('connect_error', (error) => {
       // Refused by the hub (e.g. an expired token): sign in again. A network error: socket.io retries.
       if (!socket.active) this.#failed(generation, `refused: ${error.message}`);
+      else this.#options.log?.(`staff: cannot reach the hub (${error.message}), retrying`);
     });
   }
 
