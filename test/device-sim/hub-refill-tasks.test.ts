@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadWorld, runCommand } from '../../device-sim/src/run-command.js';
 import { World } from '../../device-sim/src/world/world.js';
 import { login, startReplenishmentHub, user } from '../hub/replenishment-harness.js';
-import { smallScenario } from './scenarios.js';
+import { smallScenario, twoStoreScenario } from './scenarios.js';
 
 /** A loopback relay to the hub that can drop every connection and refuse new ones until it is back up. */
 class DroppingRelay {
@@ -249,10 +249,11 @@ describe('aisle-sim run --hub: the simulated staff act on the hub’s completed 
     }
   }, 120_000);
 
-  it('keeps signing in until the hub knows its user (npm start creates it after the simulator starts)', async () => {
+  it('keeps signing in until the hub knows its user (npm start creates it after the simulator starts), and follows the stores it may read', async () => {
     const admin = await again(() => login(hub, 'root', 'root-secret-1'));
     const scenarioPath = join(dir, 'scenario-late.json');
-    writeFileSync(scenarioPath, JSON.stringify(smallScenario()));
+    // Two stores; the user is staff of store-a only: store-b's tasks are not followed, store-a's are.
+    writeFileSync(scenarioPath, JSON.stringify(twoStoreScenario()));
     const lines: string[] = [];
     const waiters = new Set<() => void>();
     const abort = new AbortController();
@@ -274,12 +275,13 @@ describe('aisle-sim run --hub: the simulated staff act on the hub’s completed 
     try {
       await waitForLine(lines, waiters, /^staff: sign-in: 401 .*; retrying in \d+ ms$/);
       await again(() => user(hub, admin, 'late', 'staff', ['store-a']));
-      await waitForLine(lines, waiters, /^staff: following the tasks of store-a/);
+      await waitForLine(lines, waiters, /^staff: late may not read the tasks of store-b$/);
+      await waitForLine(lines, waiters, /^staff: following the tasks of store-a at /);
     } finally {
       abort.abort();
     }
     const summary = await running;
-    expect(summary.staff?.hub).toMatchObject({ connects: 1 });
+    expect(summary.staff?.hub).toMatchObject({ connects: 1, forbiddenSites: ['store-b'] });
     expect(summary.staff?.hub.failures).toBeGreaterThanOrEqual(1);
   }, 120_000);
 });

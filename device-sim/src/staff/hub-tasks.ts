@@ -45,6 +45,8 @@ export interface FollowerStats {
   readonly listed: number;
   /** Listings that came back full (`replenishment.maxListed`): older done tasks may be missing. */
   readonly truncatedListings: number;
+  /** Stores whose tasks the user may not read: not followed. */
+  readonly forbiddenSites: readonly string[];
   readonly lastError?: string;
 }
 
@@ -62,7 +64,14 @@ export class HubTaskFollower {
   #closed = false;
   /** Bumped on every reopen: work of an older connection stops when it sees a newer one. */
   #generation = 0;
-  #stats: { -readonly [K in keyof FollowerStats]: FollowerStats[K] } = {
+  #stats: {
+    connects: number;
+    disconnects: number;
+    failures: number;
+    listed: number;
+    truncatedListings: number;
+    lastError?: string;
+  } = {
     connects: 0,
     disconnects: 0,
     failures: 0,
@@ -70,6 +79,8 @@ export class HubTaskFollower {
     truncatedListings: 0,
   };
   readonly #idle = new Set<() => void>();
+  /** Stores whose tasks the user may not read (FORBIDDEN_SITE). */
+  readonly #forbidden = new Set<string>();
   #busy = 0;
 
   constructor(options: HubFollowerOptions) {
@@ -80,7 +91,7 @@ export class HubTaskFollower {
   }
 
   stats(): FollowerStats {
-    return { ...this.#stats };
+    return { ...this.#stats, forbiddenSites: [...this.#forbidden] };
   }
 
   /** Starts following; returns at once (sign-in and connection happen in the background, with retries). */
@@ -137,16 +148,23 @@ export class HubTaskFollower {
 
   async #connected(generation: number, socket: Socket): Promise<void> {
     try {
+      const followed: string[] = [];
       for (const site of this.#options.sites) {
         const answer = (await socket.timeout(10_000).emitWithAck('subscribe', { site, channels: ['tasks'] })) as {
           ok?: boolean;
           code?: string;
         };
-        if (answer?.ok !== true)
-          throw new Error(`subscribe to ${site}'s tasks refused (${answer?.code ?? 'no answer'})`);
+        if (answer?.ok === true) followed.push(site);
+        // The user may not read this store (staff of another): the others are still followed.
+        else if (answer?.code === 'FORBIDDEN_SITE') this.#forbidden.add(site);
+        else throw new Error(`subscribe to ${site}'s tasks refused (${answer?.code ?? 'no answer'})`);
       }
+      if (this.#forbidden.size > 0)
+        this.#options.log?.(
+          `staff: ${this.#options.username} may not read the tasks of ${[...this.#forbidden].join(', ')}`,
+        );
       // Subscribed first, listed second: a task completed in between comes both ways, and counts once.
-      for (const site of this.#options.sites) {
+      for (const site of followed) {
         const done = await this.#get(`/api/sites/${encodeURIComponent(site)}/tasks?state=done`);
         if (!Array.isArray(done)) throw new Error(`tasks of ${site}: not a list`);
         if (generation !== this.#generation) return;
@@ -156,7 +174,7 @@ export class HubTaskFollower {
       }
       this.#stats.connects++;
       this.#retryMs = this.#retryMinMs;
-      this.#options.log?.(`staff: following the tasks of ${this.#options.sites.join(', ')} at ${this.#options.url}`);
+      this.#options.log?.(`staff: following the tasks of ${followed.join(', ') || 'no store'} at ${this.#options.url}`);
     } catch (error) {
       this.#failed(generation, (error as Error).message);
     }
