@@ -6,6 +6,7 @@
  *   route, and tracking's `{ …, position, updatedAt, nextJob, returnAt, lateRisk, speedMps }`
  *   as the van's fixes come; a delta of an older plan version than the van's is stale and
  *   dropped, and a route-only delta keeps the position tracking last gave;
+ *   A route with no stops (a van not sent out) removes the van;
  * - `routes`, key = `plan`: the newest plan's summary (KPIs, status);
  * - `route-alerts`, key = `late-risk:{vehicle}`: the protocol `Alert`, gone when cleared.
  */
@@ -79,6 +80,8 @@ export function summaryOf(view: PlanView): PlanSummary {
 export function withPlan(state: LogisticsState, view: PlanView): LogisticsState {
   const vans = new Map<string, VanState>();
   for (const route of view.plan.routes) {
+    // A van with no stops is not sent out: it is not on the map nor in the table.
+    if (route.stops.length === 0) continue;
     const before = state.vans.get(route.vehicle);
     const fresh = before === undefined || before.version <= view.plan.version;
     vans.set(
@@ -135,6 +138,10 @@ export function applyDeltas(state: LogisticsState, changes: readonly Delta[]): L
     vans ??= new Map(state.vans);
     const before = vans.get(change.key);
     if (before !== undefined && value.version < before.version) continue;
+    if (value.route.stops.length === 0) {
+      vans.delete(change.key);
+      continue;
+    }
     const position = value.position ?? before?.position;
     vans.set(change.key, {
       vehicle: change.key,
@@ -210,7 +217,7 @@ export function vansInOrder(vans: ReadonlyMap<string, VanState>): VanState[] {
 
 export function clock(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '–';
-  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 }
 
 export function km(m: number): string {

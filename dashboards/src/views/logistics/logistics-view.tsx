@@ -136,7 +136,8 @@ export function LogisticsView({ live }: ViewProps) {
       <div class="view-head">
         <h1>Logistics</h1>
         <p class="summary">
-          {state.vans.size} vans with a route · {tracked} reporting · {alerts.length} at risk
+          {state.vans.size} {state.vans.size === 1 ? 'van' : 'vans'} with a route · {tracked} reporting ·{' '}
+          {alerts.length} at risk
         </p>
       </div>
       <Panel title="Routes" id="routes-map" class="wide">

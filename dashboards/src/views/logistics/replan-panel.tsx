@@ -66,8 +66,8 @@ export function ReplanPanel(props: { summary: PlanSummary | undefined; onPlan: (
       ) : (
         <>
           <p class="summary" data-plan-version={active.version}>
-            Active plan v{active.version}: {km(active.kpis.distanceM)}, {active.kpis.vehicles} vans,{' '}
-            {minutes(active.kpis.latenessMs)} late in total
+            Active plan v{active.version}: {km(active.kpis.distanceM)}, {active.kpis.vehicles}{' '}
+            {active.kpis.vehicles === 1 ? 'van' : 'vans'}, {minutes(active.kpis.latenessMs)} late in total
             {active.kpis.unassigned > 0 ? `, ${active.kpis.unassigned} jobs left out` : ''}.
           </p>
           <button type="button" onClick={replan} disabled={busy} aria-busy={busy}>

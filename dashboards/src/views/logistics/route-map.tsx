@@ -48,8 +48,9 @@ export function tileUrl(): string | undefined {
 }
 
 function routeColor(vehicle: string): string {
-  let h = 0;
-  for (const ch of vehicle) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  // FNV-1a: neighbouring ids (van-1, van-2) get different colours.
+  let h = 2166136261;
+  for (const ch of vehicle) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
   return ROUTE_COLORS[h % ROUTE_COLORS.length] as string;
 }
 
@@ -254,7 +255,7 @@ function drawVans(s: MapState): void {
       const held = s.markers.get(key);
       if (held === undefined) {
         const marker = L.marker([at.lat, at.lon], {
-          icon: L.divIcon({ html, className: 'van-marker', iconSize: [0, 0] }),
+          icon: vanIcon(html),
           keyboard: true,
           title: vanLabel(van),
           alt: vanLabel(van),
@@ -266,7 +267,7 @@ function drawVans(s: MapState): void {
       } else {
         held.marker.setLatLng([at.lat, at.lon]);
         if (held.html !== html) {
-          held.marker.setIcon(L.divIcon({ html, className: 'van-marker', iconSize: [0, 0] }));
+          held.marker.setIcon(vanIcon(html));
           s.markers.set(key, { marker: held.marker, html });
         }
         mark(held.marker, vehicle, at, vanLabel(van));
@@ -282,7 +283,7 @@ function drawVans(s: MapState): void {
     const members = cluster.members;
     if (held === undefined) {
       const marker = L.marker(at, {
-        icon: L.divIcon({ html, className: 'van-marker', iconSize: [0, 0] }),
+        icon: vanIcon(html),
         keyboard: true,
         title: label,
         alt: label,
@@ -299,7 +300,7 @@ function drawVans(s: MapState): void {
       s.markers.set(key, { marker, html });
     } else {
       held.marker.setLatLng(at);
-      if (held.html !== html) held.marker.setIcon(L.divIcon({ html, className: 'van-marker', iconSize: [0, 0] }));
+      if (held.html !== html) held.marker.setIcon(vanIcon(html));
       s.markers.set(key, { marker: held.marker, html });
     }
     const el = s.markers.get(key)?.marker.getElement();
@@ -321,6 +322,14 @@ function mark(marker: L.Marker, vehicle: string, at: { lat: number; lon: number 
   el.setAttribute('data-position', `${at.lat.toFixed(5)},${at.lon.toFixed(5)}`);
   el.setAttribute('aria-label', label);
   el.setAttribute('title', label);
+}
+
+/**
+ * A marker sized by its label (no `iconSize`: Leaflet then sets no size and no offset); the label
+ * is centred on the point by CSS, so the focusable element has a box the size of what it shows.
+ */
+function vanIcon(html: string): L.DivIcon {
+  return L.divIcon({ html, className: 'van-marker', iconSize: undefined as unknown as L.PointExpression });
 }
 
 function escapeHtml(text: string): string {
