@@ -427,6 +427,8 @@ export const HubConfig = Type.Object({
       windowDays: Type.Number({ exclusiveMinimum: 0, maximum: 3650, default: 90 }),
       /** Most baskets one training reads, newest first (the rest are counted and left out). */
       maxBaskets: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 500_000 }),
+      /** Baskets per read (and per message to the model thread): bounds each pause of the main thread. */
+      readPageBaskets: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5000 }),
       model: Type.Object(
         {
           /** `ease`: EASE on the `maxItems` most bought items (O(maxItems³) to train); `none`: popularity and repeat only. */

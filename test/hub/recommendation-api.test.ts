@@ -57,6 +57,8 @@ describe('recommendations on a real hub', async () => {
       ],
       recommendation: {
         retrainEveryMs: 0,
+        // Pages of 50: the 361 baskets are read (and sent to the model thread) in eight pages.
+        readPageBaskets: 50,
         model: { maxItems: 100 },
         rules: { excludeCategories: ['alcohol'] },
         insights: { minSupport: 3, minLift: 1.2 },

@@ -8,14 +8,27 @@ export interface BasketRecord extends PosBasket {
   readonly source: 'mqtt' | 'rest';
 }
 
+export interface BasketRange {
+  readonly from: number;
+  readonly to: number;
+  readonly limit: number;
+  readonly newest?: boolean;
+  /** With `newest`: only baskets before this one (the oldest of the previous page). */
+  readonly before?: { readonly ts: number; readonly basket: string };
+}
+
 /** Demand history for forecasting and recommendation: each basket once per (site, basket id). */
 export interface PosRepository {
   /** Stores baskets not yet held; returns how many were new. */
   store(baskets: readonly BasketRecord[]): Promise<number>;
   /** Every site that has sent a basket. */
   sites(): Promise<string[]>;
-  /** Baskets with `from ≤ ts < to`, oldest first; `newest: true` takes the newest `limit` (still returned oldest first). */
-  baskets(site: string, range: { from: number; to: number; limit: number; newest?: boolean }): Promise<BasketRecord[]>;
+  /**
+   * Baskets with `from ≤ ts < to`, oldest first; `newest: true` takes the newest `limit` (still
+   * returned oldest first), and with `before` the newest older than that basket (by ts, then id):
+   * page after page back in time, each a short query.
+   */
+  baskets(site: string, range: BasketRange): Promise<BasketRecord[]>;
 }
 
 export class KyselyPosRepository implements PosRepository {
@@ -57,17 +70,22 @@ export class KyselyPosRepository implements PosRepository {
     return rows.map((r) => r.site);
   }
 
-  async baskets(
-    site: string,
-    range: { from: number; to: number; limit: number; newest?: boolean },
-  ): Promise<BasketRecord[]> {
-    const rows = await this.#db
+  async baskets(site: string, range: BasketRange): Promise<BasketRecord[]> {
+    const newest = range.newest === true;
+    const before = range.before;
+    let query = this.#db
       .selectFrom('baskets')
       .selectAll()
       .where('site', '=', site)
       .where('ts', '>=', range.from)
-      .where('ts', '<', range.to)
-      .orderBy('ts', range.newest === true ? 'desc' : 'asc')
+      .where('ts', '<', range.to);
+    if (newest && before !== undefined)
+      query = query.where((eb) =>
+        eb.or([eb('ts', '<', before.ts), eb.and([eb('ts', '=', before.ts), eb('basket', '<', before.basket)])]),
+      );
+    const rows = await query
+      .orderBy('ts', newest ? 'desc' : 'asc')
+      .orderBy('basket', newest ? 'desc' : 'asc')
       .limit(range.limit)
       .execute();
     if (range.newest === true) rows.reverse();

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { RecommendationApiError } from '@aisle/protocols';
 import { defaultWorkerLaunch, type WorkerLaunch } from '../routing/solver-thread.js';
-import type { TrainingSummary } from './engine/serving.js';
+import type { TrainingBasket, TrainingSummary } from './engine/serving.js';
 import type { SessionCall, SessionInput } from './serving-session.js';
 
 /**
@@ -16,7 +16,8 @@ import type { SessionCall, SessionInput } from './serving-session.js';
  * `onExit`. Worker entry and flags as for the routing solver thread (`defaultWorkerLaunch`).
  */
 export type ModelMessage =
-  | { readonly type: 'train'; readonly id: number; readonly input: SessionInput }
+  | { readonly type: 'baskets'; readonly baskets: readonly TrainingBasket[] }
+  | { readonly type: 'train'; readonly id: number; readonly input: Omit<SessionInput, 'baskets'> }
   | { readonly type: 'call'; readonly id: number; readonly call: SessionCall }
   | { readonly type: 'stock'; readonly site: string; readonly skus: readonly string[] };
 
@@ -82,7 +83,16 @@ export class ModelThread {
     this.#exitListener = listener;
   }
 
-  train(input: SessionInput): Promise<TrainingSummary> {
+  /**
+   * Baskets for the next `train`, sent a page at a time as they are read: one message of a whole
+   * window (120,000 baskets) is a structured clone that holds the main thread for over a second.
+   */
+  addBaskets(baskets: readonly TrainingBasket[]): void {
+    if (this.#gone === undefined) this.#worker.postMessage({ type: 'baskets', baskets } satisfies ModelMessage);
+  }
+
+  /** Trains on the baskets added so far. */
+  train(input: Omit<SessionInput, 'baskets'>): Promise<TrainingSummary> {
     return this.#send((id) => ({ type: 'train', id, input })) as Promise<TrainingSummary>;
   }
 

@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import type { TrainingBasket } from './engine/serving.js';
 import type { ModelAnswer, ModelMessage } from './model-thread.js';
 import { ServingSession, SessionError } from './serving-session.js';
 
@@ -13,19 +14,25 @@ const port = parentPort;
 if (port === null) throw new Error('model-worker.ts runs as a worker thread (ModelThread)');
 
 let session: ServingSession | undefined;
+/** Baskets sent for the training, page by page. */
+let baskets: TrainingBasket[] = [];
 /** Stock lists that came before the model: applied once it exists. */
 const early = new Map<string, readonly string[]>();
 
 port.on('message', (message: ModelMessage) => {
   let answer: ModelAnswer;
   switch (message.type) {
+    case 'baskets':
+      for (const b of message.baskets) baskets.push(b);
+      return;
     case 'stock':
       if (session === undefined) early.set(message.site, message.skus);
       else session.setOutOfStock(message.site, message.skus);
       return;
     case 'train':
       try {
-        session = new ServingSession(message.input);
+        session = new ServingSession({ ...message.input, baskets });
+        baskets = [];
         for (const [site, skus] of early) session.setOutOfStock(site, skus);
         early.clear();
         answer = { id: message.id, ok: true, result: session.summary };

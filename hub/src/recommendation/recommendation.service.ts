@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { RECOMMENDATION_API_ERRORS, type RecommendationApiError } from '@aisle/protocols';
 import {
   type HttpException,
@@ -300,34 +301,47 @@ export class RecommendationService implements OnApplicationBootstrap, OnApplicat
       const sites = [
         ...new Set([...(await this.registry.sites()).map((s) => s.site), ...(await this.pos.sites())]),
       ].sort();
-      const baskets: TrainingBasket[] = [];
+      // Page by page, newest first, each page handed to the model thread at once: a single read of
+      // the window (120,000 baskets) held the main thread for seconds in SQLite and JSON.parse.
+      const skus = new Set<string>();
+      let read = 0;
       let truncated = false;
       for (const site of sites) {
-        const room = config.maxBaskets - baskets.length;
-        if (room <= 0) {
-          truncated = true;
-          break;
-        }
-        const rows = await this.pos.baskets(site, {
-          from: now - config.windowDays * DAY_MS,
-          to: now + DAY_MS,
-          limit: room,
-          newest: true,
-        });
-        if (rows.length === room) truncated = true;
-        for (const b of rows)
-          baskets.push({
+        let before: { ts: number; basket: string } | undefined;
+        for (;;) {
+          const room = config.maxBaskets - read;
+          if (room <= 0) {
+            truncated = true;
+            break;
+          }
+          const limit = Math.min(room, config.readPageBaskets);
+          const rows = await this.pos.baskets(site, {
+            from: now - config.windowDays * DAY_MS,
+            to: now + DAY_MS,
+            limit,
+            newest: true,
+            ...(before === undefined ? {} : { before }),
+          });
+          const page: TrainingBasket[] = rows.map((b) => ({
             site: b.site,
             ts: b.ts,
             skus: b.lines.map((l) => l.sku),
             ...(b.customer === undefined ? {} : { customer: b.customer }),
-          });
+          }));
+          for (const b of page) for (const sku of b.skus) skus.add(sku);
+          thread.addBaskets(page);
+          read += rows.length;
+          const oldest = rows[0];
+          if (rows.length < limit || oldest === undefined) break;
+          before = { ts: oldest.ts, basket: oldest.basket };
+          await setImmediate();
+        }
+        if (truncated) break;
       }
-      const shelves = await this.#shelves(sites, baskets);
+      const shelves = await this.#shelves(sites, skus);
       for (const site of sites) thread.setOutOfStock(site, [...this.#stock.outOfStock(site)]);
       const m = config.model;
       const summary = await thread.train({
-        baskets,
         shelves,
         options: {
           popularityHalfLifeDays: m.popularityHalfLifeDays,
@@ -382,7 +396,7 @@ export class RecommendationService implements OnApplicationBootstrap, OnApplicat
     if (this.#training === undefined) void this.#train().catch(() => undefined);
   }
 
-  async #shelves(sites: readonly string[], baskets: readonly TrainingBasket[]): Promise<SiteShelves> {
+  async #shelves(sites: readonly string[], sold: ReadonlySet<string>): Promise<SiteShelves> {
     const carried: Record<string, string[]> = {};
     const places: SiteShelves['places'] = {};
     const ids = new Set<string>();
@@ -397,7 +411,7 @@ export class RecommendationService implements OnApplicationBootstrap, OnApplicat
       }));
       for (const l of planogram.lanes) ids.add(l.sku);
     }
-    for (const b of baskets) for (const sku of b.skus) ids.add(sku);
+    for (const sku of sold) ids.add(sku);
     const all = [...ids];
     const catalog = new Map<string, CatalogItem>();
     for (let k = 0; k < all.length; k += ID_CHUNK)
