@@ -381,6 +381,31 @@ describe.skipIf(unavailable !== undefined)(
       await screenshot(page, 'dashboard-logistics-replanned');
       await screenshot(page, 'dashboard-logistics', { fullPage: false });
     });
+
+    it('says when it is offline, keeps the routes and vans, and is live again when the network is back', async () => {
+      const context = page.context();
+      await context.setOffline(true);
+      try {
+        await expect
+          .poll(() => page.locator('[data-connection]').getAttribute('data-connection'), { timeout: 15_000 })
+          .toBe('offline');
+        expect(await row().getAttribute('data-stops')).toBeTruthy();
+        expect(await page.locator('[data-van-marker="van-1"]').count()).toBe(1);
+        await screenshot(page, 'dashboard-logistics-offline', { fullPage: false });
+      } finally {
+        await context.setOffline(false);
+      }
+      await expect
+        .poll(() => page.locator('[data-connection]').getAttribute('data-connection'), { timeout: 20_000 })
+        .toBe('online');
+      // The plan is read again; the van keeps moving on screen.
+      await expect.poll(() => row('van-2').getAttribute('data-stops'), { timeout: DATA_MS }).toBeTruthy();
+      const marker = page.locator('[data-van-marker="van-1"]');
+      const before = await marker.getAttribute('data-position');
+      await expect
+        .poll(() => marker.getAttribute('data-position'), { timeout: DATA_MS, interval: 250 })
+        .not.toBe(before);
+    });
   },
 );
 

@@ -30,7 +30,9 @@ type Action = { kind: 'reset' } | { kind: 'plan'; view: PlanView } | { kind: 'de
 function reduce(state: LogisticsState, action: Action): LogisticsState {
   switch (action.kind) {
     case 'reset':
-      return emptyLogistics;
+      // After a reconnect: alerts cleared meanwhile were not pushed, so they go; the vans keep
+      // where tracking last saw them until the plan (read next) and the next pushes replace it.
+      return { ...state, alerts: new Map(), summary: undefined };
     case 'plan':
       return withPlan(state, action.view);
     case 'deltas':
