@@ -9,7 +9,7 @@ import { newId } from '@aisle/protocols';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { report } from '../harness.js';
 import { type Spawn as BenchSpawn, runBench } from '../hub/parts/bench-main.js';
-import { buildDashboards, launchBrowser, recordFrames, summarizeFrames } from './parts/browser.js';
+import { buildDashboards, launchBrowser, mainThread, recordFrames, summarizeFrames } from './parts/browser.js';
 import { type HubCommand, type HubReply, serveHub } from './parts/hub.js';
 
 /**
@@ -29,7 +29,9 @@ import { type HubCommand, type HubReply, serveHub } from './parts/hub.js';
  *
  * Measured (`parts/browser.ts`, injected with page.evaluate, nothing added to the dashboards):
  * requestAnimationFrame deltas and `long-animation-frame` entries for `--seconds`, and the lane
- * cells' `data-units` changes in the window (the page applied the updates, not just received them).
+ * cells' `data-units` changes in the window (the page applied the updates, not just received them),
+ * and the renderer's main-thread time by kind (script, style, layout, the rest) from CDP
+ * `Performance.getMetrics`, for where a late frame's time went.
  *  - anchor: the same page, same probe, no publishing (updates paused), measured first;
  *  - figure: after `--warmup` seconds of load, the same window while `--rate` levels a second are
  *    published, `--batch` items per batch (every 100 ms at the defaults), lanes in turn with new
@@ -241,13 +243,15 @@ async function run(spawn: Spawn, _servers: unknown[], tempDir: string): Promise<
     await sleep(2000);
 
     // Anchor: the same page, no publishing.
-    const paused = summarizeFrames(await recordFrames(page, seconds * 1000));
+    let stop = await mainThread(page);
+    const paused = { ...summarizeFrames(await recordFrames(page, seconds * 1000)), mainThread: await stop() };
     log(`paused: ${JSON.stringify(paused)}`);
 
     await gateway.run(rate, batch, warmup * 1000);
     const levelsBefore = await page.$$eval('button.lane[data-units]', (cs) =>
       cs.map((c) => c.getAttribute('data-units')),
     );
+    stop = await mainThread(page);
     const [frames, fed] = await Promise.all([
       recordFrames(page, seconds * 1000),
       gateway.run(rate, batch, seconds * 1000),
@@ -255,7 +259,7 @@ async function run(spawn: Spawn, _servers: unknown[], tempDir: string): Promise<
     const levelsAfter = await page.$$eval('button.lane[data-units]', (cs) =>
       cs.map((c) => c.getAttribute('data-units')),
     );
-    const loaded = summarizeFrames(frames, paused.frameMs.p50);
+    const loaded = { ...summarizeFrames(frames, paused.frameMs.p50), mainThread: await stop() };
     const lanesChanged = levelsAfter.filter((u, i) => u !== levelsBefore[i]).length;
     log(
       `loaded: ${JSON.stringify(loaded)}, published ${fed.published} (late batches ${fed.late}), ${lanesChanged} lanes changed`,

@@ -165,3 +165,42 @@ export function summarizeFrames(w: FrameWindow, vsyncMs?: number) {
     seconds: round2(w.elapsedMs / 1000),
   };
 }
+
+const MAIN_THREAD = [
+  'TaskDuration',
+  'ScriptDuration',
+  'RecalcStyleDuration',
+  'LayoutDuration',
+  'RecalcStyleCount',
+  'LayoutCount',
+] as const;
+
+/**
+ * The renderer's main-thread time by kind over a window (CDP `Performance.getMetrics`, seconds
+ * turned into ms per second of window): script, style recalculation, layout, and the rest of the
+ * tasks (paint, commit, parsing, GC). Frames that run late with few long animation frames spend
+ * their time here rather than in one long script.
+ */
+export async function mainThread(page: Page): Promise<() => Promise<Record<string, number>>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const read = async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    return Object.fromEntries(metrics.map((m) => [m.name, m.value])) as Record<string, number>;
+  };
+  const before = await read();
+  const t0 = performance.now();
+  return async () => {
+    const after = await read();
+    const seconds = (performance.now() - t0) / 1000;
+    await cdp.detach();
+    return Object.fromEntries(
+      MAIN_THREAD.map((k) => {
+        const d = (after[k] ?? 0) - (before[k] ?? 0);
+        return k.endsWith('Count')
+          ? [`${k}PerSecond`, round2(d / seconds)]
+          : [`${k.replace('Duration', '')}MsPerSecond`, round2((d * 1000) / seconds)];
+      }),
+    );
+  };
+}
