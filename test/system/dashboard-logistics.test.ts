@@ -11,13 +11,9 @@
  * real time so the van visibly moves within seconds but slowly enough that it is still on its
  * route when the planner re-plans. Screenshots go to test-artifacts/.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { hashPassword } from '@aisle/edge/credentials';
 import type { LatLon } from '@aisle/protocols';
 import type { Browser, Page } from 'playwright-core';
@@ -25,15 +21,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, buildDashboards, launchBrowser, screenshot } from '../helpers/browser.js';
 import { freePort } from '../helpers/external-server.js';
 import { SHARED_DATA } from '../helpers/shared-data.js';
+import { MAIN, runSim, SourceProcesses } from '../helpers/source-processes.js';
 import { midMorningZone } from '../helpers/time-zones.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const REGISTER = fileURLToPath(new URL('../helpers/ts-register.mjs', import.meta.url));
-const MAIN = {
-  hub: fileURLToPath(new URL('../../hub/src/main.ts', import.meta.url)),
-  edge: fileURLToPath(new URL('../../edge/src/main.ts', import.meta.url)),
-  sim: fileURLToPath(new URL('../../device-sim/src/main.ts', import.meta.url)),
-};
 const MIN = 60_000;
 /** Simulated seconds per real second: a 2 km leg (200 s at 36 km/h) takes about 7 s, a stop 10 s. */
 const SPEED = 30;
@@ -49,12 +39,6 @@ const TRACES = join(SHARED_DATA, 'gps/delivery_traces.csv');
 /** Time for the stack to bring something to the screen on a loaded 2-core machine. */
 const DATA_MS = 60_000;
 
-interface Running {
-  readonly name: string;
-  readonly child: ChildProcess;
-  output: string;
-}
-
 const unavailable = browserUnavailable();
 
 describe.skipIf(unavailable !== undefined)(
@@ -62,41 +46,13 @@ describe.skipIf(unavailable !== undefined)(
   () => {
     const dir = mkdtempSync(join(tmpdir(), 'aisle-dashboard-logistics-'));
     const dist = join(dir, 'dashboards');
-    const running: Running[] = [];
+    const processes = new SourceProcesses();
     let browser: Browser | undefined;
     let page: Page;
     let hubUrl = '';
     let planner = '';
     let simulatorArgs: string[] = [];
     const jobs: string[] = [];
-
-    /** `node <main> <args>` from the sources; resolves once a log line matches `ready` (at once without). */
-    async function start(name: string, main: string, args: string[], ready?: (line: string) => boolean) {
-      const child = spawn(process.execPath, ['--conditions=aisle-source', '--import', REGISTER, main, ...args], {
-        cwd: REPO,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const proc: Running = { name, child, output: '' };
-      running.push(proc);
-      child.stderr?.on('data', (chunk: Buffer) => {
-        proc.output = (proc.output + chunk.toString()).slice(-20_000);
-      });
-      const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-      lines.on('line', (line) => {
-        proc.output = `${proc.output}${line}\n`.slice(-20_000);
-      });
-      if (ready === undefined) return proc;
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${name} not ready in 60 s:\n${proc.output}`)), 60_000);
-        child.once('exit', (code) => reject(new Error(`${name} exited ${code}:\n${proc.output}`)));
-        lines.on('line', (line) => {
-          if (!ready(line)) return;
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-      return proc;
-    }
 
     const call = async (method: string, path: string, token?: string, body?: unknown) => {
       const answer = await fetch(`${hubUrl}${path}`, {
@@ -110,7 +66,7 @@ describe.skipIf(unavailable !== undefined)(
       const text = await answer.text();
       return { status: answer.status, body: text === '' ? undefined : JSON.parse(text) };
     };
-    const logs = () => running.map((p) => `--- ${p.name}\n${p.output.slice(-3000)}`).join('\n');
+    const logs = () => processes.logs();
 
     beforeAll(async () => {
       const built = buildDashboards(dist);
@@ -131,14 +87,9 @@ describe.skipIf(unavailable !== undefined)(
           '',
         ].join('\n'),
       );
-      const sites = spawnSync(
-        process.execPath,
-        ['--conditions=aisle-source', '--import', REGISTER, MAIN.sim, 'sites', '--scenario', scenario, '--mqtt-only'],
-        { cwd: REPO, encoding: 'utf8' },
-      );
-      if (sites.status !== 0) throw new Error(`aisle-sim sites failed: ${sites.stderr}`);
+      const sitesOut = runSim(['sites', '--scenario', scenario, '--mqtt-only']);
       const van = (
-        JSON.parse(sites.stdout) as {
+        JSON.parse(sitesOut) as {
           sites: Array<{
             site: string;
             devices: Array<{ device: string; kind: string; username: string; password: string }>;
@@ -244,8 +195,12 @@ describe.skipIf(unavailable !== undefined)(
       ];
 
       hubUrl = `http://127.0.0.1:${httpPort}`;
-      await start('hub', MAIN.hub, ['serve', '--config', hubConfig], (line) => line.includes('"msg":"hub started"'));
-      await start('gw-van-1', MAIN.edge, ['--config', edgeConfig], (line) => line.includes('"msg":"gateway started"'));
+      await processes.start('hub', MAIN.hub, ['serve', '--config', hubConfig], (line) =>
+        line.includes('"msg":"hub started"'),
+      );
+      await processes.start('gw-van-1', MAIN.edge, ['--config', edgeConfig], (line) =>
+        line.includes('"msg":"gateway started"'),
+      );
       const root = (await call('POST', '/api/auth/login', undefined, { username: 'root', password: 'root-secret-1' }))
         .body.token as string;
       await call('POST', '/api/users', root, { username: 'pat', password: 'pat-secret-1', role: 'planner', sites: [] });
@@ -271,7 +226,7 @@ describe.skipIf(unavailable !== undefined)(
     afterAll(async () => {
       await browser?.close().catch(() => undefined);
       // The simulator first (it publishes into the gateway), then the gateway, then the hub.
-      for (const proc of [...running].reverse()) await stop(proc);
+      await processes.stopAll();
       rmSync(dir, { recursive: true, force: true });
     }, 60_000);
 
@@ -308,7 +263,7 @@ describe.skipIf(unavailable !== undefined)(
     });
 
     it('sees the van move on the map and its ETAs update as the simulator drives the route', async () => {
-      await start('simulator', MAIN.sim, simulatorArgs);
+      await processes.start('simulator', MAIN.sim, simulatorArgs);
       const marker = page.locator('[data-van-marker="van-1"]');
       const positions = new Set<string>();
       const etas = new Set<string>();
@@ -408,14 +363,3 @@ describe.skipIf(unavailable !== undefined)(
     });
   },
 );
-
-/** SIGTERM by pid, then SIGKILL if it has not exited in 15 s. */
-async function stop(proc: Running): Promise<void> {
-  const { child } = proc;
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}

@@ -7,34 +7,18 @@
  * recommendations — for a customer who buys it, and the store's best sellers — while store-b keeps
  * recommending it, and each answer counts it under `OUT_OF_STOCK`.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { hashPassword } from '@aisle/edge/credentials';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/external-server.js';
+import { MAIN, runSim, SourceProcesses } from '../helpers/source-processes.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const REGISTER = fileURLToPath(new URL('../helpers/ts-register.mjs', import.meta.url));
-const MAIN = {
-  hub: fileURLToPath(new URL('../../hub/src/main.ts', import.meta.url)),
-  edge: fileURLToPath(new URL('../../edge/src/main.ts', import.meta.url)),
-  sim: fileURLToPath(new URL('../../device-sim/src/main.ts', import.meta.url)),
-};
 /** Simulated seconds per real second: the lane empties 12 s into the run. */
 const SPEED = 300;
 const EMPTY_AFTER_MIN = 60;
 const STORES = ['store-a', 'store-b'] as const;
-
-interface Running {
-  readonly name: string;
-  readonly child: ChildProcess;
-  output: string;
-}
 
 interface SimSite {
   site: string;
@@ -45,48 +29,11 @@ interface SimSite {
 
 describe('recommendations follow live stock: hub, store gateways and simulator as processes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'aisle-recommend-stock-'));
-  const running: Running[] = [];
+  const processes = new SourceProcesses();
   afterAll(async () => {
-    for (const proc of [...running].reverse()) await stop(proc);
+    await processes.stopAll();
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
-
-  async function start(name: string, main: string, args: string[], ready?: (line: string) => boolean) {
-    const child = spawn(process.execPath, ['--conditions=aisle-source', '--import', REGISTER, main, ...args], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const proc: Running = { name, child, output: '' };
-    running.push(proc);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      proc.output = (proc.output + chunk.toString()).slice(-20_000);
-    });
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.on('line', (line) => {
-      proc.output = `${proc.output}${line}\n`.slice(-20_000);
-    });
-    if (ready === undefined) return proc;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name} not ready in 60 s:\n${proc.output}`)), 60_000);
-      child.once('exit', (code) => reject(new Error(`${name} exited ${code}:\n${proc.output}`)));
-      lines.on('line', (line) => {
-        if (!ready(line)) return;
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    return proc;
-  }
-
-  const sim = (args: string[]) => {
-    const result = spawnSync(process.execPath, ['--conditions=aisle-source', '--import', REGISTER, MAIN.sim, ...args], {
-      cwd: REPO,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    if (result.status !== 0) throw new Error(`aisle-sim ${args[0]} failed: ${result.stderr}`);
-    return result.stdout;
-  };
 
   // Two stores of one small catalogue, busy all day (no night in the seasonality), so the run's
   // first simulated hours hold a few hundred baskets a store whatever the wall clock says.
@@ -108,7 +55,7 @@ describe('recommendations follow live stock: hub, store gateways and simulator a
       '',
     ].join('\n'),
   );
-  const sites = (JSON.parse(sim(['sites', '--scenario', scenario, '--mqtt-only'])) as { sites: SimSite[] }).sites;
+  const sites = (JSON.parse(runSim(['sites', '--scenario', scenario, '--mqtt-only'])) as { sites: SimSite[] }).sites;
   const lanesOf = (site: string) => sites.find((s) => s.site === site)?.lanes ?? [];
   const inBoth = new Set(
     lanesOf('store-a')
@@ -117,7 +64,7 @@ describe('recommendations follow live stock: hub, store gateways and simulator a
   );
   // The best seller both stores stock, from a ground-truth day of the same world.
   const basketsFile = join(dir, 'baskets.csv');
-  sim(['baskets', '--scenario', scenario, '--days', '1', '--out', basketsFile]);
+  runSim(['baskets', '--scenario', scenario, '--days', '1', '--out', basketsFile]);
   const sold = new Map<string, number>();
   for (const row of readFileSync(basketsFile, 'utf8').trim().split('\n').slice(1)) {
     const [, sku, , site] = row.split(',');
@@ -148,7 +95,7 @@ describe('recommendations follow live stock: hub, store gateways and simulator a
     }),
   );
   const hubUrl = `http://127.0.0.1:${httpPort}`;
-  await start('hub', MAIN.hub, ['serve', '--config', hubConfig], (line) => line.includes('"msg":"hub started"'));
+  await processes.start('hub', MAIN.hub, ['serve', '--config', hubConfig], (line) => line.includes('"msg":"hub started"'));
   for (const [i, site] of STORES.entries()) {
     const config = join(dir, `gw-${site}.json`);
     const world = sites.find((s) => s.site === site) as SimSite;
@@ -184,7 +131,7 @@ describe('recommendations follow live stock: hub, store gateways and simulator a
         http: { host: '127.0.0.1', port: gatewayPorts[2 * i + 1] },
       }),
     );
-    await start(`gw-${site}`, MAIN.edge, ['--config', config], (line) => line.includes('"msg":"gateway started"'));
+    await processes.start(`gw-${site}`, MAIN.edge, ['--config', config], (line) => line.includes('"msg":"gateway started"'));
   }
 
   const call = async (method: string, path: string, token?: string) => {
@@ -201,7 +148,7 @@ describe('recommendations follow live stock: hub, store gateways and simulator a
     body: JSON.stringify({ username: 'root', password: 'root-secret-1' }),
   });
   const { token } = (await login.json()) as { token: string };
-  const detail = () => running.map((p) => `--- ${p.name}\n${p.output.slice(-3000)}`).join('\n');
+  const detail = () => processes.logs();
   const until = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -218,7 +165,7 @@ describe('recommendations follow live stock: hub, store gateways and simulator a
     return inventory.skus.find((s) => s.sku === target)?.units;
   };
 
-  await start('simulator', MAIN.sim, [
+  await processes.start('simulator', MAIN.sim, [
     'run',
     '--scenario',
     scenario,
@@ -278,13 +225,3 @@ describe('recommendations follow live stock: hub, store gateways and simulator a
     expect(metrics).toMatch(/aisle_hub_recommendation_filtered_total\{reason="OUT_OF_STOCK"\} [1-9]/);
   });
 });
-
-/** SIGTERM, then SIGKILL after 10 s: only the processes this test started, by PID. */
-async function stop(proc: Running): Promise<void> {
-  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
-  const exited = once(proc.child, 'exit');
-  proc.child.kill('SIGTERM');
-  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}

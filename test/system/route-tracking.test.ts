@@ -8,13 +8,9 @@
  * ETAs move with the van's fixes and the stops' status follow the gateway's arrivals and departures,
  * and a `late-risk` alert naming the second stop once the hold makes it later than its window.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { hashPassword } from '@aisle/edge/credentials';
 import type { Alert, LatLon, Route } from '@aisle/protocols';
 import type { Socket } from 'socket.io-client';
@@ -22,15 +18,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/external-server.js';
 import { openScreen, type ScreenChange } from '../helpers/planner-screen.js';
 import { SHARED_DATA } from '../helpers/shared-data.js';
+import { MAIN, runSim, SourceProcesses } from '../helpers/source-processes.js';
 import { midMorningZone } from '../helpers/time-zones.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const REGISTER = fileURLToPath(new URL('../helpers/ts-register.mjs', import.meta.url));
-const MAIN = {
-  hub: fileURLToPath(new URL('../../hub/src/main.ts', import.meta.url)),
-  edge: fileURLToPath(new URL('../../edge/src/main.ts', import.meta.url)),
-  sim: fileURLToPath(new URL('../../device-sim/src/main.ts', import.meta.url)),
-};
 const MIN = 60_000;
 /** Simulated seconds per real second: the 3½-hour day below takes about 40 s. */
 const SPEED = 300;
@@ -41,12 +31,6 @@ const DEPOT = { lat: 52.5, lon: 13.4 };
 /** 2 km apart, due north: 200 s a leg at 36 km/h. */
 const north = (km: number): LatLon => ({ lat: DEPOT.lat + (km * 1000) / 111_195, lon: DEPOT.lon });
 const STOPS = [north(2), north(4), north(6)];
-
-interface Running {
-  readonly name: string;
-  readonly child: ChildProcess;
-  output: string;
-}
 
 interface RouteDelta {
   plan: string;
@@ -60,46 +44,14 @@ type Change = ScreenChange;
 
 describe('route tracking: hub, van gateway and simulator as processes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'aisle-route-tracking-'));
-  const running: Running[] = [];
+  const processes = new SourceProcesses();
   const sockets: Socket[] = [];
   afterAll(async () => {
     for (const s of sockets) s.close();
     // The simulator first (it publishes into the gateway), then the gateway, then the hub.
-    for (const proc of [...running].reverse()) await stop(proc);
+    await processes.stopAll();
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
-
-  /** `node <main> <args>` from the sources; resolves once a log line matches `ready` (at once without). */
-  async function start(name: string, main: string, args: string[], ready?: (line: string) => boolean) {
-    const child = spawn(process.execPath, ['--conditions=aisle-source', '--import', REGISTER, main, ...args], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const proc: Running = { name, child, output: '' };
-    running.push(proc);
-    const keep = (chunk: Buffer) => {
-      proc.output = (proc.output + chunk.toString()).slice(-20_000);
-    };
-    child.stderr?.on('data', keep);
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    if (ready === undefined) {
-      lines.on('line', (line) => {
-        proc.output = `${proc.output}${line}\n`.slice(-20_000);
-      });
-      return proc;
-    }
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name} not ready in 60 s:\n${proc.output}`)), 60_000);
-      child.once('exit', (code) => reject(new Error(`${name} exited ${code}:\n${proc.output}`)));
-      lines.on('line', (line) => {
-        proc.output = `${proc.output}${line}\n`.slice(-20_000);
-        if (!ready(line)) return;
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    return proc;
-  }
 
   // The world: one store (the scenario needs one), the DC at the routing depot, van-1 reporting
   // its GPS over MQTT, with no round of its own today (it waits for the hub's route).
@@ -118,14 +70,9 @@ describe('route tracking: hub, van gateway and simulator as processes', async ()
       '',
     ].join('\n'),
   );
-  const sites = spawnSync(
-    process.execPath,
-    ['--conditions=aisle-source', '--import', REGISTER, MAIN.sim, 'sites', '--scenario', scenario, '--mqtt-only'],
-    { cwd: REPO, encoding: 'utf8' },
-  );
-  if (sites.status !== 0) throw new Error(`aisle-sim sites failed: ${sites.stderr}`);
+  const sitesOut = runSim(['sites', '--scenario', scenario, '--mqtt-only']);
   const van = (
-    JSON.parse(sites.stdout) as {
+    JSON.parse(sitesOut) as {
       sites: Array<{
         site: string;
         devices: Array<{ device: string; kind: string; username: string; password: string }>;
@@ -204,8 +151,12 @@ describe('route tracking: hub, van gateway and simulator as processes', async ()
   );
 
   const hubUrl = `http://127.0.0.1:${httpPort}`;
-  await start('hub', MAIN.hub, ['serve', '--config', hubConfig], (line) => line.includes('"msg":"hub started"'));
-  await start('gw-van-1', MAIN.edge, ['--config', edgeConfig], (line) => line.includes('"msg":"gateway started"'));
+  await processes.start('hub', MAIN.hub, ['serve', '--config', hubConfig], (line) =>
+    line.includes('"msg":"hub started"'),
+  );
+  await processes.start('gw-van-1', MAIN.edge, ['--config', edgeConfig], (line) =>
+    line.includes('"msg":"gateway started"'),
+  );
 
   const call = async (method: string, path: string, token?: string, body?: unknown) => {
     const answer = await fetch(`${hubUrl}${path}`, {
@@ -232,7 +183,7 @@ describe('route tracking: hub, van gateway and simulator as processes', async ()
     screen.next(match, {
       what,
       timeoutMs,
-      detail: () => running.map((p) => `--- ${p.name}\n${p.output.slice(-3000)}`).join('\n'),
+      detail: () => processes.logs(),
     });
   const tracked = (c: Change): RouteDelta | undefined =>
     c.channel === 'routes' && c.key === 'van-1' && (c.value as RouteDelta).updatedAt !== undefined
@@ -268,7 +219,7 @@ describe('route tracking: hub, van gateway and simulator as processes', async ()
   });
 
   it('the simulator drives the route: ETAs update on the planner stream as the fixes come', async () => {
-    await start('simulator', MAIN.sim, [
+    await processes.start('simulator', MAIN.sim, [
       'run',
       '--scenario',
       scenario,
@@ -342,14 +293,3 @@ describe('route tracking: hub, van gateway and simulator as processes', async ()
     expect((cleared.value as Alert).alert).toBe((held?.value as Alert | undefined)?.alert);
   });
 });
-
-/** SIGTERM by pid, then SIGKILL if it has not exited in 15 s. */
-async function stop(proc: Running): Promise<void> {
-  const { child } = proc;
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
