@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
  */
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const REGISTER = fileURLToPath(new URL('./ts-register.mjs', import.meta.url));
-const SOURCE_FLAGS = ['--conditions=aisle-source', '--import', REGISTER];
+export const SOURCE_FLAGS = ['--conditions=aisle-source', '--import', REGISTER];
 
 export const MAIN = {
   hub: fileURLToPath(new URL('../../hub/src/main.ts', import.meta.url)),
@@ -89,4 +90,54 @@ export function runSim(args: string[]): string {
   });
   if (result.status !== 0) throw new Error(`aisle-sim ${args[0]} failed: ${result.stderr}`);
   return result.stdout;
+}
+
+/** A device of a simulated site, as `aisle-sim sites` prints it (its password in clear). */
+export interface SimDevice {
+  readonly device: string;
+  readonly kind: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * Writes an `aisle-edge` config for a simulated site's gateway (its devices' passwords hashed) that
+ * takes the simulator's clock (`maxFutureSkewMs` a day: it runs ahead of the wall clock), runs no
+ * forecasting, and uplinks to `uplink`; `extra` adds sections (`lanes`, `van`). Returns its path.
+ */
+export async function writeGatewayConfig(options: {
+  readonly path: string;
+  readonly dataDir: string;
+  readonly site: string;
+  readonly gateway: string;
+  readonly devices: readonly SimDevice[];
+  readonly broker: { readonly port: number; readonly publishesPerSecond: number; readonly publishBurst: number };
+  readonly httpPort: number;
+  readonly uplink: { readonly url: string; readonly password: string; readonly flushIntervalMs: number };
+  readonly extra?: Record<string, unknown>;
+}): Promise<string> {
+  const { hashPassword } = await import('@aisle/edge/credentials');
+  writeFileSync(
+    options.path,
+    JSON.stringify({
+      site: options.site,
+      gateway: options.gateway,
+      dataDir: options.dataDir,
+      broker: { host: '127.0.0.1', ...options.broker },
+      devices: await Promise.all(
+        options.devices.map(async (d) => ({
+          device: d.device,
+          kind: d.kind,
+          username: d.username,
+          passwordHash: await hashPassword(d.password),
+        })),
+      ),
+      ...options.extra,
+      rules: { maxFutureSkewMs: 86_400_000 },
+      forecasting: { enabled: false },
+      uplink: { ...options.uplink, username: options.gateway },
+      http: { host: '127.0.0.1', port: options.httpPort },
+    }),
+  );
+  return options.path;
 }

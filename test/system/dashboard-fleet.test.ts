@@ -18,20 +18,14 @@
  * The last test takes the browser offline and back (the view keeps what it showed, says it is
  * offline, and reloads once live). Screenshots go to test-artifacts/. Under CI=true a missing Chromium fails (test/helpers/browser.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, buildDashboards, launchBrowser, screenshot } from '../helpers/browser.js';
+import { DemoStack } from '../helpers/demo-stack.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const REGISTER = fileURLToPath(new URL('../helpers/ts-register.mjs', import.meta.url));
 const READY_MS = 90_000;
 /** How long the gateways may take to report online on a loaded 2-core machine. */
 const ONLINE_MS = 60_000;
@@ -39,38 +33,6 @@ const KEEPALIVE_S = 5;
 /** Keepalive × 1.5 for the broker to notice, plus the hub's flush and a loaded machine's slack. */
 const OFFLINE_MS = 45_000;
 const STOP_MS = 25_000;
-
-interface Stack {
-  readonly hubUrl: string;
-  /** name → PID, as start.js printed them (`gw-store-a 1234`). */
-  readonly processes: ReadonlyMap<string, number>;
-  readonly logins: ReadonlyMap<string, { username: string; password: string }>;
-}
-
-function parseBanner(text: string): Stack {
-  const hubUrl = /^ {2}hub API +(http:\/\/\S+)/m.exec(text)?.[1];
-  const processes = /^ {2}processes +(.+)$/m.exec(text)?.[1];
-  if (hubUrl === undefined || processes === undefined) throw new Error(`no URLs in what npm start printed:\n${text}`);
-  return {
-    hubUrl,
-    processes: new Map([...processes.matchAll(/(\S+) (\d+)/g)].map((m) => [m[1] as string, Number(m[2])])),
-    logins: new Map(
-      [...text.matchAll(/^ {4}(\S+) \/ (\S+) +\((\w+):/gm)].map((m) => [
-        m[3] as string,
-        { username: m[1] as string, password: m[2] as string },
-      ]),
-    ),
-  };
-}
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Each gateway row's status as the view shows it. */
 function shownStatuses(page: Page): Promise<Record<string, string>> {
@@ -82,43 +44,22 @@ function shownStatuses(page: Page): Promise<Record<string, string>> {
 const unavailable = browserUnavailable();
 
 describe.skipIf(unavailable !== undefined)('dashboards: the Fleet view in Chromium against npm start', () => {
-  let demo: ChildProcess | undefined;
-  let stack: Stack | undefined;
+  const stack = new DemoStack();
   let browser: Browser | undefined;
   let page: Page;
-  let out = '';
   /** The gateway this test stopped (SIGSTOP), to be let run again whatever happens. */
   let stopped: number | undefined;
   const dist = mkdtempSync(join(tmpdir(), 'aisle-dashboards-'));
 
   beforeAll(async () => {
     await buildDashboards(dist);
-    demo = spawn(process.execPath, ['--conditions=aisle-source', '--import', REGISTER, 'scripts/start.js'], {
-      cwd: REPO,
-      env: {
-        ...process.env,
-        AISLE_DEMO_PORT: '0',
+    await stack.start(
+      {
         AISLE_HUB__HTTP__DASHBOARDS_DIR: dist,
         AISLE_EDGE__UPLINK__KEEPALIVE_SEC: String(KEEPALIVE_S),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let err = '';
-    demo.stderr?.on('data', (chunk: Buffer) => {
-      err = (err + chunk.toString()).slice(-10_000);
-    });
-    const lines = createInterface({ input: demo.stdout as NodeJS.ReadableStream });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`not ready after ${READY_MS} ms:\n${out}${err}`)), READY_MS);
-      demo?.once('exit', (code) => reject(new Error(`npm start exited ${code} before it was ready:\n${out}${err}`)));
-      lines.on('line', (line) => {
-        out += `${line}\n`;
-        if (line !== 'Ctrl-C stops everything.') return;
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    stack = parseBanner(out);
+      READY_MS,
+    );
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   }, READY_MS + 30_000);
@@ -126,27 +67,19 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Fleet view in Chromi
   afterAll(async () => {
     if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
     await browser?.close().catch(() => undefined);
-    if (demo !== undefined && demo.exitCode === null && demo.signalCode === null) {
-      demo.kill('SIGINT');
-      const exited = once(demo, 'exit');
-      await Promise.race([exited, delay(STOP_MS)]);
-      if (demo.exitCode === null && demo.signalCode === null) demo.kill('SIGKILL');
-    }
-    for (const pid of stack?.processes.values() ?? []) if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
+    await stack.stop(STOP_MS);
     rmSync(dist, { recursive: true, force: true });
   }, STOP_MS + 10_000);
 
-  const gatewayPids = () =>
-    [...(stack?.processes ?? new Map<string, number>())].filter(([name]) => name.startsWith('gw-'));
+  const gatewayPids = () => [...stack.processes].filter(([name]) => name.startsWith('gw-'));
 
   it(
     'an admin signs in, opens Fleet and sees every gateway online',
     async () => {
-      const admin = stack?.logins.get('admin');
-      if (admin === undefined) throw new Error(`no admin login printed:\n${out}`);
+      const admin = stack.login('admin');
       const gateways = gatewayPids().map(([name]) => name);
       expect(gateways.length).toBeGreaterThanOrEqual(2);
-      await page.goto(stack?.hubUrl ?? '');
+      await page.goto(stack.hubUrl);
       await page.getByLabel('Username').fill(admin.username);
       await page.getByLabel('Password').fill(admin.password);
       await page.getByRole('button', { name: 'Sign in' }).click();
@@ -182,7 +115,7 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Fleet view in Chromi
     'shows a gateway offline when its process is stopped, and online again when it runs',
     async () => {
       const [name, pid] = gatewayPids()[0] ?? [];
-      if (name === undefined || pid === undefined) throw new Error(`no gateway process printed:\n${out}`);
+      if (name === undefined || pid === undefined) throw new Error(`no gateway process printed:\n${stack.banner}`);
       const row = page.locator(`tr[data-gateway="${name}"]`);
       const others = gatewayPids()
         .map(([g]) => g)

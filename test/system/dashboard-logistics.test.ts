@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, buildDashboards, launchBrowser, screenshot } from '../helpers/browser.js';
 import { freePort } from '../helpers/external-server.js';
 import { SHARED_DATA } from '../helpers/shared-data.js';
-import { MAIN, runSim, SourceProcesses } from '../helpers/source-processes.js';
+import { MAIN, runSim, SourceProcesses, writeGatewayConfig } from '../helpers/source-processes.js';
 import { midMorningZone } from '../helpers/time-zones.js';
 
 const MIN = 60_000;
@@ -150,34 +150,17 @@ describe.skipIf(unavailable !== undefined)(
           log: { level: 'info' },
         }),
       );
-      const edgeConfig = join(dir, 'gw-van-1.json');
-      writeFileSync(
-        edgeConfig,
-        JSON.stringify({
-          site: 'van-1',
-          gateway: 'gw-van-1',
-          dataDir: join(dir, 'gw-van-1'),
-          broker: { host: '127.0.0.1', port: gwMqtt, publishesPerSecond: 4 * SPEED, publishBurst: 16 * SPEED },
-          devices: await Promise.all(
-            van.devices.map(async (d) => ({
-              device: d.device,
-              kind: d.kind,
-              username: d.username,
-              passwordHash: await hashPassword(d.password),
-            })),
-          ),
-          van: { gpsDevice: 'gps' },
-          rules: { maxFutureSkewMs: 86_400_000 },
-          forecasting: { enabled: false },
-          uplink: {
-            url: `mqtt://127.0.0.1:${hubMqtt}`,
-            username: 'gw-van-1',
-            password: gatewaySecret,
-            flushIntervalMs: 50,
-          },
-          http: { host: '127.0.0.1', port: gwHttp },
-        }),
-      );
+      const edgeConfig = await writeGatewayConfig({
+        path: join(dir, 'gw-van-1.json'),
+        dataDir: join(dir, 'gw-van-1'),
+        site: 'van-1',
+        gateway: 'gw-van-1',
+        devices: van.devices,
+        broker: { port: gwMqtt, publishesPerSecond: 4 * SPEED, publishBurst: 16 * SPEED },
+        httpPort: gwHttp,
+        uplink: { url: `mqtt://127.0.0.1:${hubMqtt}`, password: gatewaySecret, flushIntervalMs: 50 },
+        extra: { van: { gpsDevice: 'gps' } },
+      });
       simulatorArgs = [
         'run',
         '--scenario',

@@ -12,57 +12,19 @@
  * staff follow the hub's tasks (`aisle-sim run --hub`), so once the task is completed the simulated
  * lane takes the units moved and the shelf map shows it fill. Screenshots go to test-artifacts/.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, buildDashboards, launchBrowser, screenshot } from '../helpers/browser.js';
+import { DemoStack } from '../helpers/demo-stack.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const REGISTER = fileURLToPath(new URL('../helpers/ts-register.mjs', import.meta.url));
 const READY_MS = 90_000;
 /** How long the stack may take to bring shelf data to the screen (longer on a loaded 2-core machine). */
 const DATA_MS = 60_000;
 const STOP_MS = 25_000;
-
-interface Stack {
-  readonly hubUrl: string;
-  readonly pids: readonly number[];
-  readonly logins: ReadonlyMap<string, { username: string; password: string }>;
-}
-
-/** The hub URL, the processes and the logins (by role) start.js printed once ready. */
-function parseBanner(text: string): Stack {
-  const hubUrl = /^ {2}hub API +(http:\/\/\S+)/m.exec(text)?.[1];
-  const processes = /^ {2}processes +(.+)$/m.exec(text)?.[1];
-  if (hubUrl === undefined || processes === undefined) throw new Error(`no URLs in what npm start printed:\n${text}`);
-  return {
-    hubUrl,
-    pids: [...processes.matchAll(/\S+ (\d+)/g)].map((m) => Number(m[1])),
-    logins: new Map(
-      [...text.matchAll(/^ {4}(\S+) \/ (\S+) +\((\w+):/gm)].map((m) => [
-        m[3] as string,
-        { username: m[1] as string, password: m[2] as string },
-      ]),
-    ),
-  };
-}
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Each lane's units as the shelf map shows them. */
 function shownLevels(page: Page): Promise<Record<string, number>> {
@@ -74,59 +36,27 @@ function shownLevels(page: Page): Promise<Record<string, number>> {
 const unavailable = browserUnavailable();
 
 describe.skipIf(unavailable !== undefined)('dashboards: the Store view in Chromium against npm start', () => {
-  let demo: ChildProcess | undefined;
-  let stack: Stack | undefined;
+  const stack = new DemoStack();
   let browser: Browser | undefined;
   let page: Page;
-  let out = '';
   const dist = mkdtempSync(join(tmpdir(), 'aisle-dashboards-'));
 
   beforeAll(async () => {
     await buildDashboards(dist);
-    demo = spawn(process.execPath, ['--conditions=aisle-source', '--import', REGISTER, 'scripts/start.js'], {
-      cwd: REPO,
-      env: { ...process.env, AISLE_DEMO_PORT: '0', AISLE_HUB__HTTP__DASHBOARDS_DIR: dist },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let err = '';
-    demo.stderr?.on('data', (chunk: Buffer) => {
-      err = (err + chunk.toString()).slice(-10_000);
-    });
-    const lines = createInterface({ input: demo.stdout as NodeJS.ReadableStream });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`not ready after ${READY_MS} ms:\n${out}${err}`)), READY_MS);
-      demo?.once('exit', (code) => reject(new Error(`npm start exited ${code} before it was ready:\n${out}${err}`)));
-      lines.on('line', (line) => {
-        out += `${line}\n`;
-        if (line !== 'Ctrl-C stops everything.') return;
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    stack = parseBanner(out);
+    await stack.start({ AISLE_HUB__HTTP__DASHBOARDS_DIR: dist }, READY_MS);
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   }, READY_MS + 30_000);
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
-    if (demo !== undefined && demo.exitCode === null && demo.signalCode === null) {
-      demo.kill('SIGINT');
-      const stopped = once(demo, 'exit');
-      await Promise.race([stopped, delay(STOP_MS)]);
-      if (demo.exitCode === null && demo.signalCode === null) demo.kill('SIGKILL');
-    }
-    for (const pid of stack?.pids ?? []) if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
+    await stack.stop(STOP_MS);
     rmSync(dist, { recursive: true, force: true });
   }, STOP_MS + 10_000);
 
-  const login = (role: string) => {
-    const l = stack?.logins.get(role);
-    if (l === undefined) throw new Error(`no ${role} login printed:\n${out}`);
-    return l;
-  };
+  const login = (role: string) => stack.login(role);
   const token = async (role: string) => {
-    const response = await fetch(`${stack?.hubUrl}/api/auth/login`, {
+    const response = await fetch(`${stack.hubUrl}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(login(role)),
@@ -135,7 +65,7 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Store view in Chromi
   };
 
   it('serves the dashboards at / beside the API, the metrics and socket.io', async () => {
-    const hub = stack?.hubUrl ?? '';
+    const hub = stack.hubUrl;
     const home = await fetch(`${hub}/`);
     expect(home.status).toBe(200);
     expect(await home.text()).toMatch(/<div id="app">/);
@@ -152,7 +82,7 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Store view in Chromi
     'staff of store A signs in and sees a lane fall as the simulator picks from it',
     async () => {
       const staff = login('staff');
-      await page.goto(stack?.hubUrl ?? '');
+      await page.goto(stack.hubUrl);
       await page.getByLabel('Username').fill(staff.username);
       await page.getByLabel('Password').fill(staff.password);
       await page.getByRole('button', { name: 'Sign in' }).click();
@@ -185,7 +115,7 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Store view in Chromi
   );
 
   it('claims and completes a refill task that arrives live', async () => {
-    const hub = stack?.hubUrl ?? '';
+    const hub = stack.hubUrl;
     // The emptiest lane on screen gets a refill task, asked for by the planner.
     const levels = await page.$$eval('button.lane[data-units]', (cells) =>
       cells.map((c) => ({ lane: c.getAttribute('data-lane') ?? '', label: c.getAttribute('aria-label') ?? '' })),
@@ -269,7 +199,7 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Store view in Chromi
   });
 
   it('does not show store B to store A’s staff, in the UI nor through the API or socket.io', async () => {
-    const hub = stack?.hubUrl ?? '';
+    const hub = stack.hubUrl;
     const picker = page.getByTestId('site-picker');
     expect(await picker.locator('option').evaluateAll((o) => o.map((x) => x.getAttribute('value')))).toEqual([
       'store-a',

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { hashPassword } from '@aisle/edge/credentials';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/external-server.js';
-import { MAIN, runSim, SourceProcesses } from '../helpers/source-processes.js';
+import { MAIN, runSim, SourceProcesses, writeGatewayConfig } from '../helpers/source-processes.js';
 
 /** Simulated seconds per real second: the lane empties 12 s into the run. */
 const SPEED = 300;
@@ -95,43 +95,25 @@ describe('recommendations follow live stock: hub, store gateways and simulator a
     }),
   );
   const hubUrl = `http://127.0.0.1:${httpPort}`;
-  await processes.start('hub', MAIN.hub, ['serve', '--config', hubConfig], (line) => line.includes('"msg":"hub started"'));
+  await processes.start('hub', MAIN.hub, ['serve', '--config', hubConfig], (line) =>
+    line.includes('"msg":"hub started"'),
+  );
   for (const [i, site] of STORES.entries()) {
-    const config = join(dir, `gw-${site}.json`);
     const world = sites.find((s) => s.site === site) as SimSite;
-    writeFileSync(
-      config,
-      JSON.stringify({
-        site,
-        gateway: `gw-${site}`,
-        dataDir: join(dir, `gw-${site}`),
-        broker: {
-          host: '127.0.0.1',
-          port: gatewayPorts[2 * i],
-          publishesPerSecond: 2 * SPEED,
-          publishBurst: 8 * SPEED,
-        },
-        devices: await Promise.all(
-          world.devices.map(async (d) => ({
-            device: d.device,
-            kind: d.kind,
-            username: d.username,
-            passwordHash: await hashPassword(d.password),
-          })),
-        ),
-        lanes: world.lanes,
-        rules: { maxFutureSkewMs: 86_400_000 },
-        forecasting: { enabled: false },
-        uplink: {
-          url: `mqtt://127.0.0.1:${hubMqtt}`,
-          username: `gw-${site}`,
-          password: secret(site),
-          flushIntervalMs: 100,
-        },
-        http: { host: '127.0.0.1', port: gatewayPorts[2 * i + 1] },
-      }),
+    const config = await writeGatewayConfig({
+      path: join(dir, `gw-${site}.json`),
+      dataDir: join(dir, `gw-${site}`),
+      site,
+      gateway: `gw-${site}`,
+      devices: world.devices,
+      broker: { port: gatewayPorts[2 * i] as number, publishesPerSecond: 2 * SPEED, publishBurst: 8 * SPEED },
+      httpPort: gatewayPorts[2 * i + 1] as number,
+      uplink: { url: `mqtt://127.0.0.1:${hubMqtt}`, password: secret(site), flushIntervalMs: 100 },
+      extra: { lanes: world.lanes },
+    });
+    await processes.start(`gw-${site}`, MAIN.edge, ['--config', config], (line) =>
+      line.includes('"msg":"gateway started"'),
     );
-    await processes.start(`gw-${site}`, MAIN.edge, ['--config', config], (line) => line.includes('"msg":"gateway started"'));
   }
 
   const call = async (method: string, path: string, token?: string) => {
