@@ -143,6 +143,7 @@ describe('ServingModel', () => {
       'store-s',
       model.sales.get('store-s'),
       model.items,
+      model.itemIndex,
       [
         { sku: 'coffee', aisle: 'a1', capacity: 10 },
         { sku: 'cake', aisle: 'a2', capacity: 10 },

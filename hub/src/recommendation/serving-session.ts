@@ -154,6 +154,7 @@ export class ServingSession {
       site,
       this.#model.sales.get(site),
       this.#model.items,
+      this.#model.itemIndex,
       this.#places[site] ?? [],
       this.#insights,
     );

@@ -59,6 +59,7 @@ export function storeInsights(
   site: string,
   sales: SiteSales | undefined,
   items: readonly string[],
+  itemIndex: ReadonlyMap<string, number>,
   shelf: readonly ShelfPlace[],
   options: InsightOptions,
 ): StoreInsights {
@@ -93,10 +94,9 @@ export function storeInsights(
   }
   placements.sort((x, y) => y.support - x.support || y.lift - x.lift || x.skus[0].localeCompare(y.skus[0]));
 
-  const index = new Map(items.map((sku, j) => [sku, j]));
   const slowMovers = [...capacity]
     .map(([sku, cap]) => {
-      const j = index.get(sku);
+      const j = itemIndex.get(sku);
       const count = j === undefined ? 0 : (sales?.itemBaskets.get(j) ?? 0);
       return { sku, baskets: count, basketsPerDay: days > 0 ? count / days : 0, capacity: cap };
     })

@@ -237,6 +237,8 @@ export class ServingModel {
     const halfLife = options.popularityHalfLifeDays * DAY_MS;
     const perSite = new Map<string, Float64Array>();
     const all = new Float64Array(n);
+    /** Baskets holding each item, over every site. */
+    const itemBaskets = new Float64Array(n);
     const sales = new Map<string, Mutable<SiteSales>>();
     baskets.forEach((b, k) => {
       let counts = perSite.get(b.site);
@@ -254,6 +256,7 @@ export class ServingModel {
       for (const j of ids) {
         counts[j] = (counts[j] as number) + w;
         all[j] = (all[j] as number) + w;
+        itemBaskets[j] = (itemBaskets[j] as number) + 1;
         site.itemBaskets.set(j, (site.itemBaskets.get(j) ?? 0) + 1);
       }
       for (let a = 0; a < ids.length; a++)
@@ -272,16 +275,20 @@ export class ServingModel {
     };
     const popularity = new Map([...perSite].map(([site, counts]) => [site, scaled(counts)]));
 
-    // Bought together: one row per basket.
-    const basketCells = new Map<number, number>();
+    // Bought together: one 0/1 row per basket, its ids already distinct and ascending.
+    const indptr = new Int32Array(basketItems.length + 1);
     basketItems.forEach((ids, row) => {
-      for (const j of ids) basketCells.set(row * n + j, 1);
+      indptr[row + 1] = (indptr[row] as number) + ids.length;
     });
-    const basketMatrix = csrFromCells(basketItems.length, n, basketCells);
+    const basketMatrix = {
+      rows: basketItems.length,
+      cols: n,
+      indptr,
+      indices: Int32Array.from(basketItems.flat()),
+      data: new Float32Array(indptr[basketItems.length] as number).fill(1),
+    };
     const cooccurrence = new CooccurrenceModel({ minSupport: options.together.minSupport });
     cooccurrence.fit(basketMatrix);
-    const itemBaskets = new Float64Array(n);
-    for (const ids of basketItems) for (const j of ids) itemBaskets[j] = (itemBaskets[j] as number) + 1;
     const partners: Partner[][] = [];
     const partnerIds: Int32Array[] = [];
     for (let i = 0; i < n; i++) {
