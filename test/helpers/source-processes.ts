@@ -141,3 +141,23 @@ export async function writeGatewayConfig(options: {
   );
   return options.path;
 }
+
+/** A site of a scenario as `aisle-sim sites` prints it: what its gateway needs to know. */
+export interface SimSite {
+  readonly site: string;
+  readonly kind: string;
+  readonly devices: readonly SimDevice[];
+  readonly lanes: ReadonlyArray<{ lane: string; device: string; sku: string; unitGrams: number; capacity: number }>;
+}
+
+/** `aisle-sim sites --scenario FILE --mqtt-only`: the scenario's sites, every device on MQTT. */
+export function simSites(scenario: string): SimSite[] {
+  return (JSON.parse(runSim(['sites', '--scenario', scenario, '--mqtt-only'])) as { sites: SimSite[] }).sites;
+}
+
+/** The site `site` of `sites`, or an error naming it. */
+export function simSite(sites: readonly SimSite[], site: string): SimSite {
+  const found = sites.find((s) => s.site === site);
+  if (found === undefined) throw new Error(`no ${site} in the scenario`);
+  return found;
+}

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, buildDashboards, launchBrowser, screenshot } from '../helpers/browser.js';
 import { freePort } from '../helpers/external-server.js';
 import { SHARED_DATA } from '../helpers/shared-data.js';
-import { MAIN, runSim, SourceProcesses, writeGatewayConfig } from '../helpers/source-processes.js';
+import { MAIN, SourceProcesses, simSite, simSites, writeGatewayConfig } from '../helpers/source-processes.js';
 import { midMorningZone } from '../helpers/time-zones.js';
 
 const MIN = 60_000;
@@ -87,16 +87,7 @@ describe.skipIf(unavailable !== undefined)(
           '',
         ].join('\n'),
       );
-      const sitesOut = runSim(['sites', '--scenario', scenario, '--mqtt-only']);
-      const van = (
-        JSON.parse(sitesOut) as {
-          sites: Array<{
-            site: string;
-            devices: Array<{ device: string; kind: string; username: string; password: string }>;
-          }>;
-        }
-      ).sites.find((s) => s.site === 'van-1');
-      if (van === undefined) throw new Error('no van-1 in the scenario');
+      const van = simSite(simSites(scenario), 'van-1');
 
       const [httpPort, hubMqtt, gwMqtt, gwHttp] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
       const gatewaySecret = 'gw-van-1-secret';

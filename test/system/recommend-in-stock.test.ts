@@ -13,19 +13,12 @@ import { join } from 'node:path';
 import { hashPassword } from '@aisle/edge/credentials';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/external-server.js';
-import { MAIN, runSim, SourceProcesses, writeGatewayConfig } from '../helpers/source-processes.js';
+import { MAIN, runSim, SourceProcesses, simSite, simSites, writeGatewayConfig } from '../helpers/source-processes.js';
 
 /** Simulated seconds per real second: the lane empties 12 s into the run. */
 const SPEED = 300;
 const EMPTY_AFTER_MIN = 60;
 const STORES = ['store-a', 'store-b'] as const;
-
-interface SimSite {
-  site: string;
-  kind: string;
-  devices: Array<{ device: string; kind: string; username: string; password: string }>;
-  lanes: Array<{ lane: string; device: string; sku: string; unitGrams: number; capacity: number }>;
-}
 
 describe('recommendations follow live stock: hub, store gateways and simulator as processes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'aisle-recommend-stock-'));
@@ -55,7 +48,7 @@ describe('recommendations follow live stock: hub, store gateways and simulator a
       '',
     ].join('\n'),
   );
-  const sites = (JSON.parse(runSim(['sites', '--scenario', scenario, '--mqtt-only'])) as { sites: SimSite[] }).sites;
+  const sites = simSites(scenario);
   const lanesOf = (site: string) => sites.find((s) => s.site === site)?.lanes ?? [];
   const inBoth = new Set(
     lanesOf('store-a')
@@ -99,7 +92,7 @@ describe('recommendations follow live stock: hub, store gateways and simulator a
     line.includes('"msg":"hub started"'),
   );
   for (const [i, site] of STORES.entries()) {
-    const world = sites.find((s) => s.site === site) as SimSite;
+    const world = simSite(sites, site);
     const config = await writeGatewayConfig({
       path: join(dir, `gw-${site}.json`),
       dataDir: join(dir, `gw-${site}`),
