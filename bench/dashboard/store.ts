@@ -9,8 +9,8 @@ import { newId } from '@aisle/protocols';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { report } from '../harness.js';
 import { type Spawn as BenchSpawn, runBench } from '../hub/parts/bench-main.js';
-import { buildDashboards, launchBrowser, mainThread, recordFrames, summarizeFrames } from './parts/browser.js';
 import { type HubCommand, type HubReply, serveHub } from '../hub/parts/ingest-hub.js';
+import { buildDashboards, launchBrowser, mainThread, recordFrames, summarizeFrames } from './parts/browser.js';
 
 /**
  * The Store view under load (issue #10, `bench/dashboard`): frame times of the shelf map with
