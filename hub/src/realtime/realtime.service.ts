@@ -21,9 +21,10 @@ export interface Delta {
 /**
  * `routes` (routing): key = a van's vehicle id, value = its route in the newest plan, on the van's
  * site and on `logistics`, where planners also get key `plan` (the plan's summary); `route-alerts`
- * (routing's tracking): late-risk alerts.
+ * (routing's tracking): late-risk alerts; `alert-acks`: who acknowledged which alert (key: the
+ * alert's latest key).
  */
-const CHANNELS = ['latest', 'gateways', 'tasks', 'orders', 'routes', 'route-alerts'] as const;
+const CHANNELS = ['latest', 'gateways', 'tasks', 'orders', 'routes', 'route-alerts', 'alert-acks'] as const;
 type Channel = (typeof CHANNELS)[number];
 
 interface ClientState {
