@@ -176,6 +176,8 @@ export const HubConfig = Type.Object({
       maxBufferedPackets: Type.Integer({ minimum: 1, default: 50 }),
       /** Distinct keys waiting per socket; past it the oldest pending change is dropped (counted). */
       maxPendingPerClient: Type.Integer({ minimum: 1, default: 20_000 }),
+      /** Lanes one subscription may be scoped to (the lanes on a screen); a longer list is refused. */
+      maxScopedLanes: Type.Integer({ minimum: 1, default: 10_000 }),
       /** socket.io Redis adapter for several replicas (`REDIS_URL` sets it too). */
       redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
     },
@@ -498,6 +500,24 @@ export const HubConfig = Type.Object({
         },
         { default: {} },
       ),
+    },
+    { default: {} },
+  ),
+  /** Store alert acknowledgements (`alerts/`): who saw which alert, shared by the site's screens. */
+  alerts: Type.Object(
+    {
+      /** Acknowledgements kept per site; past it the oldest are pruned (counted). */
+      maxAcksPerSite: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5000 }),
+    },
+    { default: {} },
+  ),
+  /** Foot-traffic history (`GET /api/sites/{site}/footfall`): entries per door per UTC hour. */
+  footfall: Type.Object(
+    {
+      /** The range served when the query names none: the last this many hours. */
+      defaultRangeHours: Type.Integer({ minimum: 1, maximum: 8784, default: 48 }),
+      /** Longest range one query may ask for (longer: `FOOTFALL_RANGE_TOO_LONG`). */
+      maxRangeHours: Type.Integer({ minimum: 1, maximum: 8784, default: 744 }),
     },
     { default: {} },
   ),

@@ -5,6 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hashPassword } from '@aisle/edge/credentials';
+import { newId } from '@aisle/protocols';
+import { connectAsync } from 'mqtt';
 import { pino } from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,13 +23,16 @@ describe('hub realtime', async () => {
       http: { host: '127.0.0.1', port: 0 },
       broker: { host: '127.0.0.1', port: 0 },
       auth: { admin: { username: 'root', password: 'root-secret-1' } },
-      realtime: { flushMs: 200 },
+      realtime: { flushMs: 200, maxScopedLanes: 100 },
+      gateways: [{ site: 'store-a', gateway: 'gw-a', passwordHash: await hashPassword('gw-secret-1') }],
     }),
     pino({ level: 'silent' }),
   );
   const sockets: Socket[] = [];
+  const gateway = await connectAsync(hub.brokerUrl, { clientId: 'gw-a', username: 'gw-a', password: 'gw-secret-1' });
   afterAll(async () => {
     for (const s of sockets) s.close();
+    await gateway.endAsync();
     await hub.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -91,5 +97,107 @@ describe('hub realtime', async () => {
     ]);
     const metrics = await (await fetch(`${hub.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/^aisle_hub_realtime_coalesced_total [1-9]/m);
+  });
+
+  /** Shelf levels of lanes `l1`…`ln` of store-a through the real ingest path (MQTT → hub). */
+  const epoch = newId();
+  let seq = 0;
+  const publishLevels = async (levels: ReadonlyArray<readonly [lane: string, units: number]>) => {
+    const ts = Date.now();
+    const items = levels.map(([lane, units]) => {
+      seq += 1;
+      return {
+        oseq: seq,
+        id: newId(),
+        type: 'shelf.level',
+        src: { site: 'store-a', device: `scale-${lane}`, gateway: 'gw-a' },
+        boot: 1,
+        seq,
+        ts,
+        rx: ts,
+        tq: 'ntp',
+        data: { lane, sku: `sku-${lane}`, units, grams: units * 100, capacity: 20 },
+      };
+    });
+    const batch = {
+      ...{ v: 1, site: 'store-a', gateway: 'gw-a', epoch, boot: 1, lane: 'live' },
+      ...{ firstSeq: seq - items.length + 1, lastSeq: seq, sentAt: ts, items },
+    };
+    await gateway.publishAsync('up/store-a/gw-a/batch', JSON.stringify(batch), { qos: 1 });
+  };
+
+  it('sends a screen scoped to some lanes only their shelf changes, and alerts of any lane', async () => {
+    const scoped = open(staffA);
+    const whole = open(staffA);
+    await Promise.all([connected(scoped), connected(whole)]);
+    expect(
+      await scoped.emitWithAck('subscribe', { site: 'store-a', channels: ['latest'], lanes: ['l1', 'l2'] }),
+    ).toMatchObject({ ok: true, lanes: 2 });
+    await whole.emitWithAck('subscribe', { site: 'store-a', channels: ['latest'] });
+    const lanesOf = (socket: Socket) => {
+      const seen = new Set<string>();
+      socket.on('delta', (d: { changes: Array<{ value: { item: { data: { lane?: string } } } }> }) => {
+        for (const c of d.changes) if (c.value.item.data.lane !== undefined) seen.add(c.value.item.data.lane);
+      });
+      return seen;
+    };
+    const onScoped = lanesOf(scoped);
+    const onWhole = lanesOf(whole);
+    await publishLevels([
+      ['l1', 5],
+      ['l2', 6],
+      ['l3', 7],
+      ['l4', 8],
+    ]);
+    for (let i = 0; i < 100 && onWhole.size < 4; i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 400));
+    expect([...onWhole].sort()).toEqual(['l1', 'l2', 'l3', 'l4']);
+    expect([...onScoped].sort()).toEqual(['l1', 'l2']);
+    // Scrolling: the screen now shows l3 and l4; their next changes come, l1's no longer do.
+    await scoped.emitWithAck('subscribe', { site: 'store-a', channels: ['latest'], lanes: ['l3', 'l4'] });
+    onScoped.clear();
+    await publishLevels([
+      ['l1', 1],
+      ['l3', 2],
+    ]);
+    for (let i = 0; i < 100 && onScoped.size < 1; i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 400));
+    expect([...onScoped]).toEqual(['l3']);
+    // A change about no lane (an alert) reaches the scoped screen too.
+    const alert = new Promise((resolve) =>
+      scoped.on('delta', (d: { changes: Array<{ key: string }> }) => {
+        if (d.changes.some((c) => c.key === 'cam-1 alert:door-open:door:d1')) resolve(true);
+      }),
+    );
+    realtime.publish('store-a', [
+      { channel: 'latest', key: 'cam-1 alert:door-open:door:d1', value: { item: { data: { state: 'raised' } } } },
+    ]);
+    expect(await alert).toBe(true);
+    // What scrolled into view is read once over REST, only those lanes.
+    const response = await fetch(`${hub.httpUrl}/api/sites/store-a/latest?type=shelf.level&lanes=l3,l4`, {
+      headers: { authorization: `Bearer ${staffA}` },
+    });
+    const rows = (await response.json()) as Array<{ item: { data: { lane: string; units: number } } }>;
+    expect(rows.map((r) => [r.item.data.lane, r.item.data.units]).sort()).toEqual([
+      ['l3', 2],
+      ['l4', 8],
+    ]);
+    const metrics = await (await fetch(`${hub.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^aisle_hub_realtime_out_of_scope_total [1-9]/m);
+  });
+
+  it('refuses a scope that is not a list of lanes or longer than realtime.maxScopedLanes', async () => {
+    const socket = open(staffA);
+    await connected(socket);
+    expect(await socket.emitWithAck('subscribe', { site: 'store-a', lanes: 'l1' })).toMatchObject({
+      ok: false,
+      code: 'VALIDATION_FAILED',
+    });
+    const many = Array.from({ length: 101 }, (_, k) => `l${k}`);
+    expect(await socket.emitWithAck('subscribe', { site: 'store-a', lanes: many })).toMatchObject({
+      ok: false,
+      code: 'VALIDATION_FAILED',
+      message: expect.stringContaining('realtime.maxScopedLanes'),
+    });
   });
 });

@@ -552,11 +552,16 @@ export class IngestService {
         site,
         moved
           .filter((m) => m.site === site)
-          .map((m) => ({
-            channel: 'latest' as const,
-            key: `${m.device} ${m.key}`,
-            value: { device: m.device, key: m.key, type: m.type, ts: m.ts, item: objects.get(m) ?? JSON.parse(m.item) },
-          })),
+          .map((m) => {
+            const item = (objects.get(m) ?? JSON.parse(m.item)) as { data?: { lane?: unknown } };
+            const lane = m.type.startsWith('shelf.') ? item.data?.lane : undefined;
+            return {
+              channel: 'latest' as const,
+              key: `${m.device} ${m.key}`,
+              value: { device: m.device, key: m.key, type: m.type, ts: m.ts, item },
+              ...(typeof lane === 'string' ? { lane } : {}),
+            };
+          }),
       );
     }
   }

@@ -13,15 +13,18 @@ export class TelemetryController {
 
   @SiteParam('site')
   @Get('sites/:site/latest')
-  async latest(@Param('site') site: string, @Query('type') type?: string) {
+  async latest(@Param('site') site: string, @Query('type') type?: string, @Query('lanes') lanes?: string) {
+    // `lanes` (comma-separated): only the rows about these lanes, what a store map needs when an
+    // aisle scrolls into view (its live subscription is scoped to the lanes on screen).
+    const only = lanes === undefined ? undefined : new Set(lanes.split(',').filter((l) => l !== ''));
     const rows = await this.ingest.latest(site, type);
-    return rows.map((r) => ({
-      device: r.device,
-      key: r.key,
-      type: r.type,
-      ts: r.ts,
-      item: JSON.parse(r.item) as unknown,
-    }));
+    const out = [];
+    for (const r of rows) {
+      const item = JSON.parse(r.item) as { data?: { lane?: unknown } };
+      if (only !== undefined && !(typeof item.data?.lane === 'string' && only.has(item.data.lane))) continue;
+      out.push({ device: r.device, key: r.key, type: r.type, ts: r.ts, item: item as unknown });
+    }
+    return out;
   }
 
   /** The gateways of the sites the caller may see. */

@@ -16,6 +16,11 @@ export interface Delta {
   /** Unique within the channel and site: a later delta with the same key replaces an earlier one. */
   readonly key: string;
   readonly value: unknown;
+  /**
+   * The lane the change is about (a shelf reading), for subscriptions scoped to the lanes on a
+   * screen; a change without one reaches every subscriber of its channel.
+   */
+  readonly lane?: string;
 }
 
 /**
@@ -29,8 +34,8 @@ type Channel = (typeof CHANNELS)[number];
 
 interface ClientState {
   readonly principal: Principal;
-  /** site → channels the client shows. */
-  readonly subscriptions: Map<string, Set<Channel>>;
+  /** site → channels the client shows, and the lanes on its screen (absent: all of them). */
+  readonly subscriptions: Map<string, { readonly channels: Set<Channel>; readonly lanes?: Set<string> }>;
   /** `site channel key` → the newest change not yet sent. */
   readonly pending: Map<string, { site: string; delta: Delta }>;
 }
@@ -38,7 +43,10 @@ interface ClientState {
 /**
  * Realtime (ARCHITECTURE §4): socket.io on the hub's HTTP server. The handshake carries the JWT
  * (`auth: { token }`); a client then subscribes to the sites and channels it shows (`subscribe`,
- * answered with `{ ok }` or `{ ok: false, code }`), and receives `delta` events: changes since the
+ * answered with `{ ok }` or `{ ok: false, code }`), optionally scoped to the lanes on its screen
+ * (`lanes`: a shelf reading of another lane is not sent; a store map with thousands of lanes gets
+ * the changes of the aisles in view, and subscribes again as the user scrolls; changes that are
+ * not about a lane, such as alerts and forecasts, are not scoped), and receives `delta` events: changes since the
  * last one, never snapshots (the initial state comes from REST). Deltas are sent per client every
  * `flushMs`, merged by key in between; a client whose socket has more than `maxBufferedPackets`
  * waiting is slow and keeps accumulating merged changes (counted as coalesced) until it drains.
@@ -58,6 +66,7 @@ export class RealtimeService implements OnApplicationBootstrap, OnApplicationShu
     coalesced: Counter;
     dropped: Counter;
     refused: Counter<'reason'>;
+    outOfScope: Counter;
     clients: Gauge;
   };
 
@@ -85,6 +94,11 @@ export class RealtimeService implements OnApplicationBootstrap, OnApplicationShu
         name: 'aisle_hub_realtime_refusals_total',
         help: 'Handshakes and subscriptions refused, by reason',
         labelNames: ['reason'],
+        registers,
+      }),
+      outOfScope: new Counter({
+        name: 'aisle_hub_realtime_out_of_scope_total',
+        help: "Lane changes not sent to a socket because the lane is not on its screen (the subscription's lanes)",
         registers,
       }),
       clients: new Gauge({ name: 'aisle_hub_realtime_clients', help: 'Connected sockets', registers }),
@@ -156,18 +170,33 @@ export class RealtimeService implements OnApplicationBootstrap, OnApplicationShu
     this.#clients.set(socket, state);
     this.#metrics.clients.set(this.#clients.size);
     socket.on('subscribe', (request: unknown, reply?: (answer: unknown) => void) => {
-      const { site, channels } = (request ?? {}) as { site?: unknown; channels?: unknown };
+      const { site, channels, lanes } = (request ?? {}) as { site?: unknown; channels?: unknown; lanes?: unknown };
       const wanted = Array.isArray(channels) ? channels : CHANNELS;
       if (typeof site !== 'string' || !wanted.every((c): c is Channel => CHANNELS.includes(c as Channel))) {
         this.#metrics.refused.inc({ reason: 'bad-request' });
         return reply?.({ ok: false, code: 'VALIDATION_FAILED' });
       }
+      if (lanes !== undefined && !(Array.isArray(lanes) && lanes.every((l) => typeof l === 'string'))) {
+        this.#metrics.refused.inc({ reason: 'bad-request' });
+        return reply?.({ ok: false, code: 'VALIDATION_FAILED', message: 'lanes must be an array of lane ids' });
+      }
+      if (lanes !== undefined && lanes.length > this.config.realtime.maxScopedLanes) {
+        this.#metrics.refused.inc({ reason: 'too-many-lanes' });
+        return reply?.({
+          ok: false,
+          code: 'VALIDATION_FAILED',
+          message: `at most ${this.config.realtime.maxScopedLanes} lanes in one subscription (realtime.maxScopedLanes)`,
+        });
+      }
       if (!canAccessSite(state.principal, site)) {
         this.#metrics.refused.inc({ reason: 'site' });
         return reply?.({ ok: false, code: 'FORBIDDEN_SITE' });
       }
-      state.subscriptions.set(site, new Set(wanted));
-      reply?.({ ok: true, site, channels: wanted });
+      state.subscriptions.set(site, {
+        channels: new Set(wanted),
+        ...(lanes === undefined ? {} : { lanes: new Set(lanes as string[]) }),
+      });
+      reply?.({ ok: true, site, channels: wanted, ...(lanes === undefined ? {} : { lanes: lanes.length }) });
     });
     socket.on('unsubscribe', (request: unknown, reply?: (answer: unknown) => void) => {
       const { site } = (request ?? {}) as { site?: unknown };
@@ -182,10 +211,15 @@ export class RealtimeService implements OnApplicationBootstrap, OnApplicationShu
 
   #enqueue(site: string, deltas: readonly Delta[]): void {
     for (const state of this.#clients.values()) {
-      const channels = state.subscriptions.get(site);
-      if (channels === undefined) continue;
+      const subscription = state.subscriptions.get(site);
+      if (subscription === undefined) continue;
+      const { channels, lanes } = subscription;
       for (const delta of deltas) {
         if (!channels.has(delta.channel)) continue;
+        if (lanes !== undefined && delta.lane !== undefined && !lanes.has(delta.lane)) {
+          this.#metrics.outOfScope.inc();
+          continue;
+        }
         const key = `${site} ${delta.channel} ${delta.key}`;
         if (state.pending.delete(key)) this.#metrics.coalesced.inc();
         state.pending.set(key, { site, delta });
@@ -208,7 +242,7 @@ export class RealtimeService implements OnApplicationBootstrap, OnApplicationShu
       const bySite = new Map<string, Delta[]>();
       for (const { site, delta } of state.pending.values()) {
         const list = bySite.get(site) ?? [];
-        list.push(delta);
+        list.push({ channel: delta.channel, key: delta.key, value: delta.value });
         bySite.set(site, list);
       }
       for (const [site, changes] of bySite) socket.emit('delta', { site, changes });
