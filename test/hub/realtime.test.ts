@@ -200,4 +200,41 @@ describe('hub realtime', async () => {
       message: expect.stringContaining('realtime.maxScopedLanes'),
     });
   });
+
+  it('counts every aisle of the store on the hub, for a screen that follows only some lanes', async () => {
+    await post('/api/sites', { site: 'store-a', name: 'Store A', kind: 'store' }, admin);
+    const put = await fetch(`${hub.httpUrl}/api/sites/store-a/planogram`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: JSON.stringify({
+        skus: ['l1', 'l2', 'l3', 'l4', 'l5'].map((l) => ({ sku: `sku-${l}`, name: l, category: 'c' })),
+        lanes: ['l1', 'l2', 'l3', 'l4', 'l5'].map((lane, k) => ({
+          ...{ lane, device: `scale-${lane}`, sku: `sku-${lane}`, unitGrams: 100, capacity: 20, facings: 1 },
+          ...{ aisle: k < 2 ? 'a1' : 'a2', shelf: 1, position: k },
+        })),
+      }),
+    });
+    expect(put.status).toBeLessThan(300);
+    await publishLevels([
+      ['l1', 0],
+      ['l2', 20],
+      ['l3', 4],
+    ]);
+    const read = async () =>
+      (await (
+        await fetch(`${hub.httpUrl}/api/sites/store-a/inventory/aisles`, {
+          headers: { authorization: `Bearer ${staffA}` },
+        })
+      ).json()) as { aisles: Array<{ aisle: string; empty: number }> };
+    let answer = await read();
+    for (let i = 0; i < 100 && answer.aisles[0]?.empty !== 1; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      answer = await read();
+    }
+    // l5 is in the planogram and has not reported; l4 reported 8 of 20 in the test above.
+    expect(answer.aisles).toEqual([
+      { aisle: 'a1', lanes: 2, reporting: 2, empty: 1, belowQuarter: 1 },
+      { aisle: 'a2', lanes: 3, reporting: 2, empty: 0, belowQuarter: 1 },
+    ]);
+  });
 });

@@ -6,7 +6,9 @@ import type { Delta } from './types.js';
  * in the handshake. A view subscribes to the site and channels it shows and gets `delta` batches
  * (changes only, merged by key; its initial state comes from REST). On reconnect every current
  * subscription is sent again, and `onStatus` listeners hear it, so a view can reload what it
- * missed while offline.
+ * missed while offline. A view that shows only some lanes of a site (a long store map scrolled
+ * to a few aisles) scopes the site's subscription to them with `scopeLanes`: the hub then sends no
+ * shelf reading of another lane.
  */
 export type LiveStatus = 'connecting' | 'online' | 'offline';
 
@@ -23,6 +25,8 @@ export class LiveFeed {
   readonly #socket: Socket;
   readonly #subscriptions = new Set<Subscription>();
   readonly #statusListeners = new Set<StatusListener>();
+  /** site → the lanes on screen, when a view scoped the site's subscription. */
+  readonly #lanes = new Map<string, readonly string[]>();
   #status: LiveStatus = 'connecting';
 
   constructor(token: string) {
@@ -58,15 +62,28 @@ export class LiveFeed {
     if (this.#socket.connected) void this.#subscribe(site);
     return () => {
       this.#subscriptions.delete(subscription);
+      const still = this.#sites().has(site);
+      if (!still) this.#lanes.delete(site);
       if (!this.#socket.connected) return;
-      if (this.#sites().has(site)) void this.#subscribe(site);
+      if (still) void this.#subscribe(site);
       else this.#socket.emit('unsubscribe', { site });
     };
+  }
+
+  /**
+   * Shelf readings of `site` only for `lanes` from now on (`undefined`: every lane). Resolves when
+   * the hub has the new scope, so a view can then read what it missed of the lanes that came in.
+   */
+  async scopeLanes(site: string, lanes: readonly string[] | undefined): Promise<void> {
+    if (lanes === undefined) this.#lanes.delete(site);
+    else this.#lanes.set(site, lanes);
+    if (this.#socket.connected && this.#sites().has(site)) await this.#subscribe(site);
   }
 
   close(): void {
     this.#subscriptions.clear();
     this.#statusListeners.clear();
+    this.#lanes.clear();
     this.#socket.close();
   }
 
@@ -78,7 +95,9 @@ export class LiveFeed {
   async #subscribe(site: string): Promise<void> {
     const channels = new Set<string>();
     for (const s of this.#subscriptions) if (s.site === site) for (const c of s.channels) channels.add(c);
-    const answer = (await this.#socket.emitWithAck('subscribe', { site, channels: [...channels] })) as {
+    const lanes = this.#lanes.get(site);
+    const request = { site, channels: [...channels], ...(lanes === undefined ? {} : { lanes }) };
+    const answer = (await this.#socket.emitWithAck('subscribe', request)) as {
       ok: boolean;
       code?: string;
     };
