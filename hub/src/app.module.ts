@@ -2,6 +2,7 @@ import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '
 import { APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { AlertsModule } from './alerts/alerts.module.js';
 import { KyselyAuditRepository } from './audit/audit.repository.js';
 import { AuthController } from './auth/auth.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
@@ -71,7 +72,7 @@ export class AppModule {
       module: AppModule,
       // Feature modules (models, replenishment, routing, recommendation) take the infrastructure below by token: the root exports it.
       global: true,
-      imports: [ModelsModule, ReplenishmentModule, RoutingModule, RecommendationModule, FleetModule],
+      imports: [ModelsModule, ReplenishmentModule, RoutingModule, RecommendationModule, FleetModule, AlertsModule],
       exports: [
         HUB_CONFIG,
         LOGGER,

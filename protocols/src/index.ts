@@ -28,4 +28,5 @@ export * from './serial/frame.js';
 export * from './serial/nmea.js';
 export * from './serial/sentences.js';
 export * from './signing.js';
+export * from './store/reasons.js';
 export * from './topics.js';

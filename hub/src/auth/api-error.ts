@@ -3,6 +3,7 @@ import type {
   ReplenishmentApiError,
   ReplenishmentTransitionRefusal,
   RoutingApiError,
+  StoreApiError,
 } from '@aisle/protocols';
 import type { BundleRejectReason } from '@aisle/protocols/model-bundle';
 import { HttpException } from '@nestjs/common';
@@ -12,7 +13,8 @@ import { HttpException } from '@nestjs/common';
  * bundle carries its `BUNDLE_REJECT_REASONS` code; the replenishment API adds its refusals
  * (`REPLENISHMENT_TRANSITION_REFUSALS`, `REPLENISHMENT_API_ERRORS` in `@aisle/protocols`), the
  * routing API its own (`ROUTING_API_ERRORS`), the recommendation API its own
- * (`RECOMMENDATION_API_ERRORS`).
+ * (`RECOMMENDATION_API_ERRORS`), the Store view's alert acknowledgements and foot traffic theirs
+ * (`STORE_API_ERRORS`).
  */
 export type ApiErrorCode =
   | 'AUTH_REQUIRED'
@@ -30,7 +32,8 @@ export type ApiErrorCode =
   | ReplenishmentTransitionRefusal
   | ReplenishmentApiError
   | RoutingApiError
-  | RecommendationApiError;
+  | RecommendationApiError
+  | StoreApiError;
 
 export function apiError(statusCode: number, code: ApiErrorCode, message: string): HttpException {
   return new HttpException({ statusCode, code, message }, statusCode);

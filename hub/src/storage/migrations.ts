@@ -358,6 +358,25 @@ MIGRATIONS['0008-routing-fleet'] = {
   },
 };
 
+MIGRATIONS['0009-alert-acks'] = {
+  async up(db: Kysely<unknown>) {
+    /** Who acknowledged which store alert (`alerts/`): one row per alert key, for one raising of it. */
+    await db.schema
+      .createTable('alert_acks')
+      .addColumn('site', 'text', (c) => c.notNull())
+      /** The alert's `latest` key: `alert:{rule}:{subject.kind}:{subject.id}`. */
+      .addColumn('key', 'text', (c) => c.notNull())
+      /** The raising acknowledged (the alert's `since`): a later raising is not covered. */
+      .addColumn('raised_at', 'bigint', (c) => c.notNull())
+      .addColumn('acked_at', 'bigint', (c) => c.notNull())
+      .addColumn('acked_by', 'text', (c) => c.notNull())
+      .addColumn('note', 'text')
+      .addPrimaryKeyConstraint('alert_acks_pk', ['site', 'key'])
+      .execute();
+    await db.schema.createIndex('alert_acks_site_at').on('alert_acks').columns(['site', 'acked_at']).execute();
+  },
+};
+
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Brings the schema up to date; throws with the failing migration's name and error. */

@@ -206,4 +206,13 @@ export interface Database {
     van: string;
     updated_at: number;
   };
+  /** Store alert acknowledgements (see `alerts/alert-acks.repository.ts`). */
+  alert_acks: {
+    site: string;
+    key: string;
+    raised_at: number;
+    acked_at: number;
+    acked_by: string;
+    note: string | null;
+  };
 }

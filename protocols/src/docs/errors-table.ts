@@ -8,6 +8,7 @@ import {
 } from '../replenishment/reasons.js';
 import { ROUTING_API_ERRORS, ROUTING_JOB_REJECT_REASONS } from '../routing/reasons.js';
 import { BUNDLE_REJECT_REASONS, MODEL_OFFER_FAILURES } from '../schemas/model.js';
+import { STORE_API_ERRORS } from '../store/reasons.js';
 
 const AREAS: Record<string, string> = {
   topic: 'Topics',
@@ -19,7 +20,7 @@ const AREAS: Record<string, string> = {
 
 /**
  * `docs/api/errors.md`: the reason-code tables, generated from `REASONS`, the model-offer codes and
- * the replenishment, routing and recommendation codes.
+ * the replenishment, routing, recommendation and Store view codes.
  */
 export function renderErrorTable(): string {
   const lines = [
@@ -117,6 +118,18 @@ export function renderErrorTable(): string {
     '| --- | --- | --- |',
   );
   for (const [code, { status, text }] of Object.entries(RECOMMENDATION_API_ERRORS))
+    lines.push(`| ${status} | \`${code}\` | ${cell(text)} |`);
+  lines.push(
+    '',
+    '## Store view',
+    '',
+    'Why the REST API refused an alert acknowledgement or a foot-traffic query; the error body is',
+    '`{ statusCode, code, message }`.',
+    '',
+    '| status | code | meaning |',
+    '| --- | --- | --- |',
+  );
+  for (const [code, { status, text }] of Object.entries(STORE_API_ERRORS))
     lines.push(`| ${status} | \`${code}\` | ${cell(text)} |`);
   lines.push('');
   return lines.join('\n');

@@ -1,0 +1,1 @@
+export const ALERT_ACKS_REPOSITORY = Symbol('ALERT_ACKS_REPOSITORY');
