@@ -37,12 +37,17 @@ function repo(): string {
   return here.slice(0, here.lastIndexOf(marker));
 }
 
-/** `vite build` of dashboards/ into `outDir`; rejects with Vite's output on failure. */
-export function buildDashboards(outDir: string): Promise<void> {
+/**
+ * `vite build` of dashboards/ into `outDir`; rejects with Vite's output on failure. `minify: false`
+ * keeps the function names, for a CPU profile that says where the time went (`cpuProfile`).
+ */
+export function buildDashboards(outDir: string, options: { minify?: boolean } = {}): Promise<void> {
   const root = repo();
   const vite = join(root, 'node_modules/vite/bin/vite.js');
+  const minify = options.minify === false ? ['--minify', 'false'] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
+    const build = [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn', ...minify];
+    const child = spawn(process.execPath, build, {
       cwd: join(root, 'dashboards'),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -66,21 +71,45 @@ export interface FrameWindow {
   readonly invokers: Record<string, number>;
   /** `data-units` attribute changes seen in the window (lane cells the page re-rendered with a new level). */
   readonly unitChanges: number;
+  /**
+   * Per watched attribute (`recordFrames`' `watch`): writes that changed its value, and the distinct
+   * elements (by `key`'s attribute value, else by element) whose value changed in the window.
+   */
+  readonly changes: Record<string, { readonly writes: number; readonly elements: number }>;
   readonly elapsedMs: number;
 }
 
 /**
  * The in-page probe, as source (bench/ compiles without the DOM library): a rAF loop, a
- * PerformanceObserver for long animation frames and a MutationObserver counting `data-units`
- * changes for `windowMs`, all removed at the end.
+ * PerformanceObserver for long animation frames, a MutationObserver counting `data-units` changes
+ * and one counting the watched attributes' changes (a write of the value already there is not a
+ * change) for `windowMs`, all removed at the end.
  */
-const PROBE = `async (windowMs) => {
+const PROBE = `async (windowMs, watch) => {
   const deltas = [];
   const longFrames = [];
   const invokers = {};
   let unitChanges = 0;
   const mutations = new MutationObserver((records) => { unitChanges += records.length; });
   mutations.observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-units'] });
+  const changes = {};
+  const changed = {};
+  for (const w of watch) { changes[w.attribute] = { writes: 0, elements: 0 }; changed[w.attribute] = new Set(); }
+  const watcher = new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.oldValue === r.target.getAttribute(r.attributeName)) continue;
+      changes[r.attributeName].writes++;
+      const w = watch.find((x) => x.attribute === r.attributeName);
+      changed[r.attributeName].add((w.key && r.target.getAttribute(w.key)) || r.target);
+    }
+  });
+  if (watch.length > 0)
+    watcher.observe(document.body, {
+      subtree: true,
+      attributes: true,
+      attributeOldValue: true,
+      attributeFilter: watch.map((w) => w.attribute),
+    });
   let observer;
   try {
     observer = new PerformanceObserver((list) => {
@@ -113,12 +142,20 @@ const PROBE = `async (windowMs) => {
   });
   observer?.disconnect();
   mutations.disconnect();
-  return { deltas, longFrames, invokers, unitChanges, elapsedMs: performance.now() - started };
+  watcher.disconnect();
+  for (const w of watch) changes[w.attribute].elements = changed[w.attribute].size;
+  return { deltas, longFrames, invokers, unitChanges, changes, elapsedMs: performance.now() - started };
 }`;
 
+/** An attribute whose changes the probe counts; `key`: the attribute naming the element (e.g. a van id). */
+export interface Watched {
+  readonly attribute: string;
+  readonly key?: string;
+}
+
 /** Records frames in the page for `ms` with the probe above; the same probe runs for the figure and its anchor. */
-export function recordFrames(page: Page, ms: number): Promise<FrameWindow> {
-  return page.evaluate(`(${PROBE})(${Math.round(ms)})`) as Promise<FrameWindow>;
+export function recordFrames(page: Page, ms: number, watch: readonly Watched[] = []): Promise<FrameWindow> {
+  return page.evaluate(`(${PROBE})(${Math.round(ms)}, ${JSON.stringify(watch)})`) as Promise<FrameWindow>;
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -162,6 +199,7 @@ export function summarizeFrames(w: FrameWindow, vsyncMs?: number) {
         .map(([where, ms]) => ({ where, ms: round2(ms) })),
     },
     unitChanges: w.unitChanges,
+    ...(Object.keys(w.changes).length === 0 ? {} : { changes: w.changes }),
     seconds: round2(w.elapsedMs / 1000),
   };
 }
@@ -202,5 +240,42 @@ export async function mainThread(page: Page): Promise<() => Promise<Record<strin
           : [`${k.replace('Duration', '')}MsPerSecond`, round2((d * 1000) / seconds)];
       }),
     );
+  };
+}
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly children?: readonly number[];
+}
+
+/**
+ * A CPU profile of the page's main thread over a window (CDP `Profiler`): the stop function
+ * answers the `top` functions by self time (ms), named by function, file and line. For finding
+ * where a late frame's script time goes; the profiler's sampling costs a little itself, so a
+ * profiled window is not a measured one.
+ */
+export async function cpuProfile(page: Page, top = 25): Promise<() => Promise<{ where: string; selfMs: number }[]>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  return async () => {
+    const { profile } = (await cdp.send('Profiler.stop')) as unknown as {
+      profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+    };
+    await cdp.detach();
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const self = new Map<string, number>();
+    profile.samples.forEach((id, i) => {
+      const frame = byId.get(id)?.callFrame;
+      if (frame === undefined) return;
+      const key = `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop() ?? ''}:${frame.lineNumber + 1}`;
+      self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+    });
+    return [...self]
+      .sort(([, a], [, b]) => b - a)
+      .slice(0, top)
+      .map(([where, ms]) => ({ where, selfMs: round2(ms) }));
   };
 }

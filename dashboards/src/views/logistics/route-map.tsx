@@ -143,6 +143,7 @@ export function RouteMap(props: {
         class="route-map"
         aria-label="Map of the vans' routes, stops and positions (the table lists the same)"
         data-routes={props.vans.size}
+        data-vans-placed={placed(props.vans)}
       />
       <div class="map-tools">
         <button type="button" class="quiet" onClick={() => state.current && fit(state.current, undefined)}>
@@ -158,6 +159,13 @@ export function RouteMap(props: {
       </div>
     </div>
   );
+}
+
+/** Vans drawn where tracking saw them (the rest at their depot): what a test or bench waits for. */
+function placed(vans: ReadonlyMap<string, VanState>): number {
+  let n = 0;
+  for (const van of vans.values()) if (van.position !== undefined) n++;
+  return n;
 }
 
 function fit(s: MapState, vehicle: string | undefined): void {
