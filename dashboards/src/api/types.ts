@@ -55,6 +55,20 @@ export interface FootfallCount {
   readonly intervalMs: number;
 }
 
+/** `GET /api/sites/:site/alerts/acks` rows and `alert-acks` delta values (hub/src/alerts/). */
+export interface AlertAck {
+  readonly site: string;
+  /** The alert's `latest` key. */
+  readonly key: string;
+  /** The raising acknowledged: the alert's `since`. */
+  readonly raisedAt: number;
+  /** When, ms. */
+  readonly at: number;
+  /** Who (username). */
+  readonly by: string;
+  readonly note?: string;
+}
+
 interface PairInsight {
   readonly skus: readonly [string, string];
   readonly lift: number;

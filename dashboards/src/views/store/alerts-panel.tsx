@@ -1,46 +1,106 @@
+import { useState } from 'preact/hooks';
+import { ApiError } from '../../api/client.js';
 import { Empty } from '../../ui/status.js';
+import { type AckMap, ackOf } from './alert-acks.js';
 import type { StoreState } from './store-state.js';
 
 type ShownAlert = StoreState['alerts'] extends ReadonlyMap<string, infer A> ? A : never;
 
 /**
- * The gateway's alerts that still hold (low stock, empty soon, sensor faults, …), most severe
- * first. The hub has no acknowledgement record yet, so "Seen" hides an alert on this screen
- * until it is raised again or updated (kept in this browser): it does not tell colleagues.
+ * The gateway's alerts that still hold (low stock, empty soon, sensor faults, …): the ones nobody
+ * acknowledged first, most severe first; acknowledged ones below, saying who and when. An
+ * acknowledgement is the hub's (see alert-acks.ts), so every screen of the store shows it, and it
+ * covers one raising: when the rule fires again the alert is back on top. Planners see the list
+ * but do not acknowledge (`canAcknowledge`: the hub refuses them).
  */
-export function AlertList(props: { alerts: readonly ShownAlert[]; onAcknowledge: (alert: ShownAlert) => void }) {
+export function AlertList(props: {
+  alerts: readonly ShownAlert[];
+  acks: AckMap;
+  canAcknowledge: boolean;
+  onAcknowledge: (alert: ShownAlert) => Promise<void>;
+}) {
   if (props.alerts.length === 0) return <Empty>No alerts hold right now.</Empty>;
   return (
     <ul class="alerts">
       {props.alerts.map((a) => (
-        <li key={a.key} class={`alert ${a.severity}`} data-alert={a.rule}>
-          <span class="severity">{a.severity}</span>
-          <span class="message">{a.message}</span>
-          <time dateTime={new Date(a.since).toISOString()}>{clock(a.since)}</time>
-          <button
-            type="button"
-            class="quiet"
-            onClick={() => props.onAcknowledge(a)}
-            aria-label={`Seen, hide on this screen: ${a.message}`}
-          >
-            Seen
-          </button>
-        </li>
+        <AlertRow
+          key={a.key}
+          alert={a}
+          acks={props.acks}
+          canAcknowledge={props.canAcknowledge}
+          onAcknowledge={props.onAcknowledge}
+        />
       ))}
     </ul>
   );
 }
 
-const SEVERITY = { critical: 0, warning: 1, info: 2 } as const;
-
-export function sortAlerts(alerts: Iterable<ShownAlert>, acknowledged: ReadonlySet<string>): ShownAlert[] {
-  return [...alerts]
-    .filter((a) => !acknowledged.has(ackKey(a)))
-    .sort((a, b) => SEVERITY[a.severity] - SEVERITY[b.severity] || b.since - a.since);
+function AlertRow(props: {
+  alert: ShownAlert;
+  acks: AckMap;
+  canAcknowledge: boolean;
+  onAcknowledge: (alert: ShownAlert) => Promise<void>;
+}) {
+  const { alert: a } = props;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const ack = ackOf(props.acks, a);
+  const acknowledge = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await props.onAcknowledge(a);
+    } catch (e) {
+      setError(e instanceof ApiError ? `${e.message} (${e.code})` : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <li
+      class={`alert ${a.severity}${ack === undefined ? '' : ' acknowledged'}`}
+      data-alert={a.rule}
+      data-key={a.key}
+      data-acked-by={ack?.by}
+    >
+      <span class="severity">{a.severity}</span>
+      <span class="message">{a.message}</span>
+      <time dateTime={new Date(a.since).toISOString()}>{clock(a.since)}</time>
+      {ack !== undefined ? (
+        <span class="state">
+          acknowledged by {ack.by} at {clock(ack.at)}
+        </span>
+      ) : props.canAcknowledge ? (
+        <button
+          type="button"
+          class="quiet"
+          disabled={busy}
+          onClick={acknowledge}
+          aria-label={`Acknowledge for everyone in the store: ${a.message}`}
+        >
+          Acknowledge
+        </button>
+      ) : (
+        <span class="state">not acknowledged</span>
+      )}
+      {error === undefined ? null : (
+        <p class="note error" role="alert">
+          {error}
+        </p>
+      )}
+    </li>
+  );
 }
 
-/** An acknowledgement covers one version of an alert: a later update shows it again. */
-export const ackKey = (a: ShownAlert): string => `${a.alert}@${a.ts}`;
+const SEVERITY = { critical: 0, warning: 1, info: 2 } as const;
+
+/** Unacknowledged first; then the most severe, the newest raising first. */
+export function sortAlerts(alerts: Iterable<ShownAlert>, acks: AckMap): ShownAlert[] {
+  const acked = (a: ShownAlert) => (ackOf(acks, a) === undefined ? 0 : 1);
+  return [...alerts].sort(
+    (a, b) => acked(a) - acked(b) || SEVERITY[a.severity] - SEVERITY[b.severity] || b.since - a.since,
+  );
+}
 
 export const clock = (ts: number): string =>
   new Date(ts).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });

@@ -5,7 +5,8 @@ import { navigate } from '../../router.js';
 import { useLiveStatus } from '../../ui/connection.js';
 import { Empty, ErrorNote, Load, type Loadable, Loading, Panel } from '../../ui/status.js';
 import type { ViewProps } from '../registry.js';
-import { AlertList, ackKey, sortAlerts } from './alerts-panel.js';
+import { useAlertAcks } from './alert-acks.js';
+import { AlertList, sortAlerts } from './alerts-panel.js';
 import { duration, EmptySoon } from './empty-soon.js';
 import { FootTraffic } from './foot-traffic.js';
 import { InsightsPanel } from './insights-panel.js';
@@ -108,7 +109,7 @@ function StoreSite({ site, session, live }: { site: string } & Pick<ViewProps, '
   const [tasks, setTasks] = useState<Task[]>([]);
   const [insights, setInsights] = useState<Loadable<Insights>>({ state: 'loading' });
   const [selected, setSelected] = useState<string | undefined>();
-  const [acknowledged, setAcknowledged] = useState<ReadonlySet<string>>(() => readAcknowledged(site));
+  const { acks, acknowledge } = useAlertAcks(site, live);
   const status = useLiveStatus(live);
   // Bumped when the feed comes back online: reload what was missed.
   const [generation, setGeneration] = useState(0);
@@ -158,7 +159,7 @@ function StoreSite({ site, session, live }: { site: string } & Pick<ViewProps, '
   }, [site, live, generation]);
 
   const { store } = model;
-  const alerts = useMemo(() => sortAlerts(store.alerts.values(), acknowledged), [store.alerts, acknowledged]);
+  const alerts = useMemo(() => sortAlerts(store.alerts.values(), acks), [store.alerts, acks]);
   const work = tasks.filter((t) => t.kind !== 'phantom-check');
   const phantom = tasks.filter((t) => t.kind === 'phantom-check');
   const me = session.principal.username;
@@ -201,13 +202,9 @@ function StoreSite({ site, session, live }: { site: string } & Pick<ViewProps, '
       <Panel title="Alerts" id="alerts" count={alerts.length}>
         <AlertList
           alerts={alerts}
-          onAcknowledge={(a) =>
-            setAcknowledged((keys) => {
-              const next = new Set(keys).add(ackKey(a));
-              writeAcknowledged(site, next);
-              return next;
-            })
-          }
+          acks={acks}
+          canAcknowledge={session.principal.role !== 'planner'}
+          onAcknowledge={acknowledge}
         />
       </Panel>
       <Panel title="Empty soon" id="empty-soon">
@@ -252,19 +249,4 @@ function LaneDetail(props: { lane: string; store: StoreState; tasks: readonly Ta
       </button>
     </aside>
   );
-}
-
-const ackStorage = (site: string) => `aisle.acknowledged.${site}`;
-
-function readAcknowledged(site: string): ReadonlySet<string> {
-  try {
-    return new Set(JSON.parse(localStorage.getItem(ackStorage(site)) ?? '[]') as string[]);
-  } catch {
-    return new Set();
-  }
-}
-
-function writeAcknowledged(site: string, keys: ReadonlySet<string>): void {
-  // Bounded: the newest 500 are enough to keep hidden what still holds.
-  localStorage.setItem(ackStorage(site), JSON.stringify([...keys].slice(-500)));
 }
