@@ -190,7 +190,9 @@ function drawRoutes(s: MapState): void {
     }
   for (const van of vans.values()) {
     const states = van.route.stops.map((stop) => stopState(stop, van));
-    const signature = `${van.version}|${van.vehicle === selected}|${van.route.stops.map((x, i) => `${x.job}:${states[i]}:${x.arrival}`).join(',')}`;
+    // Not the ETAs: they move with every fix, and redrawing every route each frame for them kept
+    // the page from drawing at 200 vans (bench/dashboard/logistics.ts); the tooltips read them when shown.
+    const signature = `${van.version}|${van.vehicle === selected}|${van.route.stops.map((x, i) => `${x.job}:${states[i]}`).join(',')}`;
     const before = s.drawn.get(van.vehicle);
     if (before?.signature === signature) continue;
     if (before !== undefined) s.routes.removeLayer(before.layer);
@@ -210,6 +212,7 @@ function drawRoutes(s: MapState): void {
     L.rectangle(L.latLng(depot).toBounds(250), { color: '#1b1f24', weight: 1, fillOpacity: 0.6 })
       .bindTooltip('Depot')
       .addTo(layer);
+    const vehicle = van.vehicle;
     van.route.stops.forEach((stop, i) => {
       const st = states[i] as StopState;
       L.circleMarker([stop.location.lat, stop.location.lon], {
@@ -219,14 +222,21 @@ function drawRoutes(s: MapState): void {
         fillColor: COLORS[st],
         fillOpacity: 1,
       })
-        .bindTooltip(
-          `${van.vehicle} stop ${i + 1} (${stop.job}): ${STOP_STATE_TEXT[st]}, ${stop.status === 'arrived' || stop.status === 'done' ? 'arrived' : 'ETA'} ${clock(stop.arrival)}`,
-        )
+        .bindTooltip(() => stopTooltip(s, vehicle, stop.job, i))
         .addTo(layer);
     });
     layer.addTo(s.routes);
     s.drawn.set(van.vehicle, { signature, layer });
   }
+}
+
+/** A stop's tooltip, from the van's latest state when it is shown (its ETA moves with every fix). */
+function stopTooltip(s: MapState, vehicle: string, job: string, i: number): string {
+  const van = s.latest.vans.get(vehicle);
+  const stop = van?.route.stops.find((x) => x.job === job);
+  if (van === undefined || stop === undefined) return `${vehicle} stop ${i + 1} (${job})`;
+  const st = stopState(stop, van);
+  return `${vehicle} stop ${i + 1} (${job}): ${STOP_STATE_TEXT[st]}, ${stop.status === 'arrived' || stop.status === 'done' ? 'arrived' : 'ETA'} ${clock(stop.arrival)}`;
 }
 
 function vanLabel(van: VanState): string {
@@ -273,7 +283,7 @@ function drawVans(s: MapState): void {
         s.markers.set(key, { marker, html });
         mark(marker, vehicle, at, vanLabel(van));
       } else {
-        held.marker.setLatLng([at.lat, at.lon]);
+        moveTo(held.marker, L.latLng(at.lat, at.lon));
         if (held.html !== html) {
           held.marker.setIcon(vanIcon(html));
           s.markers.set(key, { marker: held.marker, html });
@@ -307,13 +317,15 @@ function drawVans(s: MapState): void {
       marker.addTo(s.vans);
       s.markers.set(key, { marker, html });
     } else {
-      held.marker.setLatLng(at);
+      moveTo(held.marker, at);
       if (held.html !== html) held.marker.setIcon(vanIcon(html));
       s.markers.set(key, { marker: held.marker, html });
     }
     const el = s.markers.get(key)?.marker.getElement();
-    el?.setAttribute('aria-label', label);
-    el?.setAttribute('data-cluster', String(cluster.members.length));
+    if (el !== undefined) {
+      setAttribute(el, 'aria-label', label);
+      setAttribute(el, 'data-cluster', String(cluster.members.length));
+    }
   }
   for (const [key, held] of s.markers)
     if (!keep.has(key)) {
@@ -326,10 +338,22 @@ function drawVans(s: MapState): void {
 function mark(marker: L.Marker, vehicle: string, at: { lat: number; lon: number }, label: string): void {
   const el = marker.getElement();
   if (el === undefined) return;
-  el.setAttribute('data-van-marker', vehicle);
-  el.setAttribute('data-position', `${at.lat.toFixed(5)},${at.lon.toFixed(5)}`);
-  el.setAttribute('aria-label', label);
-  el.setAttribute('title', label);
+  setAttribute(el, 'data-van-marker', vehicle);
+  setAttribute(el, 'data-position', `${at.lat.toFixed(5)},${at.lon.toFixed(5)}`);
+  setAttribute(el, 'aria-label', label);
+  setAttribute(el, 'title', label);
+}
+
+/**
+ * Every van's marker is visited each frame there is a change: only what differs is written, so a
+ * frame with 20 moved vans touches 20 markers' DOM, not 200 (bench/dashboard/logistics.ts).
+ */
+function setAttribute(el: HTMLElement, name: string, value: string): void {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
+function moveTo(marker: L.Marker, at: L.LatLng): void {
+  if (!marker.getLatLng().equals(at, 0)) marker.setLatLng(at);
 }
 
 /**
