@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api } from '../../api/client.js';
 import type { LiveFeed } from '../../api/live.js';
 import type { Alert, AlertAck } from '../../api/types.js';
+import type { StoreState } from './store-state.js';
 
 /**
  * Who acknowledged which of the store's alerts, kept by the hub (hub/src/alerts/): loaded from
@@ -12,6 +13,9 @@ import type { Alert, AlertAck } from '../../api/types.js';
  * raising), so REST answers and deltas may arrive in any order; a reconnect loads again.
  */
 export type AckMap = ReadonlyMap<string, AlertAck>;
+
+/** An alert as the Store view holds it (with its `latest` key and row ts). */
+export type ShownAlert = StoreState['alerts'] extends ReadonlyMap<string, infer A> ? A : never;
 
 /** `acks` with `incoming` merged (the same map when nothing changed). */
 export function mergeAcks(acks: AckMap, incoming: readonly AlertAck[]): AckMap {
@@ -30,6 +34,16 @@ export function mergeAcks(acks: AckMap, incoming: readonly AlertAck[]): AckMap {
 export function ackOf(acks: AckMap, alert: Pick<Alert, 'since'> & { readonly key: string }): AlertAck | undefined {
   const ack = acks.get(alert.key);
   return ack !== undefined && ack.raisedAt === alert.since ? ack : undefined;
+}
+
+const SEVERITY = { critical: 0, warning: 1, info: 2 } as const;
+
+/** Unacknowledged first; then the most severe, the newest raising first. */
+export function sortAlerts(alerts: Iterable<ShownAlert>, acks: AckMap): ShownAlert[] {
+  const acked = (a: ShownAlert) => (ackOf(acks, a) === undefined ? 0 : 1);
+  return [...alerts].sort(
+    (a, b) => acked(a) - acked(b) || SEVERITY[a.severity] - SEVERITY[b.severity] || b.since - a.since,
+  );
 }
 
 export interface AlertAcks {

@@ -1,10 +1,9 @@
 import { useState } from 'preact/hooks';
 import { ApiError } from '../../api/client.js';
 import { Empty } from '../../ui/status.js';
-import { type AckMap, ackOf } from './alert-acks.js';
-import type { StoreState } from './store-state.js';
+import { type AckMap, ackOf, type ShownAlert } from './alert-acks.js';
 
-type ShownAlert = StoreState['alerts'] extends ReadonlyMap<string, infer A> ? A : never;
+export { sortAlerts } from './alert-acks.js';
 
 /**
  * The gateway's alerts that still hold (low stock, empty soon, sensor faults, …): the ones nobody
@@ -89,16 +88,6 @@ function AlertRow(props: {
         </p>
       )}
     </li>
-  );
-}
-
-const SEVERITY = { critical: 0, warning: 1, info: 2 } as const;
-
-/** Unacknowledged first; then the most severe, the newest raising first. */
-export function sortAlerts(alerts: Iterable<ShownAlert>, acks: AckMap): ShownAlert[] {
-  const acked = (a: ShownAlert) => (ackOf(acks, a) === undefined ? 0 : 1);
-  return [...alerts].sort(
-    (a, b) => acked(a) - acked(b) || SEVERITY[a.severity] - SEVERITY[b.severity] || b.since - a.since,
   );
 }
 
