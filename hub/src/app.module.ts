@@ -13,6 +13,7 @@ import { ExternalHubBus } from './broker/external-bus.js';
 import type { HubBus } from './broker/hub-bus.js';
 import type { HubConfig } from './config.js';
 import { FleetModule } from './fleet/fleet.module.js';
+import { FootfallModule } from './footfall/footfall.module.js';
 import { HealthController } from './health/health.controller.js';
 import { InfluxSeriesRepository } from './ingest/influx-series.repository.js';
 import { IngestController } from './ingest/ingest.controller.js';
@@ -72,7 +73,15 @@ export class AppModule {
       module: AppModule,
       // Feature modules (models, replenishment, routing, recommendation) take the infrastructure below by token: the root exports it.
       global: true,
-      imports: [ModelsModule, ReplenishmentModule, RoutingModule, RecommendationModule, FleetModule, AlertsModule],
+      imports: [
+        ModelsModule,
+        ReplenishmentModule,
+        RoutingModule,
+        RecommendationModule,
+        FleetModule,
+        AlertsModule,
+        FootfallModule,
+      ],
       exports: [
         HUB_CONFIG,
         LOGGER,
