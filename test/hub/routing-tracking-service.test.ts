@@ -162,6 +162,26 @@ describe('route tracking on a real hub', async () => {
     expect(value.speedMps).toBeCloseTo(10, 6);
   });
 
+  it('GET /api/routing/vans: the van where it was last seen, with its ETAs (what a screen loads at start)', async () => {
+    const start = route?.startAt ?? now;
+    const answer = await planner.call('GET', '/api/routing/vans');
+    expect(answer.status).toBe(200);
+    const vans = answer.body as (RouteDelta & { vehicle: string })[];
+    expect(vans.map((v) => v.vehicle)).toEqual(['van-1']);
+    const [van] = vans;
+    // The last fix, not the depot: a reloaded page draws the van there before its next fix.
+    expect(van).toMatchObject({ version: 1, position: north(1100), updatedAt: start + 110_000, nextJob: jobA });
+    // The same ETAs the last push carried.
+    expect(van?.route.stops[0]?.arrival).toBeCloseTo(
+      start + 110_000 + (haversineMeters(north(1100), A) * DETOUR * 1000) / 10,
+      -1,
+    );
+    expect(van?.route.stops.map((s) => s.status)).toEqual(['pending', 'pending']);
+    // Planners and admins only, as the rest of routing.
+    const staff = await user(hub, await login(hub, 'root', 'root-secret-1'), 'sam', 'staff', ['store-a']);
+    expect((await staff.call('GET', '/api/routing/vans')).status).toBe(403);
+  });
+
   it('van events from the gateway: A arrived, then served; B next', async () => {
     const start = route?.startAt ?? now;
     await gateway.send([

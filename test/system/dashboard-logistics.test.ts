@@ -259,6 +259,42 @@ describe.skipIf(unavailable !== undefined)(
       await screenshot(page, 'dashboard-logistics-moving');
     });
 
+    it('a page opened afresh shows the van where it was last seen at once, before any live position', async () => {
+      const fresh = await (browser as Browser).newPage({ viewport: { width: 1400, height: 1000 } });
+      try {
+        // The live channel connects, but no delta reaches this page: what it shows of the van comes
+        // from what the view loads at start (the plan and GET /api/routing/vans).
+        let dropped = 0;
+        await fresh.routeWebSocket(/\/socket\.io\//, (ws) => {
+          const server = ws.connectToServer();
+          server.onMessage((message) => {
+            if (typeof message === 'string' && message.startsWith('42["delta"')) dropped++;
+            else ws.send(message);
+          });
+        });
+        await fresh.goto(hubUrl);
+        await fresh.getByLabel('Username').fill('pat');
+        await fresh.getByLabel('Password').fill('pat-secret-1');
+        await fresh.getByRole('button', { name: 'Sign in' }).click();
+        await fresh.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Logistics' }).click();
+        await fresh.waitForURL(/\/logistics$/);
+        const marker = fresh.locator('[data-van-marker="van-1"]');
+        await marker.waitFor({ timeout: DATA_MS });
+        expect(await marker.getAttribute('aria-label')).toMatch(/^Van van-1, on the road/);
+        expect(await fresh.locator('[data-vans-placed]').getAttribute('data-vans-placed')).toBe('1');
+        // Where the page that follows the van live last drew it, give or take the fixes since.
+        const [lat = 0, lon = 0] = ((await marker.getAttribute('data-position')) ?? '').split(',').map(Number);
+        expect(lat).toBeGreaterThan(DEPOT.lat + 0.001);
+        expect(Math.abs(lon - DEPOT.lon)).toBeLessThan(0.01);
+        const freshRow = fresh.locator('[data-panel="etas"] tr[data-van="van-1"]');
+        expect(await freshRow.locator('td').last().textContent()).not.toBe('not tracked yet');
+        // The van kept reporting meanwhile: the live path ran and was held back from this page.
+        await expect.poll(() => dropped, { timeout: DATA_MS }).toBeGreaterThan(0);
+      } finally {
+        await fresh.close();
+      }
+    });
+
     it('a new job waits; re-plan sends the second van for it and shows the KPIs before and after', async () => {
       const posted = await call('POST', '/api/routing/jobs', planner, {
         location: LATE_JOB,

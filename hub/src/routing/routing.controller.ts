@@ -7,6 +7,7 @@ import { type AuthedRequest, Roles } from '../auth/auth.guard.js';
 import { ApiBodyOf, bodyParser } from '../auth/body.js';
 import { RoutingDepot, RoutingVan } from '../config.js';
 import { RoutingService } from './routing.service.js';
+import { TrackingService } from './tracking/tracking.service.js';
 
 /** A parcel (or pickup) for routing; the hub gives it its id and creation time. */
 const JobBody = bodyParser(
@@ -49,8 +50,9 @@ function fleetId(value: string, name: string): string {
 /**
  * Route plans for planners and admins: plan now (proposed), look at a plan, activate one (its
  * store orders dispatched, each van's route sent to its gateway), add or cancel a parcel job
- * (the active plan is re-planned, debounced), re-plan now; and the fleet registry (depots and
- * vans, seeded from `routing.*`): later plans use what is there. Refusals carry the routing codes
+ * (the active plan is re-planned, debounced), re-plan now; the tracked vans (last position,
+ * ETAs); and the fleet registry (depots and vans, seeded from `routing.*`): later plans use what
+ * is there. Refusals carry the routing codes
  * (`ROUTING_API_ERRORS`: NO_ACTIVE_PLAN, PLAN_SUPERSEDED, JOB_NOT_CANCELLABLE, SOLVER_BUSY,
  * SOLVER_FAILED).
  */
@@ -58,7 +60,10 @@ function fleetId(value: string, name: string): string {
 @Controller('api/routing')
 @Roles('admin', 'planner')
 export class RoutingController {
-  constructor(@Inject(RoutingService) private readonly routing: RoutingService) {}
+  constructor(
+    @Inject(RoutingService) private readonly routing: RoutingService,
+    @Inject(TrackingService) private readonly tracking: TrackingService,
+  ) {}
 
   @Get('plans/active')
   active() {
@@ -116,6 +121,16 @@ export class RoutingController {
   @ApiBodyOf(ReplanBody)
   replan(@Body() body: unknown, @Req() request: AuthedRequest) {
     return this.routing.replan(ReplanBody(body).reason, request.principal.username);
+  }
+
+  /**
+   * The active plan's vans as tracking knows them now: each one's route with stop status and ETAs,
+   * last position and its time, next job, return time, late risk — what channel `routes` pushes
+   * per van, so a screen that opens (or reloads) places every van where it was last seen.
+   */
+  @Get('vans')
+  vans() {
+    return this.tracking.vans();
   }
 
   @Get('fleet')

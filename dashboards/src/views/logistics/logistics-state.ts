@@ -1,6 +1,7 @@
 /**
  * What the Logistics view knows, kept apart from how it is drawn so the merging rules are plain:
- * the active plan from REST (`GET /api/routing/plans/active`), then the `logistics` site's deltas
+ * the active plan from REST (`GET /api/routing/plans/active`) and where tracking last saw each van
+ * (`GET /api/routing/vans`, `withTracked`), then the `logistics` site's deltas
  * (hub/src/routing/routing.service.ts and tracking/tracking.service.ts):
  * - `routes`, key = vehicle: `{ plan, version, route }` when a plan or re-plan publishes the
  *   route, and tracking's `{ …, position, updatedAt, nextJob, returnAt, lateRisk, speedMps }`
@@ -112,6 +113,24 @@ interface RouteValue {
   readonly nextJob?: string;
   readonly returnAt?: number;
   readonly lateRisk?: VanState['lateRisk'];
+}
+
+/** `GET /api/routing/vans`: each tracked van as its last `routes` delta would carry it, now. */
+export interface TrackedVan extends RouteValue {
+  readonly vehicle: string;
+}
+
+/**
+ * The state after the tracked vans the view loads at start: each van where tracking last saw it,
+ * with its ETAs, as if its last delta had come (a van of an older plan version than shown is
+ * dropped, as a stale delta is). Without it, a reloaded page drew every van at its depot until
+ * its next fix.
+ */
+export function withTracked(state: LogisticsState, vans: readonly TrackedVan[]): LogisticsState {
+  return applyDeltas(
+    state,
+    vans.map(({ vehicle, ...value }) => ({ channel: 'routes', key: vehicle, value })),
+  );
 }
 
 /** The state after a batch of deltas (one socket.io `delta` event). */

@@ -14,7 +14,9 @@ import {
   emptyLogistics,
   type LogisticsState,
   type PlanView,
+  type TrackedVan,
   withPlan,
+  withTracked,
 } from './logistics-state.js';
 import { ReplanPanel } from './replan-panel.js';
 import { RouteMap } from './route-map.js';
@@ -25,7 +27,11 @@ const CHANNELS = ['routes', 'route-alerts'] as const;
 /** The waiting jobs have no live channel: read again this often while the view is open. */
 const WAITING_EVERY_MS = 15_000;
 
-type Action = { kind: 'reset' } | { kind: 'plan'; view: PlanView } | { kind: 'deltas'; changes: readonly Delta[] };
+type Action =
+  | { kind: 'reset' }
+  | { kind: 'plan'; view: PlanView }
+  | { kind: 'tracked'; vans: readonly TrackedVan[] }
+  | { kind: 'deltas'; changes: readonly Delta[] };
 
 function reduce(state: LogisticsState, action: Action): LogisticsState {
   switch (action.kind) {
@@ -35,6 +41,8 @@ function reduce(state: LogisticsState, action: Action): LogisticsState {
       return { ...state, alerts: new Map(), summary: undefined };
     case 'plan':
       return withPlan(state, action.view);
+    case 'tracked':
+      return withTracked(state, action.vans);
     case 'deltas':
       return applyDeltas(state, action.changes);
   }
@@ -45,7 +53,8 @@ function reduce(state: LogisticsState, action: Action): LogisticsState {
  * the vans moving live, the stops coloured by time-window status, the ETA table, the late-risk
  * alerts, the jobs waiting for dispatch, and the re-plan button with its before/after KPIs.
  *
- * The initial state is the active plan (REST); then the view subscribes to the `logistics` site's
+ * The initial state is the active plan and where tracking last saw each van (REST: a reloaded
+ * page shows the vans on the road at once); then the view subscribes to the `logistics` site's
  * `routes` and `route-alerts` channels only while it is open and applies the deltas (changes
  * only, merged by key on the hub, so 200 vans at 1 Hz is at most 200 changes a flush). Deltas
  * that arrive while REST loads wait and are applied after it; after a reconnect the plan is read
@@ -68,16 +77,19 @@ export function LogisticsView({ live }: ViewProps) {
       if (queued === undefined) dispatch({ kind: 'deltas', changes });
       else queued.push(...changes);
     });
-    api
-      .get<PlanView>('/api/routing/plans/active', controller.signal)
-      .catch((e: unknown) => {
-        // No active plan yet: the view shows that, and the button to make one.
-        if (e instanceof ApiError && e.status === 404) return undefined;
-        throw e;
-      })
-      .then((view) => {
+    const plan = api.get<PlanView>('/api/routing/plans/active', controller.signal).catch((e: unknown) => {
+      // No active plan yet: the view shows that, and the button to make one.
+      if (e instanceof ApiError && e.status === 404) return undefined;
+      throw e;
+    });
+    // Where each van was last seen; without it (a hub that does not answer it) they wait at their
+    // depots for their next fix.
+    const tracked = api.get<TrackedVan[]>('/api/routing/vans', controller.signal).catch(() => []);
+    Promise.all([plan, tracked])
+      .then(([view, vans]) => {
         dispatch({ kind: 'reset' });
         if (view !== undefined) dispatch({ kind: 'plan', view });
+        if (view !== undefined && vans.length > 0) dispatch({ kind: 'tracked', vans });
         const pending = queued ?? [];
         queued = undefined;
         if (pending.length > 0) dispatch({ kind: 'deltas', changes: pending });

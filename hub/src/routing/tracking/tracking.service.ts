@@ -2,6 +2,7 @@ import {
   type Alert,
   type GpsFix,
   type Item,
+  type LatLon,
   localClockMs,
   newId,
   type Route,
@@ -26,6 +27,25 @@ import { type LateRiskHeld, lateRiskStep } from './late-risk.js';
 import { RouteProgress } from './progress.js';
 import { HOUR_MS, SpeedProfile } from './speed-profile.js';
 import { learnFromTraceFile } from './trace-speeds.js';
+
+/**
+ * A tracked van as channel `routes` carries it (key: its vehicle), and as `GET /api/routing/vans`
+ * answers it: the route with each stop's status and ETA, where the van was last seen and when.
+ */
+export interface TrackedVan {
+  readonly vehicle: string;
+  readonly plan: string;
+  readonly version: number;
+  readonly route: Route;
+  /** Last fix; absent: none since the plan became active (drawn at its depot). */
+  readonly position: LatLon | undefined;
+  /** Readings' time of that fix (the ETAs' "now"). */
+  readonly updatedAt: number | undefined;
+  readonly nextJob: string | undefined;
+  readonly returnAt: number;
+  readonly lateRisk: { readonly job: string; readonly minutes: number; readonly alert: string } | undefined;
+  readonly speedMps: number;
+}
 
 /** One tracked van: its route in the active plan, its progress, what was last pushed and alerted. */
 interface VanTrack {
@@ -150,6 +170,18 @@ export class TrackingService implements OnApplicationBootstrap, OnApplicationShu
     this.#unsubscribe = [];
   }
 
+  /**
+   * Every van of the active plan as tracking knows it now, by vehicle: what a planner's screen
+   * loads at start (`GET /api/routing/vans`), so a reloaded page places each van where it was last
+   * seen instead of at its depot until its next fix. This process's view: with several replicas,
+   * each answers from the readings it stored (the readings of a van go to one replica at a time).
+   */
+  vans(): TrackedVan[] {
+    const vans: TrackedVan[] = [];
+    for (const [vehicle, track] of this.#vans) vans.push(this.#tracked(vehicle, track, this.#routeEta(track)));
+    return vans.sort((a, b) => (a.vehicle < b.vehicle ? -1 : a.vehicle > b.vehicle ? 1 : 0));
+  }
+
   /** The speed profile as learned so far (hours, overall, default). */
   speedProfile() {
     return this.#profile.snapshot();
@@ -247,7 +279,7 @@ export class TrackingService implements OnApplicationBootstrap, OnApplicationShu
     const track = this.#vans.get(vehicle);
     if (track === undefined) return;
     const { progress } = track;
-    const eta = routeEta(progress.route, progress, this.#profile, this.#eta, (job) => this.#windows.get(job));
+    const eta = this.#routeEta(track);
     const now = eta.now;
     const step = lateRiskStep(vehicle, track.lateRisk, eta, now ?? progress.route.startAt, this.#eta, newId);
     const raised = track.lateRisk === undefined && step.held !== undefined;
@@ -291,7 +323,20 @@ export class TrackingService implements OnApplicationBootstrap, OnApplicationShu
     );
   }
 
+  #routeEta(track: VanTrack): RouteEta {
+    const { progress } = track;
+    return routeEta(progress.route, progress, this.#profile, this.#eta, (job) => this.#windows.get(job));
+  }
+
   #push(vehicle: string, track: VanTrack, eta: RouteEta): void {
+    const { vehicle: _, ...value } = this.#tracked(vehicle, track, eta);
+    const delta = { channel: 'routes' as const, key: vehicle, value };
+    this.realtime.publish(vehicle, [delta]);
+    this.realtime.publish(LOGISTICS_SITE, [delta]);
+    this.#metrics.pushes.inc();
+  }
+
+  #tracked(vehicle: string, track: VanTrack, eta: RouteEta): TrackedVan {
     const route = track.progress.route;
     const stops = route.stops.map((stop, i) => {
       const e = eta.stops[i];
@@ -308,27 +353,21 @@ export class TrackingService implements OnApplicationBootstrap, OnApplicationShu
     const tracked: Route = { ...route, stops, endAt: Math.round(Math.max(eta.returnAt, stops.at(-1)?.departure ?? 0)) };
     const fix = track.progress.fix;
     const speedAt = eta.now ?? route.startAt;
-    const delta = {
-      channel: 'routes' as const,
-      key: vehicle,
-      value: {
-        plan: track.plan.id,
-        version: track.plan.version,
-        route: tracked,
-        position: fix?.position,
-        updatedAt: eta.now,
-        nextJob: eta.nextJob,
-        returnAt: Math.round(eta.returnAt),
-        lateRisk:
-          track.lateRisk === undefined
-            ? undefined
-            : { job: track.lateRisk.job, minutes: track.lateRisk.minutes, alert: track.lateRisk.alert },
-        speedMps: this.#profile.speedAt(speedAt).speedMps,
-      },
+    return {
+      vehicle,
+      plan: track.plan.id,
+      version: track.plan.version,
+      route: tracked,
+      position: fix?.position,
+      updatedAt: eta.now,
+      nextJob: eta.nextJob,
+      returnAt: Math.round(eta.returnAt),
+      lateRisk:
+        track.lateRisk === undefined
+          ? undefined
+          : { job: track.lateRisk.job, minutes: track.lateRisk.minutes, alert: track.lateRisk.alert },
+      speedMps: this.#profile.speedAt(speedAt).speedMps,
     };
-    this.realtime.publish(vehicle, [delta]);
-    this.realtime.publish(LOGISTICS_SITE, [delta]);
-    this.#metrics.pushes.inc();
   }
 
   #alert(vehicle: string, alert: Alert | undefined): void {
