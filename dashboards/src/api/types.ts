@@ -69,6 +69,21 @@ export interface AlertAck {
   readonly note?: string;
 }
 
+/** `GET /api/sites/:site/footfall` (hub/src/footfall/): entries per door per UTC hour. */
+export interface FootfallHistory {
+  readonly site: string;
+  /** [from, to), whole UTC hours. */
+  readonly from: number;
+  readonly to: number;
+  /** The hub's clock when it read the counts: counts after it were not in the answer. */
+  readonly asOf: number;
+  readonly hours: readonly { readonly door: string; readonly hour: number; readonly entries: number }[];
+  readonly forecasts: readonly (Pick<Forecast, 'start' | 'stepMs' | 'mean' | 'lower' | 'upper' | 'level'> & {
+    readonly door: string;
+    readonly ts: number;
+  })[];
+}
+
 interface PairInsight {
   readonly skus: readonly [string, string];
   readonly lift: number;

@@ -1,18 +1,46 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { api } from '../../api/client.js';
+import type { FootfallHistory } from '../../api/types.js';
 import { Empty } from '../../ui/status.js';
 import type { StoreState } from './store-state.js';
 import { type TrafficSeries, trafficSeries } from './traffic-series.js';
 
-export function FootTraffic({ state }: { state: StoreState }) {
-  const series = trafficSeries(state);
+/**
+ * How often the hub's hourly history is read again: it also brings what the live feed missed while
+ * offline and counts that reached the hub late, so the hours drawn converge on the hub's.
+ */
+const HISTORY_EVERY_MS = 5 * 60_000;
+
+/**
+ * Foot traffic: entries per hour of the site's doors, the last two days from the hub
+ * (`GET /api/sites/:site/footfall`) with the counts that arrive live added into the current hour,
+ * against the doors' forecast and its interval.
+ */
+export function FootTraffic({ site, state }: { site: string; state: StoreState }) {
+  const [history, setHistory] = useState<FootfallHistory | undefined>();
+  useEffect(() => {
+    const controller = new AbortController();
+    const read = () =>
+      api
+        .get<FootfallHistory>(`/api/sites/${site}/footfall`, controller.signal)
+        .then(setHistory)
+        .catch(() => undefined); // the live counts still draw; the next read tries again
+    void read();
+    const timer = setInterval(read, HISTORY_EVERY_MS);
+    return () => {
+      clearInterval(timer);
+      controller.abort();
+    };
+  }, [site]);
+  const series = trafficSeries(state, history);
   const hasData = series.at.length > 0;
-  const label = `Entries per ${Math.round(series.bucketMs / 60_000)} min, actual against forecast${
+  const label = `Entries per hour, actual against forecast${
     series.level === undefined ? '' : ` with its ${Math.round(series.level * 100)}% interval`
   }`;
   return (
-    <figure class="traffic">
+    <figure class="traffic" data-hours={series.at.length} data-history-hours={series.fromHistory}>
       {hasData ? <Chart series={series} label={label} /> : <Empty>No door counts yet.</Empty>}
       <figcaption>
         {label}. {state.doorForecasts.size === 0 ? 'No door forecast yet: actual counts only.' : null}

@@ -211,7 +211,7 @@ function StoreSite({ site, session, live }: { site: string } & Pick<ViewProps, '
         <EmptySoon state={store} onSelect={setSelected} />
       </Panel>
       <Panel title="Foot traffic" id="traffic" class="wide">
-        <FootTraffic state={store} />
+        <FootTraffic site={site} state={store} />
       </Panel>
       <Panel title="Insights" id="insights" class="wide">
         <Load value={insights} what="insights" ready={(value) => <InsightsPanel insights={value} />} />
