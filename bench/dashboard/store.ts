@@ -56,6 +56,8 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
+    /** Writes a Chromium performance trace of the loaded window to this file (for chrome://tracing or Perfetto). */
+    trace: { type: 'string' },
   },
 });
 
@@ -86,6 +88,16 @@ async function call(base: string, token: string | undefined, method: string, pat
   const text = await response.text();
   if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 500)}`);
   return text === '' ? undefined : JSON.parse(text);
+}
+
+/** The hub's realtime counters: changes sent to sockets, and lane changes held back as not on screen. */
+async function realtimeCounters(base: string): Promise<{ sent: number; outOfScope: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    sent: value('aisle_hub_realtime_deltas_sent_total'),
+    outOfScope: value('aisle_hub_realtime_out_of_scope_total'),
+  };
 }
 
 interface Lane {
@@ -252,6 +264,12 @@ async function run(spawn: Spawn, _servers: unknown[], tempDir: string): Promise<
       cs.map((c) => c.getAttribute('data-units')),
     );
     stop = await mainThread(page);
+    const countersBefore = await realtimeCounters(base);
+    if (args.trace !== undefined)
+      await browser.startTracing(page, {
+        path: args.trace,
+        categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc', 'viz'],
+      });
     const [frames, fed] = await Promise.all([
       recordFrames(page, seconds * 1000),
       gateway.run(rate, batch, seconds * 1000),
@@ -259,10 +277,19 @@ async function run(spawn: Spawn, _servers: unknown[], tempDir: string): Promise<
     const levelsAfter = await page.$$eval('button.lane[data-units]', (cs) =>
       cs.map((c) => c.getAttribute('data-units')),
     );
+    if (args.trace !== undefined) await browser.stopTracing();
+    const countersAfter = await realtimeCounters(base);
+    const toPage = {
+      sent: countersAfter.sent - countersBefore.sent,
+      notOnScreen: countersAfter.outOfScope - countersBefore.outOfScope,
+    };
+    const aislesFollowed = await page.evaluate(
+      `[...document.querySelectorAll('section.aisle')].filter((s) => { const r = s.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }).length`,
+    );
     const loaded = { ...summarizeFrames(frames, paused.frameMs.p50), mainThread: await stop() };
     const lanesChanged = levelsAfter.filter((u, i) => u !== levelsBefore[i]).length;
     log(
-      `loaded: ${JSON.stringify(loaded)}, published ${fed.published} (late batches ${fed.late}), ${lanesChanged} lanes changed`,
+      `loaded: ${JSON.stringify(loaded)}, published ${fed.published} (late batches ${fed.late}), ${lanesChanged} lanes changed, to the page ${JSON.stringify(toPage)}, aisles on screen ${aislesFollowed}`,
     );
 
     report({
@@ -284,6 +311,9 @@ async function run(spawn: Spawn, _servers: unknown[], tempDir: string): Promise<
       publishedPerSecond: round2(fed.published / seconds),
       lateBatches: fed.late,
       lanesWithNewLevel: lanesChanged,
+      changesSentToPage: toPage.sent,
+      laneChangesNotOnScreen: toPage.notOnScreen,
+      aislesOnScreen: aislesFollowed,
       lanes: n,
       loadAvg1m: round2(loadavg()[0] ?? 0),
     });

@@ -178,6 +178,58 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Store view in Chromi
     expect(done.find((t) => t.id === task.id)).toMatchObject({ state: 'done', claimedBy: login('staff').username });
   });
 
+  it('on a phone follows only the aisles in view, and an aisle scrolled into view shows its levels now', async () => {
+    const hub = stack.hubUrl;
+    const phone = await (browser as Browser).newPage({ viewport: { width: 390, height: 700 } });
+    try {
+      await phone.goto(hub);
+      await phone.getByLabel('Username').fill(login('staff').username);
+      await phone.getByLabel('Password').fill(login('staff').password);
+      await phone.getByRole('button', { name: 'Sign in' }).click();
+      await phone.locator('button.lane[data-units]').first().waitFor({ timeout: DATA_MS });
+      const aisles = await phone
+        .locator('section.aisle')
+        .evaluateAll((s) => s.map((x) => x.getAttribute('data-aisle')));
+      const last = aisles.at(-1) as string;
+      expect(aisles.length).toBeGreaterThan(1);
+      const staffToken = await phone.evaluate<string | null>("sessionStorage.getItem('aisle.token')");
+      const lastAisle = phone.locator(`section.aisle[data-aisle="${last}"]`);
+      const onPage = () =>
+        lastAisle
+          .locator('button.lane[data-units]')
+          .evaluateAll((cells) => cells.map((c) => `${c.getAttribute('data-lane')}=${c.getAttribute('data-units')}`));
+      const atHub = async () => {
+        const lanes = (await lastAisle.locator('button.lane').evaluateAll((c) => c.map((x) => x.dataset.lane))).join(
+          ',',
+        );
+        const rows = (await (
+          await fetch(`${hub}/api/sites/store-a/latest?type=shelf.level&lanes=${lanes}`, {
+            headers: { authorization: `Bearer ${staffToken}` },
+          })
+        ).json()) as Array<{ item: { data: { lane: string; units: number } } }>;
+        const units = new Map(rows.map((r) => [r.item.data.lane, r.item.data.units]));
+        return (await onPage()).map((cell) => `${cell.split('=')[0]}=${units.get(cell.split('=')[0] as string)}`);
+      };
+      const outOfScope = async () =>
+        Number(
+          /^aisle_hub_realtime_out_of_scope_total (\S+)$/m.exec(await (await fetch(`${hub}/metrics`)).text())?.[1],
+        );
+      // Off screen, the last aisle is not followed: the hub holds its changes back, and the page
+      // falls behind the shelves there as shoppers pick.
+      const before = await outOfScope();
+      await expect.poll(outOfScope, { timeout: DATA_MS }).toBeGreaterThan(before);
+      await expect
+        .poll(async () => (await atHub()).join() !== (await onPage()).join(), { timeout: DATA_MS })
+        .toBe(true);
+      // Scrolled into view, it shows what the shelves hold now, and follows them live from then on.
+      await lastAisle.scrollIntoViewIfNeeded();
+      await expect.poll(async () => (await atHub()).join() === (await onPage()).join(), { timeout: 15_000 }).toBe(true);
+      await screenshot(phone, 'dashboard-store-phone', { fullPage: false });
+    } finally {
+      await phone.close();
+    }
+  });
+
   it('says when it is offline, keeps the last data, and is live again when the network is back', async () => {
     const context = page.context();
     const lanes = await page.locator('button.lane').count();

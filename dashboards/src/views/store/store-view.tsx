@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useReducer, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
 import { ApiError, api } from '../../api/client.js';
 import type { Delta, Insights, LatestRow, PlanogramLane, Site, Task } from '../../api/types.js';
 import { navigate } from '../../router.js';
@@ -10,6 +10,7 @@ import { AlertList, sortAlerts } from './alerts-panel.js';
 import { duration, EmptySoon } from './empty-soon.js';
 import { FootTraffic } from './foot-traffic.js';
 import { InsightsPanel } from './insights-panel.js';
+import { type AisleCounts, aisleCounts, shelfLayout } from './shelf-layout.js';
 import { ShelfMap } from './shelf-map.js';
 import { applyRows, emptyStore, lanesToShow, type StoreState } from './store-state.js';
 import { mergeTask } from './tasks.js';
@@ -18,6 +19,10 @@ import { TaskList } from './tasks-panel.js';
 /** The `latest` types this view shows; the others (weights, events, baskets) are not fetched. */
 const TYPES = ['shelf.level', 'forecast', 'alert', 'footfall.count'] as const;
 const CHANNELS = ['latest', 'tasks'] as const;
+/** How often the hub's per-aisle counts are read for the aisles the screen does not follow live. */
+const AISLE_COUNTS_EVERY_MS = 10_000;
+/** Lanes per catch-up read (`latest?lanes=`), so its URL stays short. */
+const CATCH_UP_LANES = 200;
 
 /**
  * The Store view (staff; ARCHITECTURE §7): the stores the user may see in a picker, and for the
@@ -26,6 +31,11 @@ const CHANNELS = ['latest', 'tasks'] as const;
  * subscribes to that one site's `latest` and `tasks` channels and applies the deltas. Changes that
  * arrive while REST loads wait and are applied after it; after a reconnect the REST state is
  * loaded again (what changed while offline was not pushed).
+ *
+ * Viewport-scoped: once the shelf map reports the aisles in view, the subscription is scoped to
+ * their lanes (the hub sends no other lane's readings), the lanes that came into view are read
+ * once over REST, and the other aisles' counts come from the hub's aggregate every
+ * `AISLE_COUNTS_EVERY_MS`. Alerts, forecasts, tasks and doors are not scoped.
  */
 export function StoreView({ session, live, params }: ViewProps) {
   const [sites, setSites] = useState<Loadable<Site[]>>({ state: 'loading' });
@@ -114,6 +124,31 @@ function StoreSite({ site, session, live }: { site: string } & Pick<ViewProps, '
   // Bumped when the feed comes back online: reload what was missed.
   const [generation, setGeneration] = useState(0);
   useEffect(() => live.onStatus((s) => s === 'online' && setGeneration((g) => g + 1)), [live]);
+  const [hubCounts, setHubCounts] = useState<ReadonlyMap<string, AisleCounts>>(new Map());
+  // The aisles the map follows live (undefined: all of them, before the map reports what is in view).
+  const [followed, setFollowed] = useState<ReadonlySet<string> | undefined>(undefined);
+  const scoped = useRef<ReadonlySet<string> | undefined>(undefined);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    const read = () =>
+      api
+        .get<{ aisles: AisleCounts[] }>(`/api/sites/${site}/inventory/aisles`, controller.signal)
+        .then((answer) => setHubCounts(new Map(answer.aisles.map((a) => [a.aisle, a]))))
+        .catch(() => undefined); // the next read tries again; the followed aisles stay live
+    void read();
+    const timer = setInterval(read, AISLE_COUNTS_EVERY_MS);
+    return () => {
+      clearInterval(timer);
+      controller.abort();
+    };
+  }, [site, generation]);
+  useEffect(
+    () => () => {
+      void live.scopeLanes(site, undefined);
+    },
+    [site, live],
+  );
 
   useEffect(() => {
     const controller = new AbortController();
@@ -159,6 +194,34 @@ function StoreSite({ site, session, live }: { site: string } & Pick<ViewProps, '
   }, [site, live, generation]);
 
   const { store } = model;
+  const shown = lanesToShow(store.lanes, model.planogram);
+  const layout = useMemo(() => shelfLayout(shown.values()), [shown.size, model.planogram]);
+  const layoutRef = useRef(layout);
+  layoutRef.current = layout;
+  const onInView = useCallback(
+    (aisles: readonly string[]) => {
+      const inView = new Set(aisles);
+      const lanes = layoutRef.current.aisles.filter((a) => inView.has(a.aisle)).flatMap((a) => a.lanes);
+      const before = scoped.current;
+      const now = new Set(lanes);
+      scoped.current = now;
+      setFollowed(inView);
+      void live.scopeLanes(site, lanes).then(async () => {
+        // The lanes that came into view were not followed: read what they hold now.
+        const arrived = before === undefined ? [] : lanes.filter((l) => !before.has(l));
+        for (let k = 0; k < arrived.length; k += CATCH_UP_LANES) {
+          const some = arrived
+            .slice(k, k + CATCH_UP_LANES)
+            .map(encodeURIComponent)
+            .join(',');
+          const rows = await api.get<LatestRow[]>(`/api/sites/${site}/latest?type=shelf.level&lanes=${some}`);
+          dispatch({ kind: 'rows', rows });
+        }
+      });
+    },
+    [site, live],
+  );
+  const counts = useMemo(() => aisleCounts(layout, shown, hubCounts, followed), [layout, shown, hubCounts, followed]);
   const alerts = useMemo(() => sortAlerts(store.alerts.values(), acks), [store.alerts, acks]);
   const work = tasks.filter((t) => t.kind !== 'phantom-check');
   const phantom = tasks.filter((t) => t.kind === 'phantom-check');
@@ -167,21 +230,33 @@ function StoreSite({ site, session, live }: { site: string } & Pick<ViewProps, '
 
   if (loaded.state === 'loading') return <Loading what={`store ${site}`} />;
   if (loaded.state === 'error') return <ErrorNote error={loaded.error} what={`store ${site}`} />;
-  const shown = lanesToShow(store.lanes, model.planogram);
-  const lanes = [...store.lanes.values()];
-  const low = lanes.filter((l) => l.capacity > 0 && l.units / l.capacity < 0.25).length;
-  const silent = shown.size - store.lanes.size;
+  let reporting = 0;
+  let empty = 0;
+  let low = 0;
+  for (const c of counts.values()) {
+    reporting += c.reporting;
+    empty += c.empty;
+    low += c.belowQuarter;
+  }
+  const silent = shown.size - reporting;
   return (
     <div class={`store-grid ${status === 'offline' ? 'stale' : ''}`} data-site={site}>
       <Panel title="Shelves" id="shelves" class="wide">
         <p class="summary">
-          {lanes.length} lanes reporting{silent > 0 ? ` (${silent} more in the planogram not yet)` : ''} ·{' '}
-          {lanes.filter((l) => l.units <= 0).length} empty · {low} below a quarter
+          {reporting} lanes reporting{silent > 0 ? ` (${silent} more in the planogram not yet)` : ''} · {empty} empty ·{' '}
+          {low} below a quarter
         </p>
         {shown.size === 0 ? (
           <Empty>No shelf levels from this store yet: its gateway has not reported.</Empty>
         ) : (
-          <ShelfMap lanes={shown} selected={selected} onSelect={setSelected} />
+          <ShelfMap
+            layout={layout}
+            lanes={shown}
+            counts={counts}
+            selected={selected}
+            onSelect={setSelected}
+            onInView={onInView}
+          />
         )}
         {selected === undefined ? null : (
           <LaneDetail lane={selected} store={store} tasks={tasks} onClose={() => setSelected(undefined)} />
