@@ -18,6 +18,7 @@ import {
   mainThread,
   recordFrames,
   summarizeFrames,
+  timeline,
   type Watched,
 } from './parts/browser.js';
 
@@ -82,6 +83,8 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '5' },
     /** Investigation: after the report, a CPU profile of another loaded window (dashboards built unminified). */
     profile: { type: 'boolean', default: false },
+    /** Investigation: after the report, a Chromium trace of another loaded window (threads' busy time, main-thread split). */
+    trace: { type: 'boolean', default: false },
   },
 });
 
@@ -435,6 +438,11 @@ async function run(spawn: Spawn, _servers: unknown[], tempDir: string): Promise<
       loadAvg1m: round2(loadavg()[0] ?? 0),
       ...(args.profile ? { dashboards: 'built unminified (--profile)' } : {}),
     });
+    if (args.trace) {
+      const traced = await timeline(page);
+      await fleet.run(seconds * 1000);
+      log(`trace of a loaded window, ms per second: ${JSON.stringify(await traced(), undefined, 1)}`);
+    }
     if (args.profile) {
       const profiled = await cpuProfile(page, 40);
       await fleet.run(seconds * 1000);

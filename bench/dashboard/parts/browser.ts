@@ -279,3 +279,88 @@ export async function cpuProfile(page: Page, top = 25): Promise<() => Promise<{ 
       .map(([where, ms]) => ({ where, selfMs: round2(ms) }));
   };
 }
+
+interface TraceEvent {
+  readonly name: string;
+  readonly ph: string;
+  readonly pid: number;
+  readonly tid: number;
+  readonly ts: number;
+  readonly dur?: number;
+  readonly args?: { readonly name?: string };
+}
+
+/**
+ * Where a window's time goes across Chromium's processes (a Chromium trace, `devtools.timeline`
+ * and `toplevel`): each thread's busy time (its top-level tasks, ms per second of window) — the
+ * renderer's main thread, its compositor, the raster workers, the GPU process's viz thread, which
+ * all have to run for a frame to reach the screen on 2 shared cores — and the renderer main
+ * thread's self time by event (script, style, layout, paint, GC…). Tracing costs a little itself:
+ * a traced window is not a measured one.
+ */
+export async function timeline(
+  page: Page,
+  top = 20,
+): Promise<() => Promise<{ threads: Record<string, number>; mainThreadSelf: Record<string, number> }>> {
+  const browser = page.context().browser();
+  if (browser === null) throw new Error('timeline: the page has no browser');
+  await browser.startTracing(page, {
+    categories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8'],
+  });
+  const t0 = performance.now();
+  return async () => {
+    const buffer = await browser.stopTracing();
+    const seconds = (performance.now() - t0) / 1000;
+    const events = (JSON.parse(buffer.toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents;
+    const names = new Map<string, string>();
+    for (const e of events)
+      if (e.ph === 'M' && e.name === 'process_name') names.set(`${e.pid}`, e.args?.name ?? `${e.pid}`);
+    for (const e of events)
+      if (e.ph === 'M' && e.name === 'thread_name')
+        names.set(`${e.pid}:${e.tid}`, `${names.get(`${e.pid}`) ?? e.pid}/${e.args?.name ?? e.tid}`);
+    // Busy time per thread: the union of its tasks (the two task events nest on some threads).
+    const tasks = new Map<string, TraceEvent[]>();
+    for (const e of events)
+      if (e.ph === 'X' && (e.name === 'ThreadControllerImpl::RunTask' || e.name === 'RunTask') && e.dur !== undefined) {
+        const key = names.get(`${e.pid}:${e.tid}`) ?? `${e.pid}:${e.tid}`;
+        const list = tasks.get(key);
+        if (list === undefined) tasks.set(key, [e]);
+        else list.push(e);
+      }
+    const busy = new Map<string, number>();
+    for (const [key, list] of tasks) {
+      list.sort((x, y) => x.ts - y.ts);
+      let total = 0;
+      let end = Number.NEGATIVE_INFINITY;
+      for (const e of list) {
+        const to = e.ts + (e.dur ?? 0);
+        if (to <= end) continue;
+        total += to - Math.max(e.ts, end);
+        end = to;
+      }
+      busy.set(key, total / 1000);
+    }
+    // Self time by event on the renderer's main thread (the one running the page's scripts).
+    const scriptThread = events.find((e) => e.name === 'FunctionCall' || e.name === 'EvaluateScript');
+    const main = events
+      .filter((e) => e.ph === 'X' && e.dur !== undefined && e.pid === scriptThread?.pid && e.tid === scriptThread.tid)
+      .sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+    const self = new Map<string, number>();
+    const stack: { end: number; name: string }[] = [];
+    for (const e of main) {
+      while (stack.length > 0 && (stack.at(-1)?.end ?? 0) <= e.ts) stack.pop();
+      const parent = stack.at(-1);
+      if (parent !== undefined) self.set(parent.name, (self.get(parent.name) ?? 0) - (e.dur ?? 0) / 1000);
+      self.set(e.name, (self.get(e.name) ?? 0) + (e.dur ?? 0) / 1000);
+      stack.push({ end: e.ts + (e.dur ?? 0), name: e.name });
+    }
+    const perSecond = (m: Map<string, number>) =>
+      Object.fromEntries(
+        [...m]
+          .sort(([, a], [, b]) => b - a)
+          .slice(0, top)
+          .map(([k, ms]) => [k, round2(ms / seconds)]),
+      );
+    return { threads: perSecond(busy), mainThreadSelf: perSecond(self) };
+  };
+}
