@@ -25,7 +25,11 @@ import { buildDashboards, launchBrowser, mainThread, recordFrames, summarizeFram
  *
  * Setup: store-a with 2,000 lanes (20 aisles × 5 shelves × 20 positions, one SKU each); one level
  * per lane published before the page opens, so every cell has a level; staff `ann` of store-a signs
- * in through the login form and lands on the Store view.
+ * in through the login form and lands on the Store view, in a `--viewport` window (1280x900: 12 of
+ * the 20 aisles within the view's follow margin; the page follows only those lanes live, as built;
+ * a tall window, e.g. 1280x3200, puts every aisle on screen, so every published level reaches it).
+ * The hub's realtime counters tell how many changes were sent to the page and how many lane
+ * changes it held back as off screen; `--trace FILE` writes a Chromium trace of the loaded window.
  *
  * Measured (`parts/browser.ts`, injected with page.evaluate, nothing added to the dashboards):
  * requestAnimationFrame deltas and `long-animation-frame` entries for `--seconds`, and the lane
@@ -56,6 +60,8 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
+    /** The browser window, WIDTHxHEIGHT: a tall one puts every aisle on screen (all of them followed). */
+    viewport: { type: 'string', default: '1280x900' },
     /** Writes a Chromium performance trace of the loaded window to this file (for chrome://tracing or Perfetto). */
     trace: { type: 'string' },
   },
@@ -241,7 +247,8 @@ async function run(spawn: Spawn, _servers: unknown[], tempDir: string): Promise<
 
   const browser = await launchBrowser();
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const [width, height] = (args.viewport as string).split('x').map(Number) as [number, number];
+    const page = await browser.newPage({ viewport: { width, height } });
     await page.goto(base);
     await page.getByLabel('Username').fill(STAFF.username);
     await page.getByLabel('Password').fill(STAFF.password);
@@ -315,6 +322,7 @@ async function run(spawn: Spawn, _servers: unknown[], tempDir: string): Promise<
       laneChangesNotOnScreen: toPage.notOnScreen,
       aislesOnScreen: aislesFollowed,
       lanes: n,
+      viewport: args.viewport,
       loadAvg1m: round2(loadavg()[0] ?? 0),
     });
   } finally {
