@@ -230,6 +230,19 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Store view in Chromi
     }
   });
 
+  it('starts the foot-traffic chart from the hub’s hourly history after a reload', async () => {
+    const figure = page.locator('[data-panel="traffic"] figure.traffic');
+    await page.reload();
+    await figure.waitFor({ timeout: DATA_MS });
+    // Before, the chart held only the counts that arrived since the page opened: after a reload,
+    // one. Now the hours come from GET /api/sites/store-a/footfall at once.
+    await expect
+      .poll(async () => Number(await figure.getAttribute('data-history-hours')), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(1);
+    await figure.locator('[role="img"]').waitFor();
+    await page.locator('button.lane').first().waitFor({ timeout: DATA_MS });
+  });
+
   it('says when it is offline, keeps the last data, and is live again when the network is back', async () => {
     const context = page.context();
     const lanes = await page.locator('button.lane').count();

@@ -5,13 +5,15 @@ import { api } from '../../api/client.js';
 import type { FootfallHistory } from '../../api/types.js';
 import { Empty } from '../../ui/status.js';
 import type { StoreState } from './store-state.js';
-import { type TrafficSeries, trafficSeries } from './traffic-series.js';
+import { newestCounts, type TrafficHistory, type TrafficSeries, trafficSeries } from './traffic-series.js';
 
 /**
  * How often the hub's hourly history is read again: it also brings what the live feed missed while
  * offline and counts that reached the hub late, so the hours drawn converge on the hub's.
  */
 const HISTORY_EVERY_MS = 5 * 60_000;
+/** How far back the chart starts. */
+const HISTORY_MS = 48 * 3_600_000;
 
 /**
  * Foot traffic: entries per hour of the site's doors, the last two days from the hub
@@ -19,14 +21,23 @@ const HISTORY_EVERY_MS = 5 * 60_000;
  * against the doors' forecast and its interval.
  */
 export function FootTraffic({ site, state }: { site: string; state: StoreState }) {
-  const [history, setHistory] = useState<FootfallHistory | undefined>();
+  const [history, setHistory] = useState<TrafficHistory | undefined>();
+  // The state at the time of a read (the interval's callback would see the first render's).
+  const current = useRef(state);
+  current.current = state;
   useEffect(() => {
     const controller = new AbortController();
-    const read = () =>
-      api
-        .get<FootfallHistory>(`/api/sites/${site}/footfall`, controller.signal)
-        .then(setHistory)
+    const read = () => {
+      const counted = newestCounts(current.current);
+      // The last two days up to the doors' newest count: their clock, not the browser's (the
+      // demo's gateways run a simulated one).
+      const newest = Math.max(...counted.values());
+      const range = Number.isFinite(newest) ? `?from=${newest - HISTORY_MS}&to=${newest + 1}` : '';
+      return api
+        .get<FootfallHistory>(`/api/sites/${site}/footfall${range}`, controller.signal)
+        .then((answer) => setHistory({ hours: answer.hours, counted }))
         .catch(() => undefined); // the live counts still draw; the next read tries again
+    };
     void read();
     const timer = setInterval(read, HISTORY_EVERY_MS);
     return () => {

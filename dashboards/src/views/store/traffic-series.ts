@@ -1,6 +1,26 @@
 import type { FootfallHistory } from '../../api/types.js';
 import type { StoreState } from './store-state.js';
 
+/** The hub's hourly history as the screen read it. */
+export interface TrafficHistory {
+  readonly hours: FootfallHistory['hours'];
+  /**
+   * Per door, the newest count the screen held when it asked: the hub pushes a count only once it
+   * is stored, so those counts (and older ones) are in `hours` already.
+   */
+  readonly counted: ReadonlyMap<string, number>;
+}
+
+/** Per door, the ts of the newest count the state holds (what a history read will have counted). */
+export function newestCounts(state: StoreState): Map<string, number> {
+  const newest = new Map<string, number>();
+  for (const [door, points] of state.doors) {
+    const last = points.at(-1);
+    if (last !== undefined) newest.set(door, last.ts);
+  }
+  return newest;
+}
+
 /** Entries per hour: what the doors counted, and the doors' forecast mean with its interval. */
 export interface TrafficSeries {
   readonly bucketMs: number;
@@ -19,16 +39,16 @@ const HOUR_MS = 3_600_000;
 
 /**
  * The site's doors summed per UTC hour. Actual: the hub's hourly history (`GET …/footfall`) plus
- * the counts that arrived live after the hub read it (`asOf`; a count is for the interval that ends
- * at its ts, so it goes to the hour of `ts - 1`), so the current hour grows with every count and a
- * reload starts from two days of history. A count with a ts at or before `asOf` is in the history
- * already and is not added again (one that reached the hub later than it was read is missed until
- * the next read of the history). Forecast: the doors' means, lower and upper bounds summed, each
+ * each door's counts newer than the one the screen held when it asked (`counted`; a count is for
+ * the interval that ends at its ts, so it goes to the hour of `ts - 1`), so the current hour grows
+ * with every count and a reload starts from two days of history. Timestamps are the gateways'
+ * (the demo's are simulated), never compared with the browser's or the hub's clock. A count the hub
+ * stored while the read was in flight is counted twice until the next read. Forecast: the doors' means, lower and upper bounds summed, each
  * step spread over the hours it covers by overlap (a daily step gives each hour its share).
  * Summed bounds are wider than the site's true interval (the doors' errors are not all in the same
  * direction), so the band errs on the safe side.
  */
-export function trafficSeries(state: StoreState, history?: FootfallHistory): TrafficSeries {
+export function trafficSeries(state: StoreState, history?: TrafficHistory): TrafficSeries {
   const forecasts = [...state.doorForecasts.values()];
   const byBucket = new Map<number, { actual?: number; mean?: number; lower?: number; upper?: number }>();
   const at = (ts: number) => {
@@ -42,13 +62,14 @@ export function trafficSeries(state: StoreState, history?: FootfallHistory): Tra
     row.actual = (row.actual ?? 0) + h.entries;
   }
   const fromHistory = byBucket.size;
-  const asOf = history?.asOf ?? Number.NEGATIVE_INFINITY;
-  for (const points of state.doors.values())
+  for (const [door, points] of state.doors) {
+    const counted = history?.counted.get(door) ?? Number.NEGATIVE_INFINITY;
     for (const p of points) {
-      if (p.ts <= asOf) continue;
+      if (p.ts <= counted) continue;
       const row = at(p.ts - 1);
       row.actual = (row.actual ?? 0) + p.entries;
     }
+  }
   for (const f of forecasts)
     f.mean.forEach((m, i) => {
       const start = f.start + i * f.stepMs;
