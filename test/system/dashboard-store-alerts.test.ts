@@ -83,6 +83,8 @@ describe.skipIf(unavailable !== undefined)('dashboards: alert acknowledgements s
     expect(await row(ben, a01).textContent()).toMatch(/acknowledged by ann at \d/);
     expect(await row(ben, a01).getByRole('button', { name: 'Acknowledge' }).count()).toBe(0);
     expect(await order(ben)).toEqual([b02, a01]);
+    // The panel's count is of the alerts still waiting for someone.
+    await expect.poll(() => ben.locator('[data-panel="alerts"] .count').textContent(), { timeout: SHOWN_MS }).toBe('1');
     await screenshot(ben, 'dashboard-store-alert-acknowledged');
   });
 

@@ -5,7 +5,7 @@ import { navigate } from '../../router.js';
 import { useLiveStatus } from '../../ui/connection.js';
 import { Empty, ErrorNote, Load, type Loadable, Loading, Panel } from '../../ui/status.js';
 import type { ViewProps } from '../registry.js';
-import { useAlertAcks } from './alert-acks.js';
+import { ackOf, useAlertAcks } from './alert-acks.js';
 import { AlertList, sortAlerts } from './alerts-panel.js';
 import { duration, EmptySoon } from './empty-soon.js';
 import { FootTraffic } from './foot-traffic.js';
@@ -274,7 +274,7 @@ function StoreSite({ site, session, live }: { site: string } & Pick<ViewProps, '
           emptyText="No SKU flagged: shelf weights and the tills agree."
         />
       </Panel>
-      <Panel title="Alerts" id="alerts" count={alerts.length}>
+      <Panel title="Alerts" id="alerts" count={alerts.filter((a) => ackOf(acks, a) === undefined).length}>
         <AlertList
           alerts={alerts}
           acks={acks}
