@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import { parseHubConfig } from '../../hub/src/config.js';
 import { type RunningHub, startHub } from '../../hub/src/server.js';
-import { waitForMatch } from '../helpers/planner-screen.js';
+import { openScreen } from '../helpers/planner-screen.js';
 
 /**
  * What the replenishment tests share: a real hub (SQLite, embedded broker) with delivery points
@@ -96,32 +96,6 @@ export async function user(
 }
 
 /** A socket.io client subscribed to `site`'s `channel`, collecting the changes it receives. */
-export async function watch(hub: RunningHub, token: string, site: string, channel: 'tasks' | 'orders') {
-  const socket: Socket = io(hub.httpUrl, { transports: ['websocket'], reconnection: false, auth: { token } });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  const answer = await socket.emitWithAck('subscribe', { site, channels: [channel] });
-  if (answer?.ok !== true) throw new Error(`subscribe ${site}/${channel}: ${JSON.stringify(answer)}`);
-  const changes: Array<{ key: string; value: { state: string } & Record<string, unknown> }> = [];
-  const waiters = new Set<() => void>();
-  socket.on('delta', (delta: { site: string; changes: typeof changes }) => {
-    changes.push(...delta.changes);
-    for (const w of [...waiters]) w();
-  });
-  return {
-    socket,
-    changes,
-    /** The first change (received or coming) that `match` accepts. */
-    next(match: (change: (typeof changes)[number]) => boolean, timeoutMs = 3000) {
-      return waitForMatch(
-        changes,
-        waiters,
-        match,
-        timeoutMs,
-        () => `no matching ${channel} change on ${site} within ${timeoutMs} ms`,
-      );
-    },
-  };
+export function watch(hub: RunningHub, token: string, site: string, channel: 'tasks' | 'orders') {
+  return openScreen<{ state: string } & Record<string, unknown>>(hub.httpUrl, token, { site, channels: [channel] });
 }

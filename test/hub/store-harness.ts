@@ -8,7 +8,7 @@ import { io, type Socket } from 'socket.io-client';
 import { parseHubConfig } from '../../hub/src/config.js';
 import { IngestService } from '../../hub/src/ingest/ingest.service.js';
 import { type RunningHub, startHub } from '../../hub/src/server.js';
-import { waitForMatch } from '../helpers/planner-screen.js';
+import { openScreen } from '../helpers/planner-screen.js';
 import { type Client, login } from './replenishment-harness.js';
 
 /**
@@ -108,31 +108,6 @@ export function lowStock(lane: string, state: Alert['state'], since: number, ale
 }
 
 /** A socket.io client subscribed to `site`'s `channel`, collecting the changes it receives. */
-export async function watchChannel(hub: RunningHub, token: string, site: string, channel: string) {
-  const socket: Socket = io(hub.httpUrl, { transports: ['websocket'], reconnection: false, auth: { token } });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  const answer = await socket.emitWithAck('subscribe', { site, channels: [channel] });
-  if (answer?.ok !== true) throw new Error(`subscribe ${site}/${channel}: ${JSON.stringify(answer)}`);
-  const changes: Array<{ channel: string; key: string; value: Record<string, unknown> }> = [];
-  const waiters = new Set<() => void>();
-  socket.on('delta', (delta: { site: string; changes: typeof changes }) => {
-    changes.push(...delta.changes);
-    for (const w of [...waiters]) w();
-  });
-  return {
-    socket,
-    changes,
-    next(match: (change: (typeof changes)[number]) => boolean, timeoutMs = 3000) {
-      return waitForMatch(
-        changes,
-        waiters,
-        match,
-        timeoutMs,
-        () => `no matching ${channel} change on ${site} within ${timeoutMs} ms`,
-      );
-    },
-  };
+export function watchChannel(hub: RunningHub, token: string, site: string, channel: string) {
+  return openScreen<Record<string, unknown>>(hub.httpUrl, token, { site, channels: [channel] });
 }
