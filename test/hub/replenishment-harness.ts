@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { io, type Socket } from 'socket.io-client';
 import { parseHubConfig } from '../../hub/src/config.js';
 import { type RunningHub, startHub } from '../../hub/src/server.js';
 import { openScreen } from '../helpers/planner-screen.js';

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Alert, newId } from '@aisle/protocols';
 import { pino } from 'pino';
-import { io, type Socket } from 'socket.io-client';
 import { parseHubConfig } from '../../hub/src/config.js';
 import { IngestService } from '../../hub/src/ingest/ingest.service.js';
 import { type RunningHub, startHub } from '../../hub/src/server.js';
