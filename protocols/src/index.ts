@@ -28,5 +28,6 @@ export * from './serial/frame.js';
 export * from './serial/nmea.js';
 export * from './serial/sentences.js';
 export * from './signing.js';
+export type * from './store/alert-ack.js';
 export * from './store/reasons.js';
 export * from './topics.js';

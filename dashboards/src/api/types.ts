@@ -2,7 +2,7 @@
  * What the hub's REST API and socket.io send, as far as the dashboards read it. The wire types
  * come from `@aisle/protocols`; these are the hub's read-side shapes around them.
  */
-import type { Alert, Forecast, ReplenishmentTask } from '@aisle/protocols';
+import type { Alert, AlertAck, Forecast, ReplenishmentTask } from '@aisle/protocols';
 
 export type Role = 'admin' | 'staff' | 'planner';
 
@@ -46,27 +46,13 @@ export interface PlanogramLane {
 }
 
 export type Task = ReplenishmentTask;
-export type { Alert, Forecast };
+export type { Alert, AlertAck, Forecast };
 
 export interface FootfallCount {
   readonly door: string;
   readonly in: number;
   readonly out: number;
   readonly intervalMs: number;
-}
-
-/** `GET /api/sites/:site/alerts/acks` rows and `alert-acks` delta values (hub/src/alerts/). */
-export interface AlertAck {
-  readonly site: string;
-  /** The alert's `latest` key. */
-  readonly key: string;
-  /** The raising acknowledged: the alert's `since`. */
-  readonly raisedAt: number;
-  /** When, ms. */
-  readonly at: number;
-  /** Who (username). */
-  readonly by: string;
-  readonly note?: string;
 }
 
 /** `GET /api/sites/:site/footfall` (hub/src/footfall/): entries per door per UTC hour. */

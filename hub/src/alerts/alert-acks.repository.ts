@@ -1,18 +1,7 @@
+import type { AlertAck } from '@aisle/protocols';
 import type { HubDatabase } from '../storage/database.js';
 
-/** Who acknowledged one raising of a store alert. */
-export interface AlertAck {
-  readonly site: string;
-  /** The alert's `latest` key: `alert:{rule}:{subject.kind}:{subject.id}`. */
-  readonly key: string;
-  /** The raising acknowledged: the alert's `since`. */
-  readonly raisedAt: number;
-  /** When it was acknowledged, ms. */
-  readonly at: number;
-  /** The username. */
-  readonly by: string;
-  readonly note?: string;
-}
+export type { AlertAck };
 
 /** Store alert acknowledgements: one per alert key and site, for the newest raising acknowledged. */
 export interface AlertAcksRepository {
