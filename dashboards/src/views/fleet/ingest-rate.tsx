@@ -1,8 +1,8 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { useEffect, useState } from 'preact/hooks';
+import type uPlot from 'uplot';
 import { api } from '../../api/client.js';
 import { Empty, ErrorNote, Loading } from '../../ui/status.js';
+import { TimeChart } from '../../ui/time-chart.js';
 
 /** `GET /api/fleet/ingest-rate` (hub/src/fleet/): items stored per interval, aggregated by the hub. */
 interface IngestRate {
@@ -74,44 +74,22 @@ export function IngestRatePanel() {
 }
 
 function RateChart({ rate, label }: { rate: IngestRate; label: string }) {
-  const box = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | undefined>(undefined);
   const seconds = rate.intervalMs / 1000;
   const data: uPlot.AlignedData = [
     rate.points.map((p) => p.at / 1000),
     rate.points.map((p) => p.live / seconds),
     rate.points.map((p) => p.hist / seconds),
   ];
-  useEffect(() => {
-    const el = box.current;
-    if (el === null) return;
-    const width = () => Math.max(280, el.clientWidth);
-    const chart = new uPlot(
-      {
-        width: width(),
-        height: 200,
-        series: [
-          {},
-          { label: 'live', stroke: '#0b5cad', width: 2, fill: 'rgba(11,92,173,0.08)' },
-          { label: 'backlog', stroke: '#e16f24', width: 2 },
-        ],
-        axes: [{}, { label: 'items/s' }],
-        scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-        legend: { live: false },
-      },
-      data,
-      el,
-    );
-    plot.current = chart;
-    const resize = new ResizeObserver(() => chart.setSize({ width: width(), height: 200 }));
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      chart.destroy();
-      plot.current = undefined;
-    };
-  }, []);
-  // New intervals go into the same chart: no rebuild.
-  useEffect(() => plot.current?.setData(data));
-  return <div ref={box} class="chart" role="img" aria-label={label} />;
+  return <TimeChart options={RATE_CHART} data={data} height={200} label={label} />;
 }
+
+const RATE_CHART: Omit<uPlot.Options, 'width' | 'height'> = {
+  series: [
+    {},
+    { label: 'live', stroke: '#0b5cad', width: 2, fill: 'rgba(11,92,173,0.08)' },
+    { label: 'backlog', stroke: '#e16f24', width: 2 },
+  ],
+  axes: [{}, { label: 'items/s' }],
+  scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+  legend: { live: false },
+};

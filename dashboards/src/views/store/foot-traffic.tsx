@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import type uPlot from 'uplot';
 import { api } from '../../api/client.js';
 import type { FootfallHistory } from '../../api/types.js';
 import { Empty } from '../../ui/status.js';
+import { TimeChart } from '../../ui/time-chart.js';
 import type { StoreState } from './store-state.js';
 import { newestCounts, type TrafficHistory, type TrafficSeries, trafficSeries } from './traffic-series.js';
 
@@ -61,8 +61,6 @@ export function FootTraffic({ site, state }: { site: string; state: StoreState }
 }
 
 function Chart({ series, label }: { series: TrafficSeries; label: string }) {
-  const box = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | undefined>(undefined);
   const data: uPlot.AlignedData = [
     series.at.map((t) => t / 1000),
     series.actual,
@@ -70,38 +68,18 @@ function Chart({ series, label }: { series: TrafficSeries; label: string }) {
     series.lower,
     series.upper,
   ];
-  useEffect(() => {
-    const el = box.current;
-    if (el === null) return;
-    const width = () => Math.max(280, el.clientWidth);
-    const chart = new uPlot(
-      {
-        width: width(),
-        height: 220,
-        series: [
-          {},
-          { label: 'actual', stroke: '#1f6feb', width: 2, points: { show: true, size: 4 } },
-          { label: 'forecast', stroke: '#8250df', width: 2, dash: [6, 4] },
-          { label: 'lower', stroke: 'rgba(130,80,223,0.3)' },
-          { label: 'upper', stroke: 'rgba(130,80,223,0.3)' },
-        ],
-        bands: [{ series: [4, 3], fill: 'rgba(130,80,223,0.12)' }],
-        axes: [{}, { label: 'entries' }],
-        legend: { live: false },
-      },
-      data,
-      el,
-    );
-    plot.current = chart;
-    const resize = new ResizeObserver(() => chart.setSize({ width: width(), height: 220 }));
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      chart.destroy();
-      plot.current = undefined;
-    };
-  }, []);
-  // Delta updates: new data into the same chart, no rebuild.
-  useEffect(() => plot.current?.setData(data));
-  return <div ref={box} class="chart" role="img" aria-label={label} />;
+  return <TimeChart options={TRAFFIC_CHART} data={data} height={220} label={label} />;
 }
+
+const TRAFFIC_CHART: Omit<uPlot.Options, 'width' | 'height'> = {
+  series: [
+    {},
+    { label: 'actual', stroke: '#1f6feb', width: 2, points: { show: true, size: 4 } },
+    { label: 'forecast', stroke: '#8250df', width: 2, dash: [6, 4] },
+    { label: 'lower', stroke: 'rgba(130,80,223,0.3)' },
+    { label: 'upper', stroke: 'rgba(130,80,223,0.3)' },
+  ],
+  bands: [{ series: [4, 3], fill: 'rgba(130,80,223,0.12)' }],
+  axes: [{}, { label: 'entries' }],
+  legend: { live: false },
+};
