@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { type AuthedRequest, SiteParam } from '../auth/auth.guard.js';
 import { canAccessSite } from '../auth/roles.js';
 import { INGEST_REPOSITORY } from '../tokens.js';
@@ -13,6 +13,8 @@ export class TelemetryController {
 
   @SiteParam('site')
   @Get('sites/:site/latest')
+  @ApiQuery({ name: 'type', required: false, description: 'only items of this type, e.g. shelf.level' })
+  @ApiQuery({ name: 'lanes', required: false, description: 'comma-separated lane ids: only the rows about them' })
   async latest(@Param('site') site: string, @Query('type') type?: string, @Query('lanes') lanes?: string) {
     // `lanes` (comma-separated): only the rows about these lanes, what a store map needs when an
     // aisle scrolls into view (its live subscription is scoped to the lanes on screen).
