@@ -20,7 +20,8 @@ import { TrackingService } from './tracking/tracking.service.js';
  *
  * REST (planner, admin): `GET /api/routing/plans/active`, `GET /api/routing/plans/:id`,
  * `POST /api/routing/plans` (plan now, proposed), `POST /api/routing/plans/:id/activate`,
- * `POST /api/routing/jobs`, `DELETE /api/routing/jobs/:id`, `POST /api/routing/replan`.
+ * `POST /api/routing/jobs`, `DELETE /api/routing/jobs/:id`, `POST /api/routing/replan`,
+ * `GET /api/routing/vans` (tracking's picture of each van: where it was last seen, its ETAs).
  *
  * For tracking (`tracking/`), `RoutingService` (exported):
  * - `activePlan(): RoutePlan | undefined`;
