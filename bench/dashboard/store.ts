@@ -1,5 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +7,7 @@ import { newId } from '@aisle/protocols';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { report } from '../harness.js';
 import { type Spawn as BenchSpawn, runBench } from '../hub/parts/bench-main.js';
+import { askProcess, hubCall as call } from '../hub/parts/hub-client.js';
 import { type HubCommand, type HubReply, serveHub } from '../hub/parts/ingest-hub.js';
 import { buildDashboards, launchBrowser, mainThread, recordFrames, summarizeFrames } from './parts/browser.js';
 
@@ -69,32 +68,14 @@ const { values: args } = parseArgs({
 
 type Role = 'hub';
 type Spawn = BenchSpawn<Role, HubReply>;
+const ask = (child: Parameters<typeof askProcess>[0], command: HubCommand) =>
+  askProcess<HubCommand, HubReply>(child, command);
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const log = (message: string): void => {
   process.stderr.write(`dashboard/store: ${message}\n`);
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function ask(child: ChildProcess, command: HubCommand): Promise<HubReply> {
-  const answer = once(child, 'message') as Promise<[HubReply]>;
-  child.send(command);
-  return (await answer)[0];
-}
-
-async function call(base: string, token: string | undefined, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 500)}`);
-  return text === '' ? undefined : JSON.parse(text);
-}
 
 /** The hub's realtime counters: changes sent to sockets, and lane changes held back as not on screen. */
 async function realtimeCounters(base: string): Promise<{ sent: number; outOfScope: number }> {

@@ -1,10 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { report } from '../harness.js';
 import { type Spawn as BenchSpawn, runBench } from './parts/bench-main.js';
+import { askProcess, hubCall } from './parts/hub-client.js';
 import { utilization } from './parts/ingest-hub.js';
 import { type HubCommand, type HubReply, serveHub } from './parts/recommend-serve-hub.js';
 import { type LoadBlock, load, summarizeBlocks } from './parts/recommend-serve-load.js';
@@ -78,37 +77,13 @@ const { values: args } = parseArgs({
 
 type Role = 'hub';
 type Spawn = BenchSpawn<Role, HubReply>;
-
-async function ask(child: ChildProcess, command: HubCommand): Promise<HubReply> {
-  const answer = once(child, 'message') as Promise<[HubReply]>;
-  child.send(command);
-  return (await answer)[0];
-}
+const ask = (child: Parameters<typeof askProcess>[0], command: HubCommand) =>
+  askProcess<HubCommand, HubReply>(child, command);
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const log = (message: string): void => {
   process.stderr.write(`recommend-serve: ${message}\n`);
 };
-
-async function call(
-  base: string,
-  token: string | undefined,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 500)}`);
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-}
 
 /** Sites, planograms (one lane per carried SKU) and every basket, through the hub's endpoints. */
 async function upload(
@@ -118,10 +93,10 @@ async function upload(
 ): Promise<{ planogramSeconds: number; basketSeconds: number; baskets: number }> {
   const started = performance.now();
   for (const site of SITES) {
-    await call(base, token, 'POST', '/api/sites', { site, name: site, kind: 'store' });
+    await hubCall(base, token, 'POST', '/api/sites', { site, name: site, kind: 'store' });
     const carried = world.carried[site];
     const put = performance.now();
-    await call(base, token, 'PUT', `/api/sites/${site}/planogram`, {
+    await hubCall(base, token, 'PUT', `/api/sites/${site}/planogram`, {
       skus: carried.map((i) => world.skus[i]),
       lanes: carried.map((i, k) => ({
         lane: `l${k + 1}`,
@@ -142,7 +117,7 @@ async function upload(
   for (const site of SITES) {
     const all = world.baskets[site];
     for (let k = 0; k < all.length; k += UPLOAD_CHUNK) {
-      await call(base, token, 'POST', `/api/sites/${site}/baskets`, { baskets: all.slice(k, k + UPLOAD_CHUNK) });
+      await hubCall(base, token, 'POST', `/api/sites/${site}/baskets`, { baskets: all.slice(k, k + UPLOAD_CHUNK) });
       baskets += Math.min(UPLOAD_CHUNK, all.length - k);
     }
   }
@@ -217,7 +192,7 @@ async function run(spawn: Spawn, _servers: unknown[], tempDir: string): Promise<
     },
   });
   const base = started.httpUrl as string;
-  const token = ((await call(base, undefined, 'POST', '/api/auth/login', ADMIN)).body as { token: string }).token;
+  const token = ((await hubCall(base, undefined, 'POST', '/api/auth/login', ADMIN)) as { token: string }).token;
 
   let t = performance.now();
   const world = buildWorld({
@@ -236,7 +211,7 @@ async function run(spawn: Spawn, _servers: unknown[], tempDir: string): Promise<
     `upload: planograms in ${uploaded.planogramSeconds} s, ${uploaded.baskets} baskets in ${uploaded.basketSeconds} s`,
   );
   t = performance.now();
-  const status = (await call(base, token, 'POST', '/api/recommendations/retrain')).body as {
+  const status = (await hubCall(base, token, 'POST', '/api/recommendations/retrain')) as {
     summary: Record<string, number>;
     truncated: boolean;
   };
@@ -376,7 +351,7 @@ async function run(spawn: Spawn, _servers: unknown[], tempDir: string): Promise<
     await ask(hub, { kind: 'profile-start' });
     let retrained = false;
     const retrainStarted = performance.now();
-    const retrain = call(base, token, 'POST', '/api/recommendations/retrain').finally(() => {
+    const retrain = hubCall(base, token, 'POST', '/api/recommendations/retrain').finally(() => {
       retrained = true;
     });
     const during: number[] = [];
