@@ -25,6 +25,8 @@ export function FootTraffic({ site, state }: { site: string; state: StoreState }
   // The state at the time of a read (the interval's callback would see the first render's).
   const current = useRef(state);
   current.current = state;
+  // Read again when the first count arrives: the range follows the doors' clock, unknown before.
+  const counting = state.doors.size > 0;
   useEffect(() => {
     const controller = new AbortController();
     const read = () => {
@@ -44,7 +46,7 @@ export function FootTraffic({ site, state }: { site: string; state: StoreState }
       clearInterval(timer);
       controller.abort();
     };
-  }, [site]);
+  }, [site, counting]);
   const series = trafficSeries(state, history);
   const hasData = series.at.length > 0;
   const label = `Entries per hour, actual against forecast${
@@ -61,12 +63,15 @@ export function FootTraffic({ site, state }: { site: string; state: StoreState }
 }
 
 function Chart({ series, label }: { series: TrafficSeries; label: string }) {
+  // One hour counted so far: an empty next hour beside it, as uPlot spans a single time value
+  // over years.
+  const pad = series.at.length === 1 ? [null] : [];
   const data: uPlot.AlignedData = [
-    series.at.map((t) => t / 1000),
-    series.actual,
-    series.mean,
-    series.lower,
-    series.upper,
+    [...series.at, ...(pad.length === 0 ? [] : [(series.at[0] as number) + series.bucketMs])].map((t) => t / 1000),
+    [...series.actual, ...pad],
+    [...series.mean, ...pad],
+    [...series.lower, ...pad],
+    [...series.upper, ...pad],
   ];
   return <TimeChart options={TRAFFIC_CHART} data={data} height={220} label={label} />;
 }
