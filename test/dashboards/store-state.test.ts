@@ -6,7 +6,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { LatestRow, PlanogramLane, Task } from '../../dashboards/src/api/types.js';
-import { applyRows, bandOf, emptyStore, lanesToShow, placeOf } from '../../dashboards/src/views/store/store-state.js';
+import {
+  applyRows,
+  bandOf,
+  emptyStore,
+  lanesToShow,
+  placeOf,
+  unitsNow,
+} from '../../dashboards/src/views/store/store-state.js';
 import { mergeTask } from '../../dashboards/src/views/store/tasks.js';
 import { trafficSeries } from '../../dashboards/src/views/store/traffic-series.js';
 
@@ -74,6 +81,16 @@ describe('store state from latest rows', () => {
     const raised = applyRows(emptyStore(), [alert('raised')], NO_PLANOGRAM);
     expect([...raised.alerts.values()].map((a) => a.message)).toEqual(['lane a01-s0-p00 low']);
     expect(applyRows(raised, [alert('cleared')], NO_PLANOGRAM).alerts.size).toBe(0);
+  });
+});
+
+describe("a lane's units in the empty-soon list", () => {
+  it('takes the newer of the level held and the forecast: a lane off screen is not followed live', () => {
+    const held = applyRows(emptyStore(), [level('a01-s0-p00', 12, T0)], NO_PLANOGRAM).lanes.get('a01-s0-p00');
+    expect(unitsNow(held, { ts: T0 + MIN, unitsNow: 7 })).toBe(7);
+    expect(unitsNow(held, { ts: T0 - MIN, unitsNow: 15 })).toBe(12);
+    expect(unitsNow(held, { ts: T0 + MIN })).toBe(12);
+    expect(unitsNow(undefined, { ts: T0, unitsNow: 3 })).toBe(3);
   });
 });
 

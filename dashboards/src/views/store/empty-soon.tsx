@@ -1,5 +1,5 @@
 import { Empty } from '../../ui/status.js';
-import type { StoreState } from './store-state.js';
+import { type StoreState, unitsNow } from './store-state.js';
 
 interface Soon {
   readonly lane: string;
@@ -25,7 +25,7 @@ export function EmptySoon(props: { state: StoreState; limit?: number; onSelect: 
     soon.push({
       lane,
       sku: level?.sku ?? '',
-      units: level?.units ?? f.unitsNow,
+      units: unitsNow(level, f),
       inMs: Math.max(0, at.expected - f.ts),
       earliestMs: at.earliest === null ? undefined : Math.max(0, at.earliest - f.ts),
       latestMs: at.latest === null ? undefined : Math.max(0, at.latest - f.ts),

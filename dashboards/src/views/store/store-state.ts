@@ -157,3 +157,15 @@ export function bandOf(lane: LaneLevel & { readonly reported?: boolean }): FillB
   if (fill < 0.5) return 'half';
   return 'ok';
 }
+
+/**
+ * A lane's units now, from the newer of its level and its depletion forecast (the forecast carries
+ * the units it started from): a lane off screen is not followed live, its forecast still is.
+ */
+export function unitsNow(
+  level: LaneView | undefined,
+  forecast: { readonly ts: number; readonly unitsNow?: number | undefined },
+): number | undefined {
+  if (level !== undefined && (level.ts >= forecast.ts || forecast.unitsNow === undefined)) return level.units;
+  return forecast.unitsNow;
+}
