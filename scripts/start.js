@@ -2,7 +2,9 @@
 // `npm start`: all of aisle on this machine, on embedded defaults, with nothing else to install:
 // the hub (SQLite, embedded broker, REST + socket.io), one gateway per store and per van of
 // scenarios/demo.yaml (each with its own broker, outbox and local API), and the simulator driving
-// every device of that world into its site's gateway, a simulated day at 30×. It prints the URLs
+// every device of that world into its site's gateway, a simulated day at 30×; and the vans of
+// scenarios/demo-routes.yaml, which drive the routes the hub plans for the parcels waiting at the
+// DC (plan and re-plan them in the Logistics view). It prints the URLs
 // and the demo logins, keeps one status line, and on Ctrl-C stops the simulator, then the
 // gateways, then the hub, and removes its temporary data.
 //
@@ -38,6 +40,20 @@ const fromSource = process.execArgv.some((flag) => flag.endsWith('aisle-source')
 const bin = (pkg) => join(root, pkg, fromSource ? 'src/main.ts' : 'dist/main.js');
 const node = (pkg, ...args) => [...(fromSource ? process.execArgv : []), bin(pkg), ...args];
 const SCENARIO = join(root, 'scenarios/demo.yaml');
+/** The routed vans' world: on the wall clock, as the hub's routing plans (see the scenario's head). */
+const ROUTES_SCENARIO = join(root, 'scenarios/demo-routes.yaml');
+/** Parcels waiting at the DC when the demo starts: north, east, south and west of it, 2–9 km out. */
+const PARCELS = [
+  [2, 0],
+  [4, 1],
+  [6, -1],
+  [1, 3],
+  [-2, 5],
+  [-4, 2],
+  [-1, -3],
+  [3, -6],
+  [7, 4],
+];
 /** The ports a newcomer can remember; any that is taken is replaced by a free one. */
 const DEMO_PORTS = { hubMqtt: 1884, gatewayMqtt: 1901, gatewayHttp: 9101 };
 const LOGINS = [
@@ -140,7 +156,7 @@ async function shutdown(code) {
   clearLine();
   const byRole = (test) => children.all.filter((p) => test(p.name));
   const steps = [
-    ['simulator', byRole((n) => n === 'simulator')],
+    ['simulator', byRole((n) => n.startsWith('simulator'))],
     ['gateways', byRole((n) => n.startsWith('gw-'))],
     ['hub', byRole((n) => n === 'hub')],
   ];
@@ -227,7 +243,11 @@ async function main() {
   const socat = (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, 'socat')));
   const worldArgs = ['--scenario', SCENARIO, ...(socat ? ['--serial-dir', join(tempDir, 'serial')] : ['--mqtt-only'])];
   const inventory = JSON.parse(runToEnd(node('device-sim', 'sites', ...worldArgs)));
-  const gatewaySites = inventory.sites.filter((s) => s.kind !== 'dc' && (s.devices.length > 0 || s.serial.length > 0));
+  const daySites = inventory.sites.filter((s) => s.kind !== 'dc' && (s.devices.length > 0 || s.serial.length > 0));
+  const routesWorld = JSON.parse(runToEnd(node('device-sim', 'sites', '--scenario', ROUTES_SCENARIO, '--mqtt-only')));
+  const routeVans = routesWorld.sites.filter((s) => s.kind === 'van');
+  const depot = routesWorld.sites.find((s) => s.kind === 'dc');
+  const gatewaySites = [...daySites, ...routeVans];
 
   const n = gatewaySites.length;
   const demoPorts = [
@@ -240,6 +260,7 @@ async function main() {
   const hubBroker = `mqtt://127.0.0.1:${ports[1]}`;
   const gateways = gatewaySites.map((site, i) => ({
     site,
+    routed: routeVans.includes(site),
     gateway: `gw-${site.site}`,
     password: randomBytes(18).toString('base64url'),
     mqttPort: ports[2 + i],
@@ -268,6 +289,24 @@ async function main() {
       gateways: gateways.map((g) => ({ site: g.site.site, gateway: g.gateway, passwordHash: g.passwordHash })),
       // Baskets arrive 30× faster than in a store: retrain every 5 minutes (a simulated 2½ hours).
       recommendation: { retrainEveryMs: 300_000 },
+      // The routed vans' world starts now and runs at the demo's speed, ahead of the wall clock:
+      // their fixes are taken at their own time (a simulated day ahead at most).
+      ingest: { maxFutureSkewMs: 86_400_000 },
+      routing: {
+        depots: { [depot.site]: depot.location },
+        fleet: routeVans.map((van) => ({
+          vehicle: van.site,
+          gateway: `gw-${van.site}`,
+          depot: depot.site,
+          capacity: [10],
+          shift: { start: '00:00', end: '24:00' },
+          timeZone: 'UTC',
+        })),
+        speedKmh: 36,
+        solve: { timeLimitMs: 2000 },
+        // The planner re-plans from the Logistics view: a new parcel waits for the button.
+        replan: { debounceMs: 3_600_000 },
+      },
     }),
   );
   const hub = children.start('hub', node('hub', 'serve', '--config', hubConfig));
@@ -297,6 +336,7 @@ async function main() {
         devices,
         serial: g.site.serial.map((s) => ({ path: s.path, protocol: s.protocol, device: s.device })),
         lanes: g.site.lanes,
+        ...(g.routed ? { van: { gpsDevice: g.site.devices.find((d) => d.kind === 'gps-tracker').device } } : {}),
         uplink: { url: hubBroker, username: g.gateway, password: g.password },
         http: { host: '127.0.0.1', port: g.httpPort },
       }),
@@ -314,7 +354,9 @@ async function main() {
         'device-sim',
         'run',
         ...worldArgs,
-        ...gateways.flatMap((g) => ['--broker', `${g.site.site}=mqtt://127.0.0.1:${g.mqttPort}`]),
+        ...gateways
+          .filter((g) => !g.routed)
+          .flatMap((g) => ['--broker', `${g.site.site}=mqtt://127.0.0.1:${g.mqttPort}`]),
         '--speed',
         String(env.speed),
         '--duration',
@@ -333,18 +375,59 @@ async function main() {
     return children.waitForLog(sim, running, 'first progress', START_TIMEOUT_MS).then(() => sim);
   });
   simStarted.catch(() => undefined); // awaited below; a failure before then is reported once, there
+  // And the routed vans' world, on the wall clock: parked at the DC until the hub sends a route.
+  const routesSimStarted = Promise.all(gatewaysStarted).then(() =>
+    children.start(
+      'simulator-routes',
+      node(
+        'device-sim',
+        'run',
+        '--scenario',
+        ROUTES_SCENARIO,
+        '--mqtt-only',
+        ...gateways
+          .filter((g) => g.routed)
+          .flatMap((g) => ['--broker', `${g.site.site}=mqtt://127.0.0.1:${g.mqttPort}`]),
+        '--start',
+        'now',
+        '--speed',
+        String(env.speed),
+        '--duration',
+        `${env.minutes}m`,
+        '--quiet',
+      ),
+      { mayFinish: true },
+    ),
+  );
+  routesSimStarted.catch(() => undefined);
 
   // And, once the hub is up, the sites and the demo users, through the REST API as an admin would.
   const { http: hubUrl } = await hubStarted;
   const login = async (user) =>
     (await api(hubUrl, '/api/auth/login', { body: { username: user.username, password: user.password } })).token;
   let token = await login(ADMIN);
-  for (const site of inventory.sites)
+  for (const site of [...inventory.sites, ...routeVans])
     await api(hubUrl, '/api/sites', { token, body: { site: site.site, name: siteName(site), kind: site.kind } });
+  // Parcels booked for today at the DC, waiting for the planner to plan them (Logistics view).
+  const booked = Date.now();
+  for (const [northKm, eastKm] of PARCELS)
+    await api(hubUrl, '/api/routing/jobs', {
+      token,
+      body: {
+        location: {
+          lat: depot.location.lat + (northKm * 1000) / 111_195,
+          lon: depot.location.lon + (eastKm * 1000) / (111_195 * Math.cos((depot.location.lat * Math.PI) / 180)),
+        },
+        demand: [1],
+        serviceMs: 5 * 60_000,
+        timeWindows: [{ start: booked, end: booked + 10 * 3_600_000 }],
+      },
+    });
   for (const { username, password, role, sites } of [...LOGINS.slice(1), simStaff])
     await api(hubUrl, '/api/users', { token, body: { username, password, role, sites } });
 
   const sim = await simStarted;
+  await routesSimStarted;
   const progress = { text: 'simulator started' };
   sim.onLine = (line) => {
     const m = PROGRESS.exec(line);
@@ -353,8 +436,8 @@ async function main() {
     else if (line.startsWith('{')) progress.text = 'simulation finished';
   };
 
-  const devices = gatewaySites.reduce((n, s) => n + s.devices.length + s.serial.length, 0);
-  const serialCount = gatewaySites.reduce((n, s) => n + s.serial.length, 0);
+  const devices = daySites.reduce((n, s) => n + s.devices.length + s.serial.length, 0);
+  const serialCount = daySites.reduce((n, s) => n + s.serial.length, 0);
   const pad = (text, width) => text.padEnd(width);
   const out = [
     '',
@@ -370,6 +453,8 @@ async function main() {
     ),
     `  simulator    ${relative(root, SCENARIO)}: ${devices} devices, ${serialCount} of them on serial lines;` +
       ` ${env.minutes} simulated minutes at ${env.speed}×`,
+    `               ${relative(root, ROUTES_SCENARIO)}: ${routeVans.map((v) => v.site).join(', ')} from now at ${env.speed}×,` +
+      ` driving the routes the hub plans for ${PARCELS.length} parcels waiting at ${depot.site}`,
     ...(socat ? [] : ['               socat not found: the serial scales and GPS publish over MQTT instead']),
     `  data         ${tempDir} (removed on exit)`,
     `  processes    ${children.all.map((p) => `${p.name} ${p.pid}`).join(', ')}`,

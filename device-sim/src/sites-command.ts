@@ -1,4 +1,4 @@
-import type { DeviceKind } from '@aisle/protocols';
+import type { DeviceKind, LatLon } from '@aisle/protocols';
 import { loadWorld, mqttDevices, ptyHostPath, type WorldSource } from './run-command.js';
 
 /**
@@ -11,6 +11,8 @@ import { loadWorld, mqttDevices, ptyHostPath, type WorldSource } from './run-com
 export interface SiteInventory {
   readonly site: string;
   readonly kind: 'store' | 'van' | 'dc';
+  /** Where a store or the DC stands (a van moves: none). `npm start` puts routing's depot there. */
+  readonly location?: LatLon;
   readonly devices: readonly {
     readonly device: string;
     readonly kind: DeviceKind;
@@ -40,16 +42,17 @@ export interface SitesCommandOptions extends WorldSource {
 export async function sitesCommand(options: SitesCommandOptions) {
   const { scenario, world } = await loadWorld(options);
   const devices = mqttDevices(world);
-  const kinds: [string, SiteInventory['kind']][] = [
-    ...scenario.stores.map((s): [string, 'store'] => [s.id, 'store']),
-    ...scenario.vans.map((v): [string, 'van'] => [v.id, 'van']),
-    [scenario.dc.id, 'dc'],
+  const kinds: [string, SiteInventory['kind'], LatLon | undefined][] = [
+    ...scenario.stores.map((s): [string, 'store', LatLon] => [s.id, 'store', s.location]),
+    ...scenario.vans.map((v): [string, 'van', undefined] => [v.id, 'van', undefined]),
+    [scenario.dc.id, 'dc', scenario.dc.location],
   ];
-  const sites = kinds.map(([site, kind]): SiteInventory => {
+  const sites = kinds.map(([site, kind, location]): SiteInventory => {
     const layout = world.layout(site);
     return {
       site,
       kind,
+      ...(location === undefined ? {} : { location: { lat: location.lat, lon: location.lon } }),
       devices: devices
         .filter((d) => d.site === site)
         .map(({ device, kind, username, password }) => ({ device, kind, username, password })),
