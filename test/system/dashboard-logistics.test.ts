@@ -4,8 +4,8 @@
  * simulator drives the route, then a new job comes in, shows as waiting, and pressing "Re-plan
  * now" puts it on the van's route and shows the before/after KPIs.
  *
- * `npm start`'s stack has no routing fleet (its vans drive fixed rounds), so this runs the stack
- * route-tracking.test.ts runs, each its own process from the sources: the hub (`aisle-hub serve`,
+ * dashboard-logistics-demo.test.ts runs the view against `npm start`; this one goes deeper (a
+ * dearer second van, a reload, the keyboard, offline) on the stack route-tracking.test.ts runs, each its own process from the sources: the hub (`aisle-hub serve`,
  * serving the dashboards built from their sources into a temporary directory), the van's edge
  * gateway (`aisle-edge`) and the simulator (`aisle-sim run --mqtt-only --start now`), faster than
  * real time so the van visibly moves within seconds but slowly enough that it is still on its
