@@ -18,21 +18,16 @@
  * The last test takes the browser offline and back (the view keeps what it showed, says it is
  * offline, and reloads once live). Screenshots go to test-artifacts/. Under CI=true a missing Chromium fails (test/helpers/browser.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserUnavailable, buildDashboards, launchBrowser, screenshot } from '../helpers/browser.js';
-import { DemoStack } from '../helpers/demo-stack.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserUnavailable, screenshot } from '../helpers/browser.js';
+import { demoInBrowser } from '../helpers/demo-browser.js';
 
-const READY_MS = 90_000;
 /** How long the gateways may take to report online on a loaded 2-core machine. */
 const ONLINE_MS = 60_000;
 const KEEPALIVE_S = 5;
 /** Keepalive × 1.5 for the broker to notice, plus the hub's flush and a loaded machine's slack. */
 const OFFLINE_MS = 45_000;
-const STOP_MS = 25_000;
 
 /** Each gateway row's status as the view shows it. */
 function shownStatuses(page: Page): Promise<Record<string, string>> {
@@ -44,32 +39,19 @@ function shownStatuses(page: Page): Promise<Record<string, string>> {
 const unavailable = browserUnavailable();
 
 describe.skipIf(unavailable !== undefined)('dashboards: the Fleet view in Chromium against npm start', () => {
-  const stack = new DemoStack();
-  let browser: Browser | undefined;
   let page: Page;
   /** The gateway this test stopped (SIGSTOP), to be let run again whatever happens. */
   let stopped: number | undefined;
-  const dist = mkdtempSync(join(tmpdir(), 'aisle-dashboards-'));
-
-  beforeAll(async () => {
-    await buildDashboards(dist);
-    await stack.start(
-      {
-        AISLE_HUB__HTTP__DASHBOARDS_DIR: dist,
-        AISLE_EDGE__UPLINK__KEEPALIVE_SEC: String(KEEPALIVE_S),
-      },
-      READY_MS,
-    );
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  }, READY_MS + 30_000);
-
-  afterAll(async () => {
-    if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
-    await browser?.close().catch(() => undefined);
-    await stack.stop(STOP_MS);
-    rmSync(dist, { recursive: true, force: true });
-  }, STOP_MS + 10_000);
+  const stack = demoInBrowser({
+    viewport: { width: 1280, height: 900 },
+    env: { AISLE_EDGE__UPLINK__KEEPALIVE_SEC: String(KEEPALIVE_S) },
+    opened: (opened) => {
+      page = opened;
+    },
+    beforeStop: () => {
+      if (stopped !== undefined) process.kill(stopped, 'SIGCONT');
+    },
+  });
 
   const gatewayPids = () => [...stack.processes].filter(([name]) => name.startsWith('gw-'));
 

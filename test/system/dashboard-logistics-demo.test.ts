@@ -6,39 +6,25 @@
  * on a route and shows the KPIs before and after. dashboard-logistics.test.ts covers the same view
  * in depth on a stack of its own (a reload, the keyboard, offline).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserUnavailable, buildDashboards, launchBrowser, screenshot } from '../helpers/browser.js';
-import { DemoStack } from '../helpers/demo-stack.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserUnavailable, screenshot } from '../helpers/browser.js';
+import { demoInBrowser } from '../helpers/demo-browser.js';
+import { seeVanMove } from '../helpers/logistics-page.js';
 
-const READY_MS = 90_000;
 /** How long the stack may take to bring something to the screen (longer on a loaded 2-core machine). */
 const DATA_MS = 60_000;
-const STOP_MS = 25_000;
 
 const unavailable = browserUnavailable();
 
 describe.skipIf(unavailable !== undefined)('dashboards: the Logistics view in Chromium against npm start', () => {
-  const stack = new DemoStack();
-  let browser: Browser | undefined;
   let page: Page;
-  const dist = mkdtempSync(join(tmpdir(), 'aisle-dashboards-'));
-
-  beforeAll(async () => {
-    await buildDashboards(dist);
-    await stack.start({ AISLE_HUB__HTTP__DASHBOARDS_DIR: dist }, READY_MS);
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  }, READY_MS + 30_000);
-
-  afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await stack.stop(STOP_MS);
-    rmSync(dist, { recursive: true, force: true });
-  }, STOP_MS + 10_000);
+  const stack = demoInBrowser({
+    viewport: { width: 1400, height: 1000 },
+    opened: (opened) => {
+      page = opened;
+    },
+  });
 
   const waiting = () => page.locator('[data-panel="waiting"] li[data-job]');
   const rows = () => page.locator('[data-panel="etas"] tr[data-van]');
@@ -62,23 +48,8 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Logistics view in Ch
 
     // The van drives: its marker moves on the road and its next stop's ETA changes.
     const van = vans[0] as string;
-    const marker = page.locator(`[data-van-marker="${van}"]`);
+    await seeVanMove(page, van, 90_000);
     const row = page.locator(`[data-panel="etas"] tr[data-van="${van}"]`);
-    const positions = new Set<string>();
-    const etas = new Set<string>();
-    await expect
-      .poll(
-        async () => {
-          const position = await marker.getAttribute('data-position');
-          if (position !== null && (await marker.getAttribute('aria-label'))?.includes('on the road'))
-            positions.add(position);
-          if ((await row.locator('td').last().textContent()) !== 'not tracked yet')
-            etas.add(`${await row.getAttribute('data-next')} ${await row.getAttribute('data-eta')}`);
-          return positions.size >= 3 && etas.size >= 2;
-        },
-        { timeout: 90_000, interval: 250, message: `${van} did not move on screen` },
-      )
-      .toBe(true);
     expect(await row.locator('td.eta').textContent()).toMatch(/^\d\d:\d\d/);
     await screenshot(page, 'dashboard-logistics-demo-moving', { fullPage: false });
   });

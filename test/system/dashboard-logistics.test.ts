@@ -20,6 +20,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserUnavailable, buildDashboards, launchBrowser, screenshot } from '../helpers/browser.js';
 import { freePort } from '../helpers/external-server.js';
+import { seeVanMove } from '../helpers/logistics-page.js';
 import { SHARED_DATA } from '../helpers/shared-data.js';
 import { MAIN, SourceProcesses, simSite, simSites, writeGatewayConfig } from '../helpers/source-processes.js';
 import { midMorningZone } from '../helpers/time-zones.js';
@@ -238,22 +239,7 @@ describe.skipIf(unavailable !== undefined)(
 
     it('sees the van move on the map and its ETAs update as the simulator drives the route', async () => {
       await processes.start('simulator', MAIN.sim, simulatorArgs);
-      const marker = page.locator('[data-van-marker="van-1"]');
-      const positions = new Set<string>();
-      const etas = new Set<string>();
-      await expect
-        .poll(
-          async () => {
-            const position = await marker.getAttribute('data-position');
-            if (position !== null && (await marker.getAttribute('aria-label'))?.includes('on the road'))
-              positions.add(position);
-            const tracked = (await row().locator('td').last().textContent()) !== 'not tracked yet';
-            if (tracked) etas.add(`${await row().getAttribute('data-next')} ${await row().getAttribute('data-eta')}`);
-            return positions.size >= 3 && etas.size >= 2;
-          },
-          { timeout: 90_000, interval: 250, message: `the van did not move on screen:\n${logs()}` },
-        )
-        .toBe(true);
+      await seeVanMove(page, 'van-1', 90_000, logs);
       // Its next stop's ETA is on screen, from the van's own fixes.
       expect(await row().locator('td.eta').textContent()).toMatch(/^\d\d:\d\d/);
       await screenshot(page, 'dashboard-logistics-moving');

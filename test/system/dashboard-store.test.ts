@@ -12,19 +12,14 @@
  * staff follow the hub's tasks (`aisle-sim run --hub`), so once the task is completed the simulated
  * lane takes the units moved and the shelf map shows it fill. Screenshots go to test-artifacts/.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { io } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserUnavailable, buildDashboards, launchBrowser, screenshot } from '../helpers/browser.js';
-import { DemoStack } from '../helpers/demo-stack.js';
+import { describe, expect, it } from 'vitest';
+import { browserUnavailable, screenshot } from '../helpers/browser.js';
+import { demoInBrowser } from '../helpers/demo-browser.js';
 
-const READY_MS = 90_000;
 /** How long the stack may take to bring shelf data to the screen (longer on a loaded 2-core machine). */
 const DATA_MS = 60_000;
-const STOP_MS = 25_000;
 
 /** Each lane's units as the shelf map shows them. */
 function shownLevels(page: Page): Promise<Record<string, number>> {
@@ -36,23 +31,15 @@ function shownLevels(page: Page): Promise<Record<string, number>> {
 const unavailable = browserUnavailable();
 
 describe.skipIf(unavailable !== undefined)('dashboards: the Store view in Chromium against npm start', () => {
-  const stack = new DemoStack();
   let browser: Browser | undefined;
   let page: Page;
-  const dist = mkdtempSync(join(tmpdir(), 'aisle-dashboards-'));
-
-  beforeAll(async () => {
-    await buildDashboards(dist);
-    await stack.start({ AISLE_HUB__HTTP__DASHBOARDS_DIR: dist }, READY_MS);
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  }, READY_MS + 30_000);
-
-  afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await stack.stop(STOP_MS);
-    rmSync(dist, { recursive: true, force: true });
-  }, STOP_MS + 10_000);
+  const stack = demoInBrowser({
+    viewport: { width: 1280, height: 900 },
+    opened: (opened, running) => {
+      page = opened;
+      browser = running;
+    },
+  });
 
   const login = (role: string) => stack.login(role);
   const token = async (role: string) => {
