@@ -201,13 +201,10 @@ describe.skipIf(unavailable !== undefined)('dashboards: the Store view in Chromi
         Number(
           /^aisle_hub_realtime_out_of_scope_total (\S+)$/m.exec(await (await fetch(`${hub}/metrics`)).text())?.[1],
         );
-      // Off screen, the last aisle is not followed: the hub holds its changes back, and the page
-      // falls behind the shelves there as shoppers pick.
+      // Off screen, the last aisle is not followed: the hub holds back the changes of the lanes
+      // this screen does not show (whether shoppers pick from that very aisle meanwhile is chance).
       const before = await outOfScope();
       await expect.poll(outOfScope, { timeout: DATA_MS }).toBeGreaterThan(before);
-      await expect
-        .poll(async () => (await atHub()).join() !== (await onPage()).join(), { timeout: DATA_MS })
-        .toBe(true);
       // Scrolled into view, it shows what the shelves hold now, and follows them live from then on.
       await lastAisle.scrollIntoViewIfNeeded();
       await expect.poll(async () => (await atHub()).join() === (await onPage()).join(), { timeout: 15_000 }).toBe(true);
